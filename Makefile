@@ -1,0 +1,35 @@
+# One command runs the system, one tests it. Both set up what they need first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KEYCLOAK_DIST := keycloak/target/keycloak-26.7.3
+
+.PHONY: run test setup keycloak lint clean bench
+
+run: setup keycloak
+	$(PY) -m idp_bridge.devstack
+
+test: setup keycloak
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,postgres]'
+	touch $@
+
+# Maven unpacks the pinned Keycloak once, then only rebuilds the plugin jar and realm import.
+keycloak:
+	cd keycloak && mvn -B -q package
+
+lint: setup
+	$(VENV)/bin/ruff check idp_bridge tests
+	$(VENV)/bin/mypy idp_bridge
+
+bench: setup keycloak
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) keycloak/target var

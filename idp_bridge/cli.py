@@ -1,0 +1,39 @@
+"""Operator commands: ``flask --app idp_bridge <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from idp_bridge.gateway import get_gateway
+from idp_bridge.keycloak_gateway import UserExists
+
+DEMO_USER = {
+    "email": "demo.admin@provider-portal.test",
+    "first_name": "Dana",
+    "last_name": "Demo",
+}
+
+
+@click.command("seed-demo")
+@click.option("--password", envvar="IDP_DEMO_PASSWORD", required=True)
+def seed_demo(password: str) -> None:
+    """Create the dev demo login (plan administrator). Dev mode only."""
+    if not current_app.config["IDP_DEV_MODE"]:
+        raise click.ClickException("seed-demo creates a known login: dev mode only.")
+    gateway = get_gateway()
+    try:
+        user_id = gateway.create_user(
+            DEMO_USER["email"], DEMO_USER["first_name"], DEMO_USER["last_name"],
+            {"job_title": "Plan administrator"}, required_actions=[],
+        )
+    except UserExists:
+        click.echo(f"demo login {DEMO_USER['email']} already exists")
+        return
+    gateway.set_password(user_id, password)
+    gateway.assign_realm_role(user_id, "plan-admin")
+    click.echo(f"created demo login {DEMO_USER['email']}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,108 @@
+"""``make run``: Keycloak + mail sink + bridge with embedded dev defaults; Ctrl-C stops all.
+
+Ports: IDP_KEYCLOAK_PORT (8080), IDP_KEYCLOAK_MANAGEMENT_PORT (9000), IDP_BRIDGE_PORT (5000),
+IDP_SMTP_PORT (2525).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from idp_bridge.config import REPO_ROOT
+from idp_bridge.devstack.bridge_server import BridgeServer
+from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, DIST_DIR, KeycloakServer
+from idp_bridge.outbox.mail_sink import MailSink
+
+DEMO_PASSWORD = "Provider1!demo"  # dev only: printed so a developer can sign in
+
+
+def _dev_environment() -> dict[str, str]:
+    kc_port = os.environ.get("IDP_KEYCLOAK_PORT", "8080")
+    bridge_port = os.environ.get("IDP_BRIDGE_PORT", "5000")
+    env = {
+        "IDP_DEV_MODE": "1",
+        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{kc_port}",
+        "IDP_BRIDGE_URL": f"http://127.0.0.1:{bridge_port}",
+        "IDP_SMTP_HOST": "127.0.0.1",
+        "IDP_SMTP_PORT": os.environ.get("IDP_SMTP_PORT", "2525"),
+        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
+        "IDP_OUTBOX_DIR": str(REPO_ROOT / "var" / "outbox"),
+        "IDP_BRAND": os.environ.get("IDP_BRAND", "dean"),
+        "IDP_PHONE_SENDER": "dev",
+        "IDP_DEMO_PASSWORD": DEMO_PASSWORD,
+        **DEV_KEYCLOAK_ENV,
+    }
+    # Anything the developer exported wins over the embedded defaults.
+    return {**env, **{k: v for k, v in os.environ.items() if k in env}}
+
+
+def main() -> None:
+    env = _dev_environment()
+    os.environ.update(env)
+    from idp_bridge import create_app
+    from idp_bridge.brand import get_brand
+
+    env.setdefault("IDP_BRAND_NAME", get_brand(env["IDP_BRAND"]).plan_name)
+    os.environ["IDP_BRAND_NAME"] = env["IDP_BRAND_NAME"]
+
+    sink = MailSink(env["IDP_OUTBOX_DIR"], port=int(env["IDP_SMTP_PORT"])).start()
+    keycloak = KeycloakServer(
+        home=DIST_DIR,
+        http_port=int(env["IDP_KEYCLOAK_URL"].rsplit(":", 1)[1]),
+        management_port=int(os.environ.get("IDP_KEYCLOAK_MANAGEMENT_PORT", "9000")),
+        env=env,
+        log_path=REPO_ROOT / "var" / "keycloak.log",
+    ).start()
+    bridge = None
+    try:
+        print(f"Starting Keycloak (log: {keycloak.log_path}) ...", flush=True)
+        keycloak.wait_ready()
+        app = create_app()
+        _prepare_database(app)
+        bridge = BridgeServer(app, int(env["IDP_BRIDGE_URL"].rsplit(":", 1)[1])).start()
+        _print_banner(env, keycloak.base_url)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping ...", flush=True)
+        if bridge:
+            bridge.stop()
+        keycloak.stop()
+        sink.stop()
+
+
+def _prepare_database(app: object) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():  # type: ignore[attr-defined]
+        upgrade()
+    runner = app.test_cli_runner()  # type: ignore[attr-defined]
+    for command in (["npi", "load-sample"], ["seed-demo"]):
+        result = runner.invoke(args=command)
+        print(result.output.strip(), flush=True)
+
+
+def _print_banner(env: dict[str, str], keycloak_url: str) -> None:
+    bridge = env["IDP_BRIDGE_URL"]
+    print(
+        "\nProvider Portal is up (dev mode):\n"
+        f"  Portal (bridge)     {bridge}/\n"
+        f"  Sign up             {bridge}/register\n"
+        f"  Dev outbox          {bridge}/dev/outbox\n"
+        f"  Keycloak login      {keycloak_url}/realms/provider-portal/account\n"
+        f"  Keycloak admin      {keycloak_url}/admin/  (admin / "
+        f"{env['KC_BOOTSTRAP_ADMIN_PASSWORD']})\n"
+        f"  Mail sink (SMTP)    127.0.0.1:{env['IDP_SMTP_PORT']}\n"
+        f"  Demo login          demo.admin@provider-portal.test / {env['IDP_DEMO_PASSWORD']}\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""The one door to Keycloak's admin REST API (python-keycloak), used with the bridge's
+service account. Nothing else in the bridge imports python-keycloak.
+
+Keycloak facts this module absorbs so callers don't have to:
+- attributes not declared in the realm's user profile are dropped silently;
+- ``PUT /users/{id}`` drops admin-editable attributes the body leaves out, so attribute
+  updates read the whole user, change it and write it back;
+- ``set_user_password`` defaults to a temporary password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+from keycloak.exceptions import KeycloakError
+
+ORGS_GROUP = "provider-orgs"
+
+
+class GatewayError(RuntimeError):
+    """Keycloak could not do what was asked (down, refused, or misconfigured)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PasswordRejected(GatewayError):
+    """Keycloak's password policy refused the password; ``message`` is Keycloak's own text."""
+
+
+class UserExists(GatewayError):
+    """A user with this username or email already exists."""
+
+
+@dataclass(frozen=True)
+class KeycloakUser:
+    id: str
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    enabled: bool
+    attributes: dict[str, list[str]]
+
+    @classmethod
+    def from_rep(cls, rep: dict[str, Any]) -> KeycloakUser:
+        return cls(
+            id=rep["id"],
+            username=rep.get("username", ""),
+            email=rep.get("email", ""),
+            first_name=rep.get("firstName", ""),
+            last_name=rep.get("lastName", ""),
+            enabled=bool(rep.get("enabled")),
+            attributes=rep.get("attributes") or {},
+        )
+
+    def attribute(self, name: str) -> str | None:
+        values = self.attributes.get(name) or []
+        return values[0] if values else None
+
+
+def _error_payload(exc: KeycloakError) -> dict[str, Any]:
+    import json
+
+    body = exc.response_body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(body) if body else {}
+    except (TypeError, ValueError):
+        return {"errorMessage": str(body)}
+    return data if isinstance(data, dict) else {}
+
+
+class KeycloakGateway:
+    def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str) -> None:
+        self.realm = realm
+        connection = KeycloakOpenIDConnection(
+            server_url=server_url.rstrip("/") + "/",
+            realm_name=realm,
+            client_id=client_id,
+            client_secret_key=client_secret,
+            verify=True,
+            timeout=15,
+        )
+        self._admin = KeycloakAdmin(connection=connection)
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KeycloakError as exc:
+            payload = _error_payload(exc)
+            detail = payload.get("error_description") or payload.get("errorMessage") or ""
+            raise GatewayError(f"Keycloak could not {what}: {detail}".strip(), exc.response_code)
+        except OSError as exc:  # connection refused, timeouts (requests wraps them as OSError)
+            raise GatewayError(f"Keycloak is unreachable ({what})") from exc
+
+    # Users -------------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        email: str,
+        first_name: str,
+        last_name: str,
+        attributes: dict[str, str],
+        required_actions: list[str] | None = None,
+    ) -> str:
+        rep: dict[str, Any] = {
+            "username": email,
+            "email": email,
+            "emailVerified": True,  # the bridge verified it with an emailed code
+            "firstName": first_name,
+            "lastName": last_name,
+            "enabled": True,
+            "attributes": {k: [v] for k, v in attributes.items()},
+        }
+        if required_actions is not None:
+            rep["requiredActions"] = required_actions
+        try:
+            return str(self._admin.create_user(rep, exist_ok=False))
+        except KeycloakError as exc:
+            if exc.response_code == 409:
+                raise UserExists("An account already exists for this email.", 409) from exc
+            payload = _error_payload(exc)
+            raise GatewayError(
+                f"Keycloak could not create the user: {payload.get('errorMessage', '')}",
+                exc.response_code,
+            ) from exc
+        except OSError as exc:
+            raise GatewayError("Keycloak is unreachable (create user)") from exc
+
+    def set_password(self, user_id: str, password: str) -> None:
+        try:
+            self._admin.set_user_password(user_id, password, temporary=False)
+        except KeycloakError as exc:
+            payload = _error_payload(exc)
+            if exc.response_code == 400:
+                raise PasswordRejected(
+                    payload.get("error_description") or "Password rejected by policy", 400
+                ) from exc
+            raise GatewayError("Keycloak could not set the password", exc.response_code) from exc
+        except OSError as exc:
+            raise GatewayError("Keycloak is unreachable (set password)") from exc
+
+    def get_user(self, user_id: str) -> KeycloakUser:
+        return KeycloakUser.from_rep(self._call("read the user", self._admin.get_user, user_id))
+
+    def find_user_by_email(self, email: str) -> KeycloakUser | None:
+        reps = self._call(
+            "search users", self._admin.get_users, {"email": email, "exact": True, "max": 2}
+        )
+        return KeycloakUser.from_rep(reps[0]) if reps else None
+
+    def update_attributes(self, user_id: str, changes: dict[str, str | None]) -> None:
+        """Read, modify, write the whole user: a partial PUT would drop other attributes."""
+        rep = self._call("read the user", self._admin.get_user, user_id)
+        attributes = dict(rep.get("attributes") or {})
+        for name, value in changes.items():
+            if value is None:
+                attributes.pop(name, None)
+            else:
+                attributes[name] = [value]
+        rep["attributes"] = attributes
+        self._call("update the user", self._admin.update_user, user_id, rep)
+
+    def delete_user(self, user_id: str) -> None:
+        self._call("delete the user", self._admin.delete_user, user_id)
+
+    def end_sessions(self, user_id: str) -> None:
+        self._call("end the user's sessions", self._admin.user_logout, user_id)
+
+    # Groups ------------------------------------------------------------------------------
+
+    def orgs_group_id(self) -> str:
+        group = self._call("find the organizations group", self._admin.get_group_by_path,
+                           f"/{ORGS_GROUP}")
+        return str(group["id"])
+
+    def group_by_path(self, path: str) -> dict[str, Any] | None:
+        try:
+            return self._admin.get_group_by_path(path)  # type: ignore[no-any-return]
+        except KeycloakError as exc:
+            if exc.response_code == 404:
+                return None
+            raise GatewayError("Keycloak could not read the group", exc.response_code) from exc
+
+    def create_subgroup(
+        self, parent_id: str, name: str, attributes: dict[str, list[str]] | None = None
+    ) -> str:
+        payload = {"name": name, "attributes": attributes or {}}
+        return str(self._call("create the group", self._admin.create_group, payload,
+                              parent=parent_id, skip_exists=False))
+
+    def update_group_attributes(self, group_id: str, attributes: dict[str, list[str]]) -> None:
+        group = self._call("read the group", self._admin.get_group, group_id)
+        group["attributes"] = attributes
+        group.pop("subGroups", None)
+        self._call("update the group", self._admin.update_group, group_id, group)
+
+    def delete_group(self, group_id: str) -> None:
+        self._call("delete the group", self._admin.delete_group, group_id)
+
+    def add_to_group(self, user_id: str, group_id: str) -> None:
+        self._call("grant the group", self._admin.group_user_add, user_id, group_id)
+
+    def remove_from_group(self, user_id: str, group_id: str) -> None:
+        self._call("revoke the group", self._admin.group_user_remove, user_id, group_id)
+
+    def user_group_paths(self, user_id: str) -> list[str]:
+        groups = self._call("read the user's groups", self._admin.get_user_groups, user_id)
+        return sorted(g["path"] for g in groups)
+
+    def group_member_ids(self, group_id: str, page_size: int = 100) -> list[str]:
+        ids: list[str] = []
+        first = 0
+        while True:
+            page = self._call("list group members", self._admin.get_group_members, group_id,
+                              {"first": first, "max": page_size})
+            ids.extend(m["id"] for m in page)
+            if len(page) < page_size:
+                return ids
+            first += page_size
+
+    # Realm -------------------------------------------------------------------------------
+
+    def password_policy(self) -> str:
+        realm = self._call("read the realm", self._admin.get_realm, self.realm)
+        return str(realm.get("passwordPolicy") or "")
+
+    def assign_realm_role(self, user_id: str, role_name: str) -> None:
+        role = self._call("read the role", self._admin.get_realm_role, role_name)
+        self._call("assign the role", self._admin.assign_realm_roles, user_id, [role])

@@ -1,0 +1,83 @@
+"""The bridge's own records: organizations, their NPI/TIN pairs and memberships.
+
+Keycloak's groups say what access is granted now; these tables say why.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from idp_bridge.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Organization(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # Keycloak group name
+    name: Mapped[str] = mapped_column(String(200))
+    doing_business_as: Mapped[str] = mapped_column(String(200), default="")
+    address_line1: Mapped[str] = mapped_column(String(200))
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10))
+    business_phone: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254))
+    # pending -> active | denied, decided by a plan administrator
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    keycloak_group_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    identifiers: Mapped[list[OrganizationIdentifier]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+
+class OrganizationIdentifier(db.Model):  # type: ignore[name-defined,misc]
+    """An NPI/TIN pair registered to an organization; a pair belongs to one organization."""
+
+    __tablename__ = "organization_identifiers"
+    __table_args__ = (UniqueConstraint("npi", "tin", name="uq_identifier_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    npi: Mapped[str] = mapped_column(String(10), index=True)
+    tin: Mapped[str] = mapped_column(String(9), index=True)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="identifiers")
+
+
+class Membership(db.Model):  # type: ignore[name-defined,misc]
+    """A person's request for, and grant of, access to one organization."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id", name="uq_membership"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    user_id: Mapped[str] = mapped_column(String(64), index=True)  # Keycloak user id
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    job_title: Mapped[str] = mapped_column(String(100), default="")
+    # pending -> approved | denied; approved -> removed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    is_site_admin: Mapped[bool] = mapped_column(default=False)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+
+    organization: Mapped[Organization] = relationship(back_populates="memberships")

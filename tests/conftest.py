@@ -1,0 +1,168 @@
+"""Session fixtures: the real Keycloak (started once), the dev mail sink, a live bridge.
+
+Unit tests use ``app`` / ``client`` (no Keycloak). Anything marked ``keycloak`` talks to the
+real server, started from a private copy of the pinned distribution on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from keycloak import KeycloakAdmin
+
+from idp_bridge import create_app
+from idp_bridge.brand import get_brand
+from idp_bridge.devstack.bridge_server import BridgeServer
+from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
+from idp_bridge.extensions import db
+from idp_bridge.keycloak_gateway import KeycloakGateway
+from idp_bridge.outbox import Outbox
+from idp_bridge.outbox.mail_sink import MailSink
+
+REALM = "provider-portal"
+BRAND = "dean"
+
+
+@dataclass
+class StackPorts:
+    keycloak: int
+    keycloak_management: int
+    bridge: int
+    smtp: int
+
+
+@dataclass
+class KeycloakHandle:
+    base_url: str
+    realm: str
+    admin: KeycloakAdmin
+    gateway: KeycloakGateway
+    outbox_dir: str
+    client_secret: str
+    server: KeycloakServer
+
+
+def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str, str]:
+    return {
+        "IDP_DEV_MODE": "1",
+        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{ports.keycloak}",
+        "IDP_BRIDGE_URL": f"http://127.0.0.1:{ports.bridge}",
+        "IDP_SMTP_HOST": "127.0.0.1",
+        "IDP_SMTP_PORT": str(ports.smtp),
+        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
+        "IDP_OUTBOX_DIR": outbox_dir,
+        "IDP_BRAND": BRAND,
+        "IDP_BRAND_NAME": get_brand(BRAND).plan_name,
+        "IDP_PHONE_SENDER": "dev",
+        "DATABASE_URL": database_url,
+        **DEV_KEYCLOAK_ENV,
+    }
+
+
+@pytest.fixture(scope="session")
+def stack_ports() -> StackPorts:
+    return StackPorts(free_port(), free_port(), free_port(), free_port())
+
+
+@pytest.fixture(scope="session")
+def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("outbox"))
+
+
+@pytest.fixture(scope="session")
+def outbox(outbox_dir: str) -> Outbox:
+    return Outbox(outbox_dir)
+
+
+@pytest.fixture(scope="session")
+def mail_sink(outbox_dir: str, stack_ports: StackPorts) -> Iterator[MailSink]:
+    sink = MailSink(outbox_dir, port=stack_ports.smtp).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_env(stack_ports: StackPorts, outbox_dir: str,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    database_url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'bridge.sqlite3'}"
+    )
+    return _base_env(stack_ports, outbox_dir, database_url)
+
+
+@pytest.fixture(scope="session")
+def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: MailSink,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakHandle]:
+    workdir = tmp_path_factory.mktemp("keycloak")
+    server = KeycloakServer.in_private_copy(
+        workdir,
+        http_port=stack_ports.keycloak,
+        management_port=stack_ports.keycloak_management,
+        env=stack_env,
+        log_path=workdir / "keycloak.log",
+    ).start()
+    try:
+        server.wait_ready()
+        admin = KeycloakAdmin(
+            server_url=server.base_url + "/",
+            username=DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_USERNAME"],
+            password=DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_PASSWORD"],
+            realm_name=REALM,
+            user_realm_name="master",
+        )
+        gateway = KeycloakGateway(server.base_url, REALM, "idp-bridge",
+                                  stack_env["IDP_CLIENT_SECRET"])
+        yield KeycloakHandle(server.base_url, REALM, admin, gateway,
+                             stack_env["IDP_OUTBOX_DIR"], stack_env["IDP_CLIENT_SECRET"], server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
+    app = create_app(env=stack_env)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture(scope="session")
+def bridge(live_app: Flask, stack_ports: StackPorts) -> Iterator[str]:
+    server = BridgeServer(live_app, stack_ports.bridge).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def unique_email() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@clinic.test"
+
+
+# Fast fixtures without Keycloak -------------------------------------------------------------
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        env={
+            "IDP_DEV_MODE": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unit.sqlite3'}",
+            "IDP_OUTBOX_DIR": str(tmp_path / "outbox"),
+        },
+        overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
