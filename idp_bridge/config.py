@@ -77,6 +77,8 @@ class Settings:
             "BRAND": self.brand,
             "NPI_REGISTRY": self.npi_registry,
             "NPPES_API_URL": self.nppes_api_url,
+            # Between two emailed codes; tests shorten it to exercise resends quickly.
+            "EMAIL_CODE_COOLDOWN_SECONDS": 30,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.bridge_url.startswith("https://"),

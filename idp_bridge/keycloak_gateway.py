@@ -94,7 +94,8 @@ class KeycloakGateway:
         except KeycloakError as exc:
             payload = _error_payload(exc)
             detail = payload.get("error_description") or payload.get("errorMessage") or ""
-            raise GatewayError(f"Keycloak could not {what}: {detail}".strip(), exc.response_code)
+            raise GatewayError(f"Keycloak could not {what}: {detail}".strip(),
+                               exc.response_code) from exc
         except OSError as exc:  # connection refused, timeouts (requests wraps them as OSError)
             raise GatewayError(f"Keycloak is unreachable ({what})") from exc
 
@@ -229,6 +230,11 @@ class KeycloakGateway:
     def password_policy(self) -> str:
         realm = self._call("read the realm", self._admin.get_realm, self.realm)
         return str(realm.get("passwordPolicy") or "")
+
+    def role_member_emails(self, role_name: str, limit: int = 100) -> list[str]:
+        users = self._call("list role members", self._admin.get_realm_role_members, role_name,
+                           {"first": 0, "max": limit})
+        return [u["email"] for u in users if u.get("email")]
 
     def assign_realm_role(self, user_id: str, role_name: str) -> None:
         role = self._call("read the role", self._admin.get_realm_role, role_name)

@@ -127,7 +127,8 @@ def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: Mail
 
 @pytest.fixture(scope="session")
 def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
-    app = create_app(env=stack_env)
+    # A short resend cooldown lets tests send a second code without waiting 30 s.
+    app = create_app(env=stack_env, overrides={"EMAIL_CODE_COOLDOWN_SECONDS": 2})
     with app.app_context():
         db.create_all()
     return app

@@ -15,7 +15,7 @@ from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, DIST_DIR, KeycloakServer
 from idp_bridge.outbox.mail_sink import MailSink
 
-DEMO_PASSWORD = "Provider1!demo"  # dev only: printed so a developer can sign in
+DEMO_PASSWORD = "Provider1!demo"  # noqa: S105  (dev only: printed so a developer can sign in)
 
 
 def _dev_environment() -> dict[str, str]:

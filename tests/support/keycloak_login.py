@@ -8,7 +8,6 @@ import requests
 
 from tests.support.forms import form_by_id, forms
 
-
 _LOOPBACK = {"127.0.0.1", "localhost"}
 _plain_return_ok_secure = DefaultCookiePolicy.return_ok_secure
 
@@ -53,3 +52,22 @@ def sign_in_to_bridge(bridge_url: str, username: str, password: str,
     assert "kc-form-login" in login_page.text, login_page.text[:500]
     landed = submit_login(http, login_page, username, password)
     return http, landed
+
+
+def finish_required_actions(http: requests.Session, page: requests.Response,
+                            bridge_url: str, phone_step=None) -> requests.Response:  # type: ignore[no-untyped-def]
+    """Answer Keycloak's required-action pages until it sends the user back to the bridge.
+
+    ``phone_step(http, page) -> page`` handles the phone-verification page when present.
+    """
+    for _ in range(10):
+        if page.url.startswith(bridge_url):
+            return page
+        if phone_step is not None and "kc-phone" in page.text:
+            page = phone_step(http, page)
+            continue
+        accepted = accept_terms_if_asked(http, page)
+        if accepted is page:
+            raise AssertionError(f"stuck on a Keycloak page: {page.url}\n{page.text[:800]}")
+        page = accepted
+    raise AssertionError("too many Keycloak pages")

@@ -1,0 +1,2 @@
+-- The bridge keeps its own database beside Keycloak's.
+CREATE DATABASE bridge OWNER portal;

@@ -1,0 +1,7 @@
+"""Provider registration: the guides' sign-up wizard (Organization and Individual)."""
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__, url_prefix="/register", template_folder="templates")
+
+from idp_bridge.registration import views  # noqa: E402,F401  (routes attach to bp)

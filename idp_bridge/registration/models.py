@@ -1,0 +1,62 @@
+"""Registration drafts: the wizard's server-side context. The browser holds only the id."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp_bridge.extensions import db
+from idp_bridge.models import utcnow
+
+DRAFT_LIFETIME = timedelta(hours=2)
+
+
+class RegistrationDraft(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "registrations"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True,
+                                    default=lambda: secrets.token_urlsafe(32))
+    account_type: Mapped[str | None] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(32))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A Keycloak user this draft created, to be removed if the draft is abandoned.
+    keycloak_user_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(default=lambda: utcnow() + DRAFT_LIFETIME)
+    completed_at: Mapped[datetime | None]
+
+    def touch(self) -> None:
+        self.expires_at = utcnow() + DRAFT_LIFETIME
+
+    @property
+    def expired(self) -> bool:
+        return self.completed_at is None and self.expires_at < utcnow()
+
+    def update(self, **values: Any) -> None:
+        # Reassign so SQLAlchemy sees the JSON column change.
+        self.context = {**self.context, **values}
+
+
+class EmailCodeSend(db.Model):  # type: ignore[name-defined,misc]
+    """One emailed code, kept to cap sends per address across drafts."""
+
+    __tablename__ = "email_code_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TermsAcceptance(db.Model):  # type: ignore[name-defined,misc]
+    """Which version of the Terms & Conditions a user accepted (Keycloak keeps only a time)."""
+
+    __tablename__ = "terms_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)

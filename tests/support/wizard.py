@@ -1,0 +1,103 @@
+"""Drive the bridge's registration wizard over HTTP, carrying the CSRF token like a browser."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import requests
+
+from idp_bridge.outbox import Outbox
+from tests.support.forms import forms
+from tests.support.keycloak_login import LoopbackSession
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class WizardClient:
+    bridge_url: str
+    outbox: Outbox
+    http: requests.Session = field(default_factory=LoopbackSession)
+    page: requests.Response | None = None
+
+    def start(self) -> requests.Response:
+        self.page = self.http.get(f"{self.bridge_url}/register", timeout=30)
+        return self.page
+
+    @property
+    def step(self) -> str:
+        assert self.page is not None
+        return self.page.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+
+    def csrf(self) -> str:
+        assert self.page is not None
+        match = CSRF.search(self.page.text)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def post(self, step: str, data: dict[str, str]) -> requests.Response:
+        self.page = self.http.post(f"{self.bridge_url}/register/{step}",
+                                   data={"csrf_token": self.csrf(), **data}, timeout=30)
+        return self.page
+
+    def get(self, step: str) -> requests.Response:
+        self.page = self.http.get(f"{self.bridge_url}/register/{step}", timeout=30)
+        return self.page
+
+    def radio_values(self, name: str) -> list[str]:
+        assert self.page is not None
+        return re.findall(rf'name="{name}" value="([^"]+)"', self.page.text)
+
+    def form_values(self) -> dict[str, str]:
+        assert self.page is not None
+        return forms(self.page.text, self.page.url)[0].fields
+
+    # Steps -------------------------------------------------------------------------------
+
+    def account(self, account_type: str, npi: str, tin: str) -> requests.Response:
+        if self.page is None:
+            self.start()
+        return self.post("account", {"account_type": account_type, "npi": npi, "tin": tin})
+
+    def answer_questionnaire(self) -> requests.Response:
+        keys = ["address", "name", "taxonomy", "dba"]
+        present = [k for k in keys if f'name="{k}"' in (self.page.text if self.page else "")]
+        answers = {k: self.radio_values(k)[0] for k in present}
+        return self.post("questionnaire", answers)
+
+    def organization(self, **overrides: str) -> requests.Response:
+        values = {k: v for k, v in self.form_values().items() if k != "csrf_token"}
+        values.update({"business_phone": "608-555-0100", "email": "office@clinic.test"})
+        values.update(overrides)
+        return self.post("organization", values)
+
+    def send_code(self, person: dict[str, str]) -> requests.Response:
+        return self.post("individual", {**person, "action": "send_code"})
+
+    def verify_email(self, person: dict[str, str], code: str | None = None) -> requests.Response:
+        if code is None:
+            code = self.outbox.latest(person["email"], channel="email").code or ""
+        return self.post("individual", {**person, "email_code": code, "action": "verify_code"})
+
+    def individual(self, person: dict[str, str], site_admin: bool = True) -> requests.Response:
+        count = self.outbox.count(person["email"], channel="email")
+        self.send_code(person)
+        self.outbox.latest(person["email"], channel="email", after=count)
+        self.verify_email(person)
+        data = {**person, "action": "continue"}
+        if site_admin:
+            data["site_admin"] = "yes"
+        return self.post("individual", data)
+
+    def password(self, password: str, confirm: str | None = None) -> requests.Response:
+        return self.post("password", {"password": password,
+                                      "confirm_password": password if confirm is None
+                                      else confirm})
+
+
+def person(email: str, **overrides: str) -> dict[str, str]:
+    values = {"first_name": "Jordan", "last_name": "Baker", "phone": "608-555-0142",
+              "email": email, "job_title": "Office Manager", "opt_in": "in"}
+    values.update(overrides)
+    return values
