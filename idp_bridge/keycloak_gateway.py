@@ -231,6 +231,14 @@ class KeycloakGateway:
         realm = self._call("read the realm", self._admin.get_realm, self.realm)
         return str(realm.get("passwordPolicy") or "")
 
+    def default_required_actions(self) -> list[str]:
+        """The actions the realm marks "default": users the admin API creates don't get them
+        automatically, so the bridge asks for them explicitly (phone setup, terms)."""
+        actions = self._call("read required actions", self._admin.get_required_actions)
+        ordered = sorted((a for a in actions if a.get("enabled") and a.get("defaultAction")),
+                         key=lambda a: a.get("priority", 0))
+        return [a["alias"] for a in ordered]
+
     def role_member_emails(self, role_name: str, limit: int = 100) -> list[str]:
         users = self._call("list role members", self._admin.get_realm_role_members, role_name,
                            {"first": 0, "max": limit})

@@ -23,6 +23,7 @@ from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.extensions import db
 from idp_bridge.keycloak_gateway import KeycloakGateway
+from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink
 
@@ -131,6 +132,7 @@ def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
     app = create_app(env=stack_env, overrides={"EMAIL_CODE_COOLDOWN_SECONDS": 2})
     with app.app_context():
         db.create_all()
+        import_sample()  # the offline National Provider registry
     return app
 
 

@@ -54,10 +54,12 @@ class PasswordStage:
 
     def _create_user(self, draft: RegistrationDraft) -> str:
         person = draft.context["individual"]
-        user_id = get_gateway().create_user(
+        gateway = get_gateway()
+        user_id = gateway.create_user(
             person["email"], person["first_name"], person["last_name"],
             {"work_phone": person["phone"], "job_title": person["job_title"],
              "communications_opt_in": person["opt_in"]},
+            required_actions=gateway.default_required_actions(),
         )
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id

@@ -1,0 +1,49 @@
+"""NPI and TIN: shape, check digit, normalized form, and the message a user sees if wrong."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import luhn
+from stdnum.exceptions import ValidationError
+from stdnum.us import ein, tin
+
+# CMS computes the NPI check digit as if the card-issuer prefix 80840 were present.
+NPI_PREFIX = "80840"
+
+
+class InvalidIdentifier(ValueError):
+    """``str(exc)`` is the message for the person who typed the value."""
+
+
+def normalize_npi(value: str) -> str:
+    npi = re.sub(r"[\s-]", "", value or "")
+    if not npi:
+        raise InvalidIdentifier("NPI is required.")
+    if not re.fullmatch(r"\d{10}", npi):
+        raise InvalidIdentifier("NPI must be exactly 10 digits.")
+    if not luhn.is_valid(NPI_PREFIX + npi):
+        raise InvalidIdentifier("This is not a valid NPI: please check the digits.")
+    return npi
+
+
+def normalize_tin(value: str) -> str:
+    typed = re.sub(r"\s", "", value or "")
+    if not typed:
+        raise InvalidIdentifier("TIN is required.")
+    if not re.fullmatch(r"\d{2}-?\d{7}|\d{3}-?\d{2}-?\d{4}", typed):
+        raise InvalidIdentifier("TIN must be 9 digits, e.g. 12-3456789.")
+    digits = typed.replace("-", "")
+    try:
+        # An organization's TIN is its EIN; sole proprietors may use an SSN or ITIN.
+        if not (ein.is_valid(digits) or tin.is_valid(digits)):
+            ein.validate(digits)
+    except ValidationError:
+        raise InvalidIdentifier(
+            "This is not a valid TIN: the first two digits are not an IRS-issued prefix."
+        ) from None
+    return digits
+
+
+def format_tin(digits: str) -> str:
+    return f"{digits[:2]}-{digits[2:]}" if len(digits) == 9 else digits
