@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KEYCLOAK_DIST := keycloak/target/keycloak-26.7.3
 
-.PHONY: run test setup keycloak lint clean bench
+.PHONY: run test setup keycloak lint clean reset bench
 
 run: setup keycloak
 	$(PY) -m idp_bridge.devstack
@@ -30,6 +30,11 @@ lint: setup
 
 bench: setup keycloak
 	$(PY) -m bench
+
+# Forget dev data (Keycloak's embedded database, the bridge's SQLite, the outbox); the next
+# `make run` re-imports the realm.
+reset:
+	rm -rf $(KEYCLOAK_DIST)/data/h2 var
 
 clean:
 	rm -rf $(VENV) keycloak/target var

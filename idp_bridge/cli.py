@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from idp_bridge.gateway import get_gateway
 from idp_bridge.keycloak_gateway import UserExists
@@ -17,6 +18,7 @@ DEMO_USER = {
 
 @click.command("seed-demo")
 @click.option("--password", envvar="IDP_DEMO_PASSWORD", required=True)
+@with_appcontext
 def seed_demo(password: str) -> None:
     """Create the dev demo login (plan administrator). Dev mode only."""
     if not current_app.config["IDP_DEV_MODE"]:

@@ -118,10 +118,8 @@ class KeycloakGateway:
             "enabled": True,
             "attributes": {k: [v] for k, v in attributes.items()},
         }
-        if required_actions is not None:
-            rep["requiredActions"] = required_actions
         try:
-            return str(self._admin.create_user(rep, exist_ok=False))
+            user_id = str(self._admin.create_user(rep, exist_ok=False))
         except KeycloakError as exc:
             if exc.response_code == 409:
                 raise UserExists("An account already exists for this email.", 409) from exc
@@ -132,6 +130,13 @@ class KeycloakGateway:
             ) from exc
         except OSError as exc:
             raise GatewayError("Keycloak is unreachable (create user)") from exc
+        if required_actions is not None:
+            # Keycloak gives every new user the realm's default actions (phone setup, terms)
+            # and ignores an empty list at creation; an explicit list replaces them here.
+            created = self._call("read the user", self._admin.get_user, user_id)
+            created["requiredActions"] = required_actions
+            self._call("update the user", self._admin.update_user, user_id, created)
+        return user_id
 
     def set_password(self, user_id: str, password: str) -> None:
         try:
@@ -230,14 +235,6 @@ class KeycloakGateway:
     def password_policy(self) -> str:
         realm = self._call("read the realm", self._admin.get_realm, self.realm)
         return str(realm.get("passwordPolicy") or "")
-
-    def default_required_actions(self) -> list[str]:
-        """The actions the realm marks "default": users the admin API creates don't get them
-        automatically, so the bridge asks for them explicitly (phone setup, terms)."""
-        actions = self._call("read required actions", self._admin.get_required_actions)
-        ordered = sorted((a for a in actions if a.get("enabled") and a.get("defaultAction")),
-                         key=lambda a: a.get("priority", 0))
-        return [a["alias"] for a in ordered]
 
     def role_member_emails(self, role_name: str, limit: int = 100) -> list[str]:
         users = self._call("list role members", self._admin.get_realm_role_members, role_name,

@@ -64,7 +64,9 @@ def main() -> None:
         bridge = BridgeServer(app, int(env["IDP_BRIDGE_URL"].rsplit(":", 1)[1])).start()
         _print_banner(env, keycloak.base_url)
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
         stop.wait()
     except KeyboardInterrupt:
         pass
@@ -85,6 +87,8 @@ def _prepare_database(app: object) -> None:
     for command in (["npi", "load-sample"], ["seed-demo"]):
         result = runner.invoke(args=command)
         print(result.output.strip(), flush=True)
+        if result.exception is not None:
+            raise RuntimeError(f"`flask {' '.join(command)}` failed") from result.exception
 
 
 def _print_banner(env: dict[str, str], keycloak_url: str) -> None:

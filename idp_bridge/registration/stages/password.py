@@ -54,12 +54,11 @@ class PasswordStage:
 
     def _create_user(self, draft: RegistrationDraft) -> str:
         person = draft.context["individual"]
-        gateway = get_gateway()
-        user_id = gateway.create_user(
+        # The realm's default required actions (phone setup, terms) come with the new user.
+        user_id = get_gateway().create_user(
             person["email"], person["first_name"], person["last_name"],
             {"work_phone": person["phone"], "job_title": person["job_title"],
              "communications_opt_in": person["opt_in"]},
-            required_actions=gateway.default_required_actions(),
         )
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id
