@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from stdnum import luhn
-from stdnum.exceptions import ValidationError
-from stdnum.us import ein, tin
+from stdnum.us import ein, itin, ssn
 
 # CMS computes the NPI check digit as if the card-issuer prefix 80840 were present.
 NPI_PREFIX = "80840"
@@ -34,14 +33,13 @@ def normalize_tin(value: str) -> str:
     if not re.fullmatch(r"\d{2}-?\d{7}|\d{3}-?\d{2}-?\d{4}", typed):
         raise InvalidIdentifier("TIN must be 9 digits, e.g. 12-3456789.")
     digits = typed.replace("-", "")
-    try:
-        # An organization's TIN is its EIN; sole proprietors may use an SSN or ITIN.
-        if not (ein.is_valid(digits) or tin.is_valid(digits)):
-            ein.validate(digits)
-    except ValidationError:
+    # An organization's TIN is its EIN; sole proprietors may use an SSN or ITIN. (stdnum's
+    # us.tin also accepts any 9 digits as an ATIN, which would let every typo through.)
+    if not any(kind.is_valid(digits) for kind in (ein, ssn, itin)):
         raise InvalidIdentifier(
-            "This is not a valid TIN: the first two digits are not an IRS-issued prefix."
-        ) from None
+            "This is not a valid TIN (EIN, or SSN/ITIN for a sole proprietor): please check "
+            "the digits."
+        )
     return digits
 
 

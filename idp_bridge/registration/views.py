@@ -80,8 +80,11 @@ def submit(name: str) -> Any:
         # Back button, a double click or a replayed post: nothing changes.
         return _render(draft, note=NO_GOING_BACK, status=409)
     stage = STAGES[name]
-    typed = {k: v for k, v in request.form.items()
-             if k not in ("password", "confirm_password", "csrf_token", "email_code")}
+    # Echo back what was typed, except secrets and the fields the stage shows read-only
+    # (a tampered NPI/TIN must not even appear to have been accepted).
+    not_echoed = {"password", "confirm_password", "csrf_token", "email_code",
+                  *getattr(stage, "read_only", ())}
+    typed = {k: v for k, v in request.form.items() if k not in not_echoed}
     outcome = stage.submit(draft, request.form)
     draft.touch()
     if not outcome.valid:

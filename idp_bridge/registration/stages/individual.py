@@ -53,6 +53,7 @@ def needs_site_admin(draft: RegistrationDraft) -> bool:
 class IndividualStage:
     name = "individual"
     title = "Individual Enrollment"
+    read_only = ("npi", "tin")
     template = "registration/individual.html"
 
     def applies(self, draft: RegistrationDraft) -> bool:

@@ -25,6 +25,7 @@ REQUIRED = {"organization_name": "Organization Name", "address_line1": "Address 
 class OrganizationStage:
     name = "organization"
     title = "Organization Enrollment"
+    read_only = ("npi", "tin")
     template = "registration/organization.html"
 
     def applies(self, draft: RegistrationDraft) -> bool:
