@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp_bridge.extensions import db
+
+# Portal roles a Site Administrator grants; each is a Keycloak subgroup roles/<key>.
+PORTAL_ROLES = {
+    "eligibility": "Eligibility & Benefits",
+    "claims": "Claims",
+    "authorizations": "Authorizations",
+    "remittance": "Remittance",
+    "provider-admin": "Provider Admin",
+}
 
 
 def utcnow() -> datetime:
@@ -35,6 +44,12 @@ class Organization(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     keycloak_group_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The plan administrator's review: "will call to verify any details in question".
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(254))
+    reviewed_at: Mapped[datetime | None]
+    # What the National Provider registry said at registration, for the reviewer.
+    registry_name: Mapped[str] = mapped_column(String(300), default="")
 
     identifiers: Mapped[list[OrganizationIdentifier]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
@@ -76,8 +91,13 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
     # pending -> approved | denied; approved -> removed
     status: Mapped[str] = mapped_column(String(16), default="pending")
     is_site_admin: Mapped[bool] = mapped_column(default=False)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(254))
 
     organization: Mapped[Organization] = relationship(back_populates="memberships")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

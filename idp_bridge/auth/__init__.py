@@ -12,9 +12,19 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from authlib.integrations.base_client.errors import OAuthError
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
+from idp_bridge.access import Access
 from idp_bridge.extensions import oauth
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -31,6 +41,39 @@ def login_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
             return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def current_access() -> Access:
+    """What the signed-in user's validated token grants (empty when signed out)."""
+    user = current_user() or {}
+    return Access.from_claims({"sub": user.get("sub"), "groups": user.get("groups", []),
+                               "realm_roles": user.get("roles", [])})
+
+
+def plan_admin_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not current_access().is_plan_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def site_admin_required(view: F) -> F:
+    """The route's ``org_key`` must be an organization this user administers, per the token."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not current_access().is_site_admin(kwargs["org_key"]):
+            abort(403)
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -68,7 +111,7 @@ def callback() -> Any:
         "name": claims.get("name") or claims.get("preferred_username", ""),
         "email": claims.get("email", ""),
         "groups": claims.get("groups", []),
-        "roles": (claims.get("realm_access") or {}).get("roles", []),
+        "roles": claims.get("realm_roles", []),
     }
     session["id_token"] = token["id_token"]
     return redirect(session.pop("after_login", None) or url_for("portal.home"))

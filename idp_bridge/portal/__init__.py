@@ -1,14 +1,73 @@
-"""The signed-in home of the Provider Portal."""
+"""The signed-in home of the Provider Portal and the organization switcher."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
+from typing import Any
 
-from idp_bridge.auth import current_user
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+
+from idp_bridge.auth import current_access, current_user, login_required
+from idp_bridge.models import PORTAL_ROLES, Membership
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
 
+@dataclass
+class OrgChoice:
+    key: str
+    name: str
+    status: str  # what the user sees: approved, pending, denied, removed
+    usable: bool
+
+
+def organization_choices() -> list[OrgChoice]:
+    """The user's organizations: usable only when the token grants them; the database adds
+    the ones still pending or denied, shown as such."""
+    user = current_user()
+    if user is None:
+        return []
+    access = current_access()
+    choices = []
+    for membership in Membership.query.filter_by(user_id=user["sub"]).all():
+        key = membership.organization.key
+        usable = access.is_member(key) and membership.status == "approved"
+        status = membership.status
+        if membership.organization.status == "pending":
+            status = "pending"
+        choices.append(OrgChoice(key, membership.organization.name, status, usable))
+    return sorted(choices, key=lambda c: (not c.usable, c.name))
+
+
+def current_organization(choices: list[OrgChoice]) -> OrgChoice | None:
+    usable = [c for c in choices if c.usable]
+    wanted = session.get("current_org")
+    return next((c for c in usable if c.key == wanted), usable[0] if usable else None)
+
+
+@bp.app_context_processor
+def inject_organizations() -> dict[str, Any]:
+    choices = organization_choices()
+    return {"org_choices": choices, "current_org": current_organization(choices)}
+
+
 @bp.get("/")
 def home() -> str:
-    return render_template("portal/home.html", user=current_user())
+    user = current_user()
+    choices = organization_choices()
+    current = current_organization(choices)
+    access = current_access()
+    grant = access.organizations.get(current.key) if current else None
+    return render_template("portal/home.html", user=user, current=current, grant=grant,
+                           access=access, role_names=PORTAL_ROLES)
+
+
+@bp.post("/switch")
+@login_required
+def switch() -> Any:
+    key = request.form.get("org", "")
+    # Only organizations the token grants can be switched to; nothing the browser claims.
+    if not current_access().is_member(key):
+        abort(403)
+    session["current_org"] = key
+    return redirect(url_for("portal.home"))

@@ -12,6 +12,7 @@ import logging
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from idp_bridge import audit
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
 from idp_bridge.keycloak_gateway import GatewayError
@@ -44,6 +45,9 @@ def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
         job_title=person["job_title"], is_site_admin=bool(draft.context.get("site_admin")),
     ))
     _record_terms(user_id)
+    audit.record("registration.complete", subject_id=user_id, subject_email=person["email"],
+                 organization_key=organization.key, account_type=draft.account_type or "",
+                 merged=bool(draft.context.get("merge")))
     draft.completed_at = utcnow()
     draft.step = "complete"
     try:
@@ -65,6 +69,7 @@ def _create_organization(draft: RegistrationDraft) -> Organization:
         doing_business_as=details["doing_business_as"], address_line1=details["address_line1"],
         address_line2=details["address_line2"], city=details["city"], state=details["state"],
         zip=details["zip"], business_phone=details["business_phone"], email=details["email"],
+        registry_name=ctx.get("registry_name", ""),
     )
     organization.identifiers.append(
         OrganizationIdentifier(npi=ctx["npi"], tin=ctx["tin"], is_primary=True))

@@ -1,0 +1,78 @@
+"""Who may do what, read from a token's claims: the contract other health-plan apps use too.
+
+An organization's access is the Keycloak group ``/provider-orgs/<key>``; inside it,
+``site-admins`` marks its Site Administrators and ``roles/<role>`` its portal roles. Tokens
+carry full group paths (claim ``groups``) and realm roles (claim ``realm_roles``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+ORGS_PREFIX = "/provider-orgs/"
+PLAN_ADMIN_ROLE = "plan-admin"
+
+
+@dataclass
+class OrgGrant:
+    key: str
+    site_admin: bool = False
+    roles: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Access:
+    subject: str
+    organizations: dict[str, OrgGrant]
+    realm_roles: set[str]
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Access:
+        return cls(subject=str(claims.get("sub", "")),
+                   organizations=grants_from_groups(claims.get("groups") or []),
+                   realm_roles=set(claims.get("realm_roles") or []))
+
+    @property
+    def is_plan_admin(self) -> bool:
+        return PLAN_ADMIN_ROLE in self.realm_roles
+
+    def is_member(self, org_key: str) -> bool:
+        return org_key in self.organizations
+
+    def is_site_admin(self, org_key: str) -> bool:
+        grant = self.organizations.get(org_key)
+        return bool(grant and grant.site_admin)
+
+    def has_role(self, org_key: str, role: str) -> bool:
+        grant = self.organizations.get(org_key)
+        return bool(grant and role in grant.roles)
+
+    def allows(self, org_key: str, role: str | None = None) -> bool:
+        """Is this user approved in ``org_key`` (and, if given, holding ``role``)?"""
+        return self.is_member(org_key) and (role is None or self.has_role(org_key, role))
+
+
+def grants_from_groups(paths: Iterable[str]) -> dict[str, OrgGrant]:
+    grants: dict[str, OrgGrant] = {}
+    nested: list[tuple[str, list[str]]] = []
+    for path in paths:
+        if not path.startswith(ORGS_PREFIX):
+            continue
+        key, *rest = path[len(ORGS_PREFIX):].split("/")
+        if rest:
+            nested.append((key, rest))
+        else:
+            grants[key] = OrgGrant(key)
+    # A subgroup counts only together with the organization's own group: removing someone
+    # from the organization removes all access even if a subgroup was left behind.
+    for key, rest in nested:
+        grant = grants.get(key)
+        if grant is None:
+            continue
+        if rest == ["site-admins"]:
+            grant.site_admin = True
+        elif len(rest) == 2 and rest[0] == "roles":
+            grant.roles.add(rest[1])
+    return grants

@@ -1,0 +1,1 @@
+"""Access that is granted, not assumed: plan-admin review and site-admin consoles."""

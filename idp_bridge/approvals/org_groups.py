@@ -1,0 +1,67 @@
+"""An organization's groups in Keycloak, and Keycloak changes that can be undone.
+
+A decision changes Keycloak first and the database second; if anything fails, the
+Keycloak changes already made are undone in reverse, so no half-applied state remains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from idp_bridge.keycloak_gateway import GatewayError, KeycloakGateway
+from idp_bridge.models import PORTAL_ROLES, Organization
+
+log = logging.getLogger(__name__)
+SITE_ADMINS = "site-admins"
+
+
+def org_path(organization: Organization, *parts: str) -> str:
+    return "/".join([f"/provider-orgs/{organization.key}", *parts])
+
+
+def ensure_structure(gateway: KeycloakGateway, organization: Organization) -> None:
+    """Create ``site-admins`` and ``roles/<role>`` under the organization's group."""
+    org_id = organization.keycloak_group_id
+    assert org_id, "organization has no Keycloak group"
+    if gateway.group_by_path(org_path(organization, SITE_ADMINS)) is None:
+        gateway.create_subgroup(org_id, SITE_ADMINS)
+    roles = gateway.group_by_path(org_path(organization, "roles"))
+    roles_id = roles["id"] if roles else gateway.create_subgroup(org_id, "roles")
+    for role in PORTAL_ROLES:
+        if gateway.group_by_path(org_path(organization, "roles", role)) is None:
+            gateway.create_subgroup(roles_id, role)
+
+
+def group_id(gateway: KeycloakGateway, organization: Organization, *parts: str) -> str:
+    if not parts:
+        assert organization.keycloak_group_id
+        return organization.keycloak_group_id
+    group = gateway.group_by_path(org_path(organization, *parts))
+    if group is None:
+        raise GatewayError(f"group {org_path(organization, *parts)} is missing")
+    return str(group["id"])
+
+
+class KeycloakChanges:
+    """Apply group changes now; ``undo`` reverts those already applied."""
+
+    def __init__(self, gateway: KeycloakGateway) -> None:
+        self.gateway = gateway
+        self._undo: list[Callable[[], None]] = []
+
+    def add(self, user_id: str, group: str) -> None:
+        self.gateway.add_to_group(user_id, group)
+        self._undo.append(lambda: self.gateway.remove_from_group(user_id, group))
+
+    def remove(self, user_id: str, group: str) -> None:
+        self.gateway.remove_from_group(user_id, group)
+        self._undo.append(lambda: self.gateway.add_to_group(user_id, group))
+
+    def undo(self) -> None:
+        for step in reversed(self._undo):
+            try:
+                step()
+            except GatewayError:
+                log.error("could not undo a Keycloak change; `flask reconcile` will repair it")
+        self._undo.clear()

@@ -1,0 +1,143 @@
+"""Plan administrators: review new organizations, search, audit log, reconcile."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import or_
+
+from idp_bridge.approvals import decisions
+from idp_bridge.approvals.reconcile import reconcile
+from idp_bridge.audit import AuditEvent, verify_chain
+from idp_bridge.auth import current_user, plan_admin_required
+from idp_bridge.extensions import db
+from idp_bridge.keycloak_gateway import GatewayError
+from idp_bridge.models import Organization, OrganizationIdentifier
+from idp_bridge.npi import get_registry
+from idp_bridge.npi.registry import RegistryUnavailable
+
+bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.get("/organizations")
+@plan_admin_required
+def organizations() -> str:
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "pending" if not q else "")
+    query = Organization.query
+    if status:
+        query = query.filter(Organization.status == status)
+    if q:
+        digits = q.replace("-", "")
+        query = query.outerjoin(OrganizationIdentifier).filter(or_(
+            Organization.name.ilike(f"%{q}%"), Organization.doing_business_as.ilike(f"%{q}%"),
+            OrganizationIdentifier.npi == digits, OrganizationIdentifier.tin == digits,
+        )).distinct()
+    found = query.order_by(Organization.created_at).limit(200).all()
+    return render_template("approvals/plan_organizations.html", organizations=found, q=q,
+                           status=status)
+
+
+def _organization(org_id: int) -> Organization:
+    organization = db.session.get(Organization, org_id)
+    if organization is None:
+        abort(404)
+    return organization
+
+
+@bp.get("/organizations/<int:org_id>")
+@plan_admin_required
+def organization(org_id: int) -> str:
+    organization = _organization(org_id)
+    primary = next(i for i in organization.identifiers if i.is_primary)
+    try:
+        record = get_registry(current_app).lookup(primary.npi)
+    except RegistryUnavailable:
+        record = None
+    history = AuditEvent.query.filter_by(organization_key=organization.key) \
+        .order_by(AuditEvent.id.desc()).limit(100).all()
+    return render_template("approvals/plan_organization.html", organization=organization,
+                           record=record, primary=primary, history=history)
+
+
+@bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
+@plan_admin_required
+def decide(org_id: int, verdict: str) -> Any:
+    organization = _organization(org_id)
+    if organization.status != "pending":
+        flash("This organization was already reviewed.", "error")
+        return redirect(url_for(".organization", org_id=org_id))
+    note = request.form.get("note", "").strip()
+    action = decisions.approve_organization if verdict == "approve" else \
+        decisions.deny_organization
+    try:
+        action(organization, note, current_user() or {})
+    except decisions.DecisionFailed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".organization", org_id=org_id)), 303
+    flash(f"{organization.name} {'approved' if verdict == 'approve' else 'denied'}.", "success")
+    return redirect(url_for(".organizations"))
+
+
+@bp.get("/audit")
+@plan_admin_required
+def audit_log() -> Any:
+    query = AuditEvent.query
+    if org := request.args.get("org"):
+        query = query.filter(AuditEvent.organization_key == org)
+    if since := _date(request.args.get("from")):
+        query = query.filter(AuditEvent.at >= since)
+    if until := _date(request.args.get("to")):
+        query = query.filter(AuditEvent.at < until + timedelta(days=1))
+    events = query.order_by(AuditEvent.id).limit(5000).all()
+    if request.args.get("format") == "csv":
+        return _csv(events)
+    intact, bad = verify_chain()
+    return render_template("approvals/audit.html", events=events, intact=intact, bad=bad,
+                           args=request.args)
+
+
+def _date(value: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d") if value else None
+    except ValueError:
+        return None
+
+
+def _csv(events: list[AuditEvent]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["id", "at", "actor_email", "action", "subject_email", "organization_key", "ip",
+               "user_agent", "outcome", "details", "hash"]
+    writer.writerow(columns)
+    for e in events:
+        writer.writerow([e.id, e.at.isoformat(), e.actor_email, e.action, e.subject_email,
+                         e.organization_key, e.ip, e.user_agent, e.outcome, e.details, e.hash])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit.csv"})
+
+
+@bp.post("/reconcile")
+@plan_admin_required
+def reconcile_now() -> Any:
+    try:
+        changes = reconcile()
+    except GatewayError:
+        flash("Keycloak could not be reached; nothing was changed.", "error")
+        return redirect(url_for(".organizations"))
+    flash(f"Reconciled: {len(changes)} change(s). " + "; ".join(changes), "success")
+    return redirect(url_for(".organizations"))

@@ -1,0 +1,96 @@
+"""Site administrators: their organization's pending users, members, roles and identifiers.
+
+Every route checks, server-side, that the token says this user administers ``org_key``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from idp_bridge.approvals import decisions
+from idp_bridge.approvals.identifiers import add_identifier
+from idp_bridge.auth import current_user, site_admin_required
+from idp_bridge.extensions import db
+from idp_bridge.models import PORTAL_ROLES, Membership, Organization
+
+bp = Blueprint("site_admin", __name__, url_prefix="/org/<org_key>", template_folder="templates")
+
+
+def _organization(org_key: str) -> Organization:
+    organization = Organization.query.filter_by(key=org_key, status="active").first()
+    if organization is None:
+        abort(404)
+    return organization
+
+
+def _membership(organization: Organization, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.organization_id != organization.id:
+        abort(404)  # never act on another organization's people
+    return membership
+
+
+@bp.get("/members")
+@site_admin_required
+def members(org_key: str) -> str:
+    organization = _organization(org_key)
+    by_status: dict[str, list[Membership]] = {"pending": [], "approved": []}
+    for membership in organization.memberships:
+        by_status.setdefault(membership.status, []).append(membership)
+    return render_template("approvals/site_members.html", organization=organization,
+                           pending=by_status["pending"], approved=by_status["approved"],
+                           roles=PORTAL_ROLES)
+
+
+@bp.post("/members/<int:membership_id>/<action>")
+@site_admin_required
+def act(org_key: str, membership_id: int, action: str) -> Any:
+    organization = _organization(org_key)
+    membership = _membership(organization, membership_id)
+    actor = current_user() or {}
+    operations = {
+        "approve": lambda: decisions.approve_member(membership, actor),
+        "deny": lambda: decisions.deny_member(membership, actor),
+        "remove": lambda: decisions.remove_member(membership, actor),
+        "grant-role": lambda: decisions.set_role(membership, request.form.get("role", ""),
+                                                 True, actor),
+        "revoke-role": lambda: decisions.set_role(membership, request.form.get("role", ""),
+                                                  False, actor),
+        "grant-admin": lambda: decisions.set_site_admin(membership, True, actor),
+        "revoke-admin": lambda: decisions.set_site_admin(membership, False, actor),
+    }
+    if action not in operations:
+        abort(404)
+    expected = "pending" if action in ("approve", "deny") else "approved"
+    if membership.status != expected:
+        flash("That request was already handled.", "error")
+        return redirect(url_for(".members", org_key=org_key))
+    try:
+        operations[action]()
+    except decisions.DecisionFailed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".members", org_key=org_key))
+    flash(f"Done: {action.replace('-', ' ')} for {membership.full_name}.", "success")
+    return redirect(url_for(".members", org_key=org_key))
+
+
+@bp.route("/identifiers", methods=["GET", "POST"])
+@site_admin_required
+def identifiers(org_key: str) -> Any:
+    organization = _organization(org_key)
+    errors: dict[str, str] = {}
+    typed = {"npi": "", "tin": ""}
+    if request.method == "POST":
+        typed = {"npi": request.form.get("npi", ""), "tin": request.form.get("tin", "")}
+        try:
+            errors = add_identifier(organization, typed["npi"], typed["tin"],
+                                    current_user() or {})
+        except decisions.DecisionFailed as exc:
+            errors = {"form": str(exc)}
+        if not errors:
+            flash("NPI and TIN added.", "success")
+            return redirect(url_for(".identifiers", org_key=org_key))
+    return render_template("approvals/site_identifiers.html", organization=organization,
+                           errors=errors, typed=typed), (422 if errors else 200)
