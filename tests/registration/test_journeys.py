@@ -12,11 +12,15 @@ from idp_bridge.models import Membership, Organization, utcnow
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 from tests.registration.registry_data import ORGANIZATIONS, PROFESSIONAL
-from tests.support.keycloak_login import finish_required_actions, submit_login
-from tests.support.wizard import WizardClient, person
+from tests.support.wizard import (
+    PASSWORD,
+    WizardClient,
+    person,
+    register_organization,
+    sign_in_and_finish,
+)
 
 pytestmark = pytest.mark.keycloak
-PASSWORD = "Provider1!"
 
 
 def org_key(org: dict[str, str]) -> str:
@@ -26,33 +30,6 @@ def org_key(org: dict[str, str]) -> str:
 @pytest.fixture
 def wizard(bridge, outbox) -> WizardClient:
     return WizardClient(bridge, outbox)
-
-
-def sign_in_and_finish(wizard: WizardClient, email: str, phone_step=None):
-    page = wizard.page
-    assert page is not None and "continue-sign-in" in page.text
-    login_page = wizard.http.get(f"{wizard.bridge_url}/register/sign_in", timeout=30)
-    link = login_page.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
-    kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
-    assert email in kc_page.text  # login_hint prefilled the username
-    landed = submit_login(wizard.http, kc_page, email, PASSWORD)
-    wizard.page = finish_required_actions(wizard.http, landed, wizard.bridge_url, phone_step)
-    return wizard.page
-
-
-def register_organization(wizard: WizardClient, org: dict[str, str], email: str,
-                          phone_step=None):
-    wizard.account("organization", org["npi"], org["tin"])
-    assert wizard.step == "questionnaire", wizard.page.text[:2000]
-    wizard.answer_questionnaire()
-    assert wizard.step == "organization"
-    wizard.organization()
-    assert wizard.step == "individual"
-    wizard.individual(person(email))
-    assert wizard.step == "password", wizard.page.text[:3000]
-    wizard.password(PASSWORD)
-    assert wizard.step == "sign_in"
-    return sign_in_and_finish(wizard, email, phone_step)
 
 
 def test_organization_registration_to_completion(wizard, live_app, keycloak, outbox,

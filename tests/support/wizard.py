@@ -9,8 +9,9 @@ import requests
 
 from idp_bridge.outbox import Outbox
 from tests.support.forms import forms
-from tests.support.keycloak_login import LoopbackSession
+from tests.support.keycloak_login import LoopbackSession, finish_required_actions, submit_login
 
+PASSWORD = "Provider1!"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -101,3 +102,40 @@ def person(email: str, **overrides: str) -> dict[str, str]:
               "email": email, "job_title": "Office Manager", "opt_in": "in"}
     values.update(overrides)
     return values
+
+
+def sign_in_and_finish(wizard: WizardClient, email: str, phone_step=None):  # type: ignore[no-untyped-def]
+    page = wizard.page
+    assert page is not None and "continue-sign-in" in page.text
+    login_page = wizard.http.get(f"{wizard.bridge_url}/register/sign_in", timeout=30)
+    link = login_page.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
+    kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
+    assert email in kc_page.text  # login_hint prefilled the username
+    landed = submit_login(wizard.http, kc_page, email, PASSWORD)
+    wizard.page = finish_required_actions(wizard.http, landed, wizard.bridge_url, phone_step)
+    return wizard.page
+
+
+def register_organization(wizard: WizardClient, org: dict[str, str], email: str,  # type: ignore[no-untyped-def]
+                          phone_step=None):
+    wizard.account("organization", org["npi"], org["tin"])
+    assert wizard.step == "questionnaire", wizard.page.text[:2000]
+    wizard.answer_questionnaire()
+    assert wizard.step == "organization"
+    wizard.organization()
+    assert wizard.step == "individual"
+    wizard.individual(person(email))
+    assert wizard.step == "password", wizard.page.text[:3000]
+    wizard.password(PASSWORD)
+    assert wizard.step == "sign_in"
+    return sign_in_and_finish(wizard, email, phone_step)
+
+
+def register_individual(wizard: WizardClient, org: dict[str, str], email: str,  # type: ignore[no-untyped-def]
+                        phone_step=None, **overrides: str):
+    wizard.account("individual", org["npi"], org["tin"])
+    assert wizard.step == "individual", wizard.page.text[:2000] if wizard.page else ""
+    wizard.individual(person(email, **overrides), site_admin=False)
+    assert wizard.step == "password"
+    wizard.password(PASSWORD)
+    return sign_in_and_finish(wizard, email, phone_step)
