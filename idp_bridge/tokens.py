@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -25,7 +26,9 @@ class InvalidToken(Exception):
 
 class TokenVerifier:
     def __init__(self, issuer: str, audience: str, leeway_seconds: int = 30,
-                 jwks_refresh_seconds: int = 300) -> None:
+                 jwks_refresh_seconds: int = 300,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self.issuer = issuer.rstrip("/")
         self.audience = audience
         self.leeway = leeway_seconds
@@ -44,7 +47,7 @@ class TokenVerifier:
         return claims
 
     def _check_claims(self, claims: dict[str, Any], nonce: str | None) -> None:
-        now = time.time()
+        now = self.clock()
         if claims.get("iss") != self.issuer:
             raise InvalidToken("issuer mismatch")
         audiences = claims.get("aud") or []

@@ -1,0 +1,84 @@
+"""Another health-plan app trusts our tokens through idp_bridge.tokens + idp_bridge.access."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+import requests
+
+from examples.downstream_app import create_app
+from idp_bridge.tokens import TokenVerifier
+from tests.approvals.conftest import signed_in
+from tests.approvals.test_approvals import approve, membership_id, site_act
+from tests.support.tokens import refresh, user_tokens
+from tests.support.wizard import PASSWORD
+
+pytestmark = pytest.mark.keycloak
+
+
+@pytest.fixture
+def downstream(keycloak):
+    verifier = TokenVerifier(f"{keycloak.base_url}/realms/{keycloak.realm}", "provider-apps")
+    return create_app(verifier).test_client()
+
+
+def call(client, org_key: str, token: str) -> int:
+    return client.get(f"/organizations/{org_key}/claims",
+                      headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def tokens_for(keycloak, bridge, who: str) -> dict[str, str]:
+    return user_tokens(keycloak.base_url, keycloak.realm, bridge, keycloak.client_secret,
+                       who, PASSWORD)
+
+
+def test_downstream_app_trusts_approved_roles_only(bridge, live_app, keycloak, plan_admin,
+                                                   new_registered_org, new_individual,
+                                                   downstream):
+    org = new_registered_org()
+    approve(bridge, live_app, plan_admin, org["key"])
+    person = new_individual(org, "Avery")
+    pending = tokens_for(keycloak, bridge, person)
+    assert call(downstream, org["key"], pending["access_token"]) == 403  # not approved yet
+
+    admin = signed_in(bridge, org["admin"])
+    mid = membership_id(live_app, person, org["key"])
+    site_act(admin, bridge, org["key"], mid, "approve")
+    no_role = tokens_for(keycloak, bridge, person)
+    assert call(downstream, org["key"], no_role["access_token"]) == 403  # approved, no Claims
+    site_act(admin, bridge, org["key"], mid, "grant-role", role="claims")
+    granted = tokens_for(keycloak, bridge, person)
+    assert call(downstream, org["key"], granted["access_token"]) == 200
+    assert call(downstream, "some-other-org", granted["access_token"]) == 403
+
+    site_act(admin, bridge, org["key"], mid, "remove")
+    # Removal ended the sessions: the refresh token no longer works ...
+    assert refresh(keycloak.base_url, keycloak.realm, keycloak.client_secret,
+                   granted["refresh_token"]).status_code == 400
+    # ... and a new sign-in yields a token the app refuses.
+    again = tokens_for(keycloak, bridge, person)
+    assert call(downstream, org["key"], again["access_token"]) == 403
+
+
+def test_downstream_app_refuses_foreign_expired_and_tampered_tokens(keycloak, downstream,
+                                                                    plan_admin, bridge):
+    other_realm = requests.post(
+        f"{keycloak.base_url}/realms/master/protocol/openid-connect/token",
+        data={"grant_type": "password", "client_id": "admin-cli", "username": "admin",
+              "password": "dev-only-admin-password"}, timeout=30).json()["access_token"]
+    assert call(downstream, "any", other_realm) == 401
+
+    token = tokens_for(keycloak, bridge, plan_admin["email"])["access_token"]
+    issuer = f"{keycloak.base_url}/realms/{keycloak.realm}"
+    later = TokenVerifier(issuer, "provider-apps", clock=lambda: time.time() + 3600)
+    assert call(create_app(later).test_client(), "any", token) == 401  # expired by then
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["groups"] = ["/provider-orgs/any", "/provider-orgs/any/roles/claims"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert call(downstream, "any", f"{header}.{forged}.{signature}") == 401
+    assert call(downstream, "any", "not-a-token") == 401
