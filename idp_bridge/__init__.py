@@ -36,12 +36,11 @@ def create_app(
     _register_blueprints(app)
     _register_cli(app)
 
-    brand = get_brand(app.config["BRAND"])
-    app.extensions["brand"] = brand
+    app.extensions["brand"] = get_brand(app.config["BRAND"])
 
     @app.context_processor
     def inject_brand() -> dict[str, Any]:
-        return {"brand": brand, "dev_mode": app.config["IDP_DEV_MODE"]}
+        return {"brand": app.extensions["brand"], "dev_mode": app.config["IDP_DEV_MODE"]}
 
     return app
 

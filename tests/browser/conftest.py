@@ -1,0 +1,89 @@
+"""Playwright driving Debian's Chromium against the real bridge and the real Keycloak.
+
+Screenshots of every key screen land in ``test-artifacts/screenshots/<brand>/<journey>/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from idp_bridge.brand import get_brand
+from idp_bridge.config import REPO_ROOT
+from tests.approvals.conftest import fresh_org, plan_admin  # noqa: F401  (shared fixtures)
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+PHONE_WIDTH = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=["dean", "wellfirst"])
+def brand(request, live_app, keycloak) -> Iterator[str]:
+    """Run the journey as one health plan's deployment: the bridge's brand and Keycloak's
+    login theme (when the plugin's brand themes are installed) switch together."""
+    key = request.param
+    live_app.extensions["brand"] = get_brand(key)
+    themes = {t["name"] for t in keycloak.admin.get_server_info()["themes"].get("login", [])}
+    if key in themes:
+        keycloak.admin.update_realm(keycloak.realm, {"loginTheme": key})
+    yield key
+    live_app.extensions["brand"] = get_brand("dean")
+    if "dean" in themes:
+        keycloak.admin.update_realm(keycloak.realm, {"loginTheme": "dean"})
+
+
+class Journey:
+    """A browser tab that files numbered screenshots and checks each screen fits a phone."""
+
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.count = 0
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"),
+                             full_page=True)
+
+    def fits_phone(self) -> None:
+        """No horizontal scrolling at a phone's width."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size(PHONE_WIDTH)
+        overflow = self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.page.set_viewport_size(size or DESKTOP)
+        assert overflow <= 0, f"{self.page.url} scrolls sideways by {overflow}px on a phone"
+
+    def step(self, name: str) -> None:
+        self.fits_phone()
+        self.shot(name)
+
+
+@pytest.fixture
+def journey(browser, brand, request) -> Iterator[Journey]:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    name = re.sub(r"\[.*\]$", "", request.node.name).removeprefix("test_")
+    yield Journey(page, SCREENSHOTS / brand / name)
+    context.close()
