@@ -4,13 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KEYCLOAK_DIST := keycloak/target/keycloak-26.7.3
 
-.PHONY: run test setup keycloak lint clean reset bench
+.PHONY: run test test-postgres setup keycloak lint clean reset bench
 
 run: setup keycloak
 	$(PY) -m idp_bridge.devstack
 
 test: setup keycloak
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The integration suite on PostgreSQL, and production-mode Keycloak on PostgreSQL.
+# TEST_DATABASE_URL names a server where the user may create databases.
+test-postgres: setup keycloak
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
 

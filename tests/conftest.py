@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from keycloak import KeycloakAdmin
 
 from idp_bridge import create_app
@@ -92,10 +93,25 @@ def mail_sink(outbox_dir: str, stack_ports: StackPorts) -> Iterator[MailSink]:
 @pytest.fixture(scope="session")
 def stack_env(stack_ports: StackPorts, outbox_dir: str,
               tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    database_url = os.environ.get("TEST_DATABASE_URL") or (
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    database_url = fresh_database(server_url) if server_url else (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'bridge.sqlite3'}"
     )
     return _base_env(stack_ports, outbox_dir, database_url)
+
+
+def fresh_database(server_url: str) -> str:
+    """An empty PostgreSQL database for this test session, on the server TEST_DATABASE_URL
+    names (e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres)."""
+    import sqlalchemy
+
+    name = f"bridge_test_{uuid.uuid4().hex[:8]}"
+    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return str(sqlalchemy.engine.make_url(server_url).set(database=name).render_as_string(
+        hide_password=False))
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +147,7 @@ def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
     # A short resend cooldown lets tests send a second code without waiting 30 s.
     app = create_app(env=stack_env, overrides={"EMAIL_CODE_COOLDOWN_SECONDS": 2})
     with app.app_context():
-        db.create_all()
+        upgrade()  # the real migrations, from an empty database
         import_sample()  # the offline National Provider registry
     return app
 

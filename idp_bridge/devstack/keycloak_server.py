@@ -41,7 +41,11 @@ class KeycloakServer:
         management_port: int,
         env: Mapping[str, str],
         log_path: Path,
+        mode: str = "start-dev",
+        extra_args: tuple[str, ...] = (),
     ) -> None:
+        self.mode = mode
+        self.extra_args = extra_args
         self.home = home
         self.http_port = http_port
         self.management_port = management_port
@@ -65,15 +69,22 @@ class KeycloakServer:
                         ignore=shutil.ignore_patterns("h2", "tmp", "transaction-logs"))
         return cls(home=home, **kwargs)  # type: ignore[arg-type]
 
+    def build(self, *options: str) -> None:
+        """``kc.sh build``: bake build-time options (database vendor...) for ``start``."""
+        subprocess.run(  # noqa: S603
+            [str(self.home / "bin" / "kc.sh"), "build", *options],
+            env={**os.environ, **self.env}, check=True, capture_output=True, timeout=600)
+
     def start(self) -> KeycloakServer:
         env = {**os.environ, **self.env, "KC_HEALTH_ENABLED": "true"}
         command = [
-            str(self.home / "bin" / "kc.sh"), "start-dev",
+            str(self.home / "bin" / "kc.sh"), self.mode,
             "--http-host", "127.0.0.1",
             "--http-port", str(self.http_port),
             "--http-management-port", str(self.management_port),
             "--hostname-strict", "false",
             "--import-realm",
+            *self.extra_args,
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
