@@ -27,6 +27,7 @@ from idp_bridge.keycloak_gateway import KeycloakGateway
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink
+from tests.support import keycloak_login
 
 REALM = "provider-portal"
 BRAND = "dean"
@@ -63,6 +64,9 @@ def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str
         "IDP_BRAND": BRAND,
         "IDP_BRAND_NAME": get_brand(BRAND).plan_name,
         "IDP_PHONE_SENDER": "dev",
+        # Short waits so resend and expiry are testable; production keeps 30 s and 10 min.
+        "IDP_PHONE_RESEND_COOLDOWN_SECONDS": "2",
+        "IDP_PHONE_CODE_LIFETIME_SECONDS": "20",
         "DATABASE_URL": database_url,
         **DEV_KEYCLOAK_ENV,
     }
@@ -80,7 +84,9 @@ def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def outbox(outbox_dir: str) -> Outbox:
-    return Outbox(outbox_dir)
+    box = Outbox(outbox_dir)
+    keycloak_login.DEFAULT_OUTBOX[:] = [box]  # sign-in helpers read phone codes here
+    return box
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +122,7 @@ def fresh_database(server_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: MailSink,
+             outbox: Outbox,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakHandle]:
     workdir = tmp_path_factory.mktemp("keycloak")
     server = KeycloakServer.in_private_copy(

@@ -6,6 +6,12 @@ from playwright.sync_api import expect
 
 from idp_bridge.outbox import Outbox
 from tests.browser.conftest import Journey
+from tests.support.keycloak_login import (
+    DEFAULT_OUTBOX,
+    e164,
+    new_phone_number,
+    phone_code_for,
+)
 from tests.support.wizard import PASSWORD
 
 
@@ -85,22 +91,40 @@ def password(j: Journey, value: str = PASSWORD) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
-def keycloak_tail(j: Journey, email: str, phone_step=None) -> None:  # type: ignore[no-untyped-def]
-    """Sign in at Keycloak, then its required actions: phone (if installed), then terms."""
+def keycloak_tail(j: Journey, email: str, outbox: Outbox, method: str = "sms") -> None:
+    """Sign in at Keycloak, then its required actions: phone verification, then the terms."""
     page = j.page
     page.locator("#continue-sign-in").click()
     expect(page.locator("#username")).to_have_value(email)
     page.locator("#password").fill(PASSWORD)
     j.shot("keycloak-sign-in")
     page.locator("#kc-login").click()
-    if phone_step is not None and page.locator("#kc-phone-form, form[id*=phone]").count():
-        phone_step(j)
+    enroll_phone(j, outbox, method)
+    expect(page.get_by_text("Single Sign-On and Provider Portal Terms and Conditions")) \
+        .to_be_visible()
     accept = page.get_by_role("button", name="Accept Terms & Conditions")
-    if not accept.count():
-        accept = page.locator("input[name=accept], button[name=accept]")
-    j.shot("terms")
-    accept.first.scroll_into_view_if_needed()
-    accept.first.click()
+    accept.scroll_into_view_if_needed()  # the terms are read to the end
+    j.step("terms")
+    accept.click()
+
+
+def enroll_phone(j: Journey, outbox: Outbox, method: str) -> None:
+    page = j.page
+    expect(page.get_by_text("Multi Factor Authentication Enrollment")).to_be_visible()
+    label = "Enroll Voice (Call) Verification" if method == "voice" \
+        else "Enroll SMS (Text) Verification"
+    page.get_by_label(label).check()
+    number = new_phone_number()
+    page.get_by_label("Phone Number").fill(number)
+    sent = outbox.count(e164(number), channel=method)
+    page.get_by_role("button", name="Request Code").click()
+    code = outbox.latest(e164(number), channel=method, after=sent).code or ""
+    page.get_by_label("Verification Code").fill(code)
+    page.get_by_role("button", name="Verify Code").click()
+    word = "Voice" if method == "voice" else "Text"
+    expect(page.get_by_text(f"{word} enrolled successfully")).to_be_visible()
+    j.step(f"phone-{method}")
+    page.get_by_role("button", name="Continue").click()
 
 
 def sign_in(j: Journey, bridge: str, email: str) -> None:
@@ -109,4 +133,7 @@ def sign_in(j: Journey, bridge: str, email: str) -> None:
     page.locator("#username").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#kc-login").click()
+    if page.locator("#kc-phone-code-form").count():
+        page.get_by_label("Security code").fill(phone_code_for(page.content(), DEFAULT_OUTBOX[0]))
+        page.get_by_role("button", name="Verify Code").click()
     expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()

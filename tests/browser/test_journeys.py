@@ -24,7 +24,7 @@ def register_org(journey, bridge, outbox, org, email) -> str:
     steps.organization(journey)
     steps.individual(journey, outbox, email)
     steps.password(journey)
-    steps.keycloak_tail(journey, email)
+    steps.keycloak_tail(journey, email, outbox)
     expect(journey.page.locator("#confirmation")).to_have_text(
         "Your organization's registration is complete!")
     journey.step("confirmation")
@@ -83,7 +83,7 @@ def test_individual_registers_is_approved_and_sees_their_role(journey, bridge, o
     steps.account(journey, "individual", org["npi"], org["tin"])
     steps.individual(journey, outbox, person, first="Casey", site_admin=False)
     steps.password(journey)
-    steps.keycloak_tail(journey, person)
+    steps.keycloak_tail(journey, person, outbox, method="voice")
     expect(page.locator("#confirmation")).to_have_text("Your registration is complete!")
     journey.step("individual-confirmation")
 
@@ -183,7 +183,7 @@ def test_failure_paths_a_user_really_hits(journey, bridge, outbox, fresh_org, li
     expect(page.locator("#password-error")).to_contain_text("Invalid password")
     journey.step("password-policy")
     steps.password(journey)
-    steps.keycloak_tail(journey, person)
+    steps.keycloak_tail(journey, person, outbox)
 
     # The site admin is approved, denies the newcomer, who then signs in to no access.
     approve_as_plan_admin(journey, bridge, live_app, plan_admin, key)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
 
+from idp_bridge.outbox import Outbox
 from tests.support.forms import form_by_id, forms
 
 _LOOPBACK = {"127.0.0.1", "localhost"}
@@ -26,6 +29,30 @@ DefaultCookiePolicy.return_ok_secure = _return_ok_secure  # type: ignore[method-
 
 class LoopbackSession(requests.Session):
     """A cookie-keeping HTTP client that behaves like a browser on loopback."""
+
+
+# Set by the session's ``outbox`` fixture: where Keycloak's dev phone sender files codes.
+DEFAULT_OUTBOX: list[Outbox] = []
+
+
+def phone_code_for(page_text: str, outbox: Outbox) -> str:
+    """The code Keycloak just sent to the masked number on the sign-in page."""
+    masked = re.search(r"\*\*\*-\*\*\*-(\d{4})", page_text)
+    assert masked, "no masked phone number on the page"
+    for message in reversed(outbox.messages()):
+        if message.channel in ("sms", "voice") and message.to.endswith(masked.group(1)):
+            return message.code or ""
+    raise AssertionError(f"no code sent to ***-***-{masked.group(1)}")
+
+
+def answer_phone_challenge(http: requests.Session, page: requests.Response,
+                           allow_redirects: bool = True) -> requests.Response:
+    if 'id="kc-phone-code-form"' not in page.text:
+        return page
+    form = form_by_id(page.text, page.url, "kc-phone-code-form")
+    code = phone_code_for(page.text, DEFAULT_OUTBOX[0])
+    return http.post(form.action, data={"code": code, "action": "verify"},
+                     allow_redirects=allow_redirects, timeout=30)
 
 
 def submit_login(http: requests.Session, page: requests.Response, username: str,
@@ -50,21 +77,46 @@ def sign_in_to_bridge(bridge_url: str, username: str, password: str,
     http = http or LoopbackSession()
     login_page = http.get(f"{bridge_url}/login", timeout=30)
     assert "kc-form-login" in login_page.text, login_page.text[:500]
-    landed = submit_login(http, login_page, username, password)
+    landed = answer_phone_challenge(http, submit_login(http, login_page, username, password))
     return http, landed
 
 
-def finish_required_actions(http: requests.Session, page: requests.Response,
-                            bridge_url: str, phone_step=None) -> requests.Response:  # type: ignore[no-untyped-def]
-    """Answer Keycloak's required-action pages until it sends the user back to the bridge.
+def new_phone_number() -> str:
+    """A fresh valid US number, so per-number hourly caps never join two tests."""
+    return f"608-{secrets.randbelow(800) + 200}-{secrets.randbelow(9000) + 1000}"
 
-    ``phone_step(http, page) -> page`` handles the phone-verification page when present.
-    """
+
+def e164(us_number: str) -> str:
+    return "+1" + "".join(ch for ch in us_number if ch.isdigit())
+
+
+def enroll_phone(http: requests.Session, page: requests.Response, outbox: Outbox,
+                 number: str, method: str = "sms") -> requests.Response:
+    """Keycloak's phone-verification required action: Request Code, Verify Code, Continue."""
+    form = form_by_id(page.text, page.url, "kc-phone-form")
+    sent = outbox.count(e164(number), channel=method)
+    requested = http.post(form.action, data={"method": method, "phone": number,
+                                             "action": "request"}, timeout=30)
+    code = outbox.latest(e164(number), channel=method, after=sent).code
+    form = form_by_id(requested.text, requested.url, "kc-phone-form")
+    verified = http.post(form.action, data={"method": method, "phone": number, "code": code,
+                                            "action": "verify"}, timeout=30)
+    assert "enrolled successfully" in verified.text, verified.text[:3000]
+    form = form_by_id(verified.text, verified.url, "kc-phone-form")
+    return http.post(form.action, data={"action": "continue"}, timeout=30)
+
+
+def finish_required_actions(http: requests.Session, page: requests.Response, bridge_url: str,
+                            outbox: Outbox | None = None, phone: str | None = None,
+                            method: str = "sms") -> requests.Response:
+    """Answer Keycloak's required-action pages (phone setup, terms) until it sends the user
+    back to the bridge."""
     for _ in range(10):
         if page.url.startswith(bridge_url):
             return page
-        if phone_step is not None and "kc-phone" in page.text:
-            page = phone_step(http, page)
+        if 'id="kc-phone-form"' in page.text:
+            assert outbox is not None, "phone verification needs the outbox"
+            page = enroll_phone(http, page, outbox, phone or new_phone_number(), method)
             continue
         accepted = accept_terms_if_asked(http, page)
         if accepted is page:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 
 from tests.support.forms import form_by_id
-from tests.support.keycloak_login import LoopbackSession
+from tests.support.keycloak_login import LoopbackSession, answer_phone_challenge
 
 
 def user_tokens(keycloak_url: str, realm: str, bridge_url: str, client_secret: str,
@@ -30,6 +30,7 @@ def user_tokens(keycloak_url: str, realm: str, bridge_url: str, client_secret: s
     answer = http.post(form.action, data={**form.fields, "username": username,
                                           "password": password},
                        allow_redirects=False, timeout=30)
+    answer = answer_phone_challenge(http, answer, allow_redirects=False)
     code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
     tokens = requests.post(f"{base}/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,

@@ -104,7 +104,7 @@ def person(email: str, **overrides: str) -> dict[str, str]:
     return values
 
 
-def sign_in_and_finish(wizard: WizardClient, email: str, phone_step=None):  # type: ignore[no-untyped-def]
+def sign_in_and_finish(wizard: WizardClient, email: str, method: str = "sms"):  # type: ignore[no-untyped-def]
     page = wizard.page
     assert page is not None and "continue-sign-in" in page.text
     login_page = wizard.http.get(f"{wizard.bridge_url}/register/sign_in", timeout=30)
@@ -112,12 +112,13 @@ def sign_in_and_finish(wizard: WizardClient, email: str, phone_step=None):  # ty
     kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
     assert email in kc_page.text  # login_hint prefilled the username
     landed = submit_login(wizard.http, kc_page, email, PASSWORD)
-    wizard.page = finish_required_actions(wizard.http, landed, wizard.bridge_url, phone_step)
+    wizard.page = finish_required_actions(wizard.http, landed, wizard.bridge_url,
+                                          outbox=wizard.outbox, method=method)
     return wizard.page
 
 
 def register_organization(wizard: WizardClient, org: dict[str, str], email: str,  # type: ignore[no-untyped-def]
-                          phone_step=None):
+                          method: str = "sms"):
     wizard.account("organization", org["npi"], org["tin"])
     assert wizard.step == "questionnaire", wizard.page.text[:2000]
     wizard.answer_questionnaire()
@@ -128,14 +129,14 @@ def register_organization(wizard: WizardClient, org: dict[str, str], email: str,
     assert wizard.step == "password", wizard.page.text[:3000]
     wizard.password(PASSWORD)
     assert wizard.step == "sign_in"
-    return sign_in_and_finish(wizard, email, phone_step)
+    return sign_in_and_finish(wizard, email, method)
 
 
 def register_individual(wizard: WizardClient, org: dict[str, str], email: str,  # type: ignore[no-untyped-def]
-                        phone_step=None, **overrides: str):
+                        method: str = "sms", **overrides: str):
     wizard.account("individual", org["npi"], org["tin"])
     assert wizard.step == "individual", wizard.page.text[:2000] if wizard.page else ""
     wizard.individual(person(email, **overrides), site_admin=False)
     assert wizard.step == "password"
     wizard.password(PASSWORD)
-    return sign_in_and_finish(wizard, email, phone_step)
+    return sign_in_and_finish(wizard, email, method)
