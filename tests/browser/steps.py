@@ -133,6 +133,7 @@ def sign_in(j: Journey, bridge: str, email: str) -> None:
     page.locator("#username").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#kc-login").click()
+    page.wait_for_selector("#kc-phone-code-form, h1:has-text('Welcome')")
     if page.locator("#kc-phone-code-form").count():
         page.get_by_label("Security code").fill(phone_code_for(page.content(), DEFAULT_OUTBOX[0]))
         page.get_by_role("button", name="Verify Code").click()
