@@ -6,6 +6,7 @@ Screenshots of every key screen land in ``test-artifacts/screenshots/<brand>/<jo
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # this run's screenshots only
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
