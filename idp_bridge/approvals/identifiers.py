@@ -8,21 +8,12 @@ from idp_bridge import audit
 from idp_bridge.approvals.decisions import decision
 from idp_bridge.models import Organization, OrganizationIdentifier
 from idp_bridge.npi import get_registry
-from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
+from idp_bridge.npi.identifiers import parse_pair
 from idp_bridge.npi.registry import RegistryUnavailable
 
 
 def validate_pair(npi_typed: str, tin_typed: str) -> tuple[str, str, dict[str, str]]:
-    errors: dict[str, str] = {}
-    npi = tin = ""
-    try:
-        npi = normalize_npi(npi_typed)
-    except InvalidIdentifier as exc:
-        errors["npi"] = str(exc)
-    try:
-        tin = normalize_tin(tin_typed)
-    except InvalidIdentifier as exc:
-        errors["tin"] = str(exc)
+    npi, tin, errors = parse_pair(npi_typed, tin_typed)
     if not errors:
         try:
             record = get_registry(current_app).lookup(npi)

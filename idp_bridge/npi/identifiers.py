@@ -45,3 +45,18 @@ def normalize_tin(value: str) -> str:
 
 def format_tin(digits: str) -> str:
     return f"{digits[:2]}-{digits[2:]}" if len(digits) == 9 else digits
+
+
+def parse_pair(npi_typed: str, tin_typed: str) -> tuple[str, str, dict[str, str]]:
+    """Both identifiers at once: normalized values and a message per bad field."""
+    errors: dict[str, str] = {}
+    npi = tin = ""
+    try:
+        npi = normalize_npi(npi_typed)
+    except InvalidIdentifier as exc:
+        errors["npi"] = str(exc)
+    try:
+        tin = normalize_tin(tin_typed)
+    except InvalidIdentifier as exc:
+        errors["tin"] = str(exc)
+    return npi, tin, errors

@@ -14,6 +14,7 @@ from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 from tests.registration.registry_data import ORGANIZATIONS, PROFESSIONAL
 from tests.support.wizard import (
     PASSWORD,
+    POLICY_VIOLATIONS,
     WizardClient,
     person,
     register_organization,
@@ -194,16 +195,7 @@ def test_merge_no_asks_for_another_email(wizard, registered_org, unique_email):
     assert wizard.step == "password"
 
 
-@pytest.mark.parametrize(
-    ("password", "message"),
-    [
-        ("Sh0rt!x", "Invalid password: minimum length 8."),
-        ("NOLOWERCASE1!", "Invalid password: must contain at least 1 lower case characters."),
-        ("nouppercase1!", "Invalid password: must contain at least 1 upper case characters."),
-        ("NoDigitsHere!", "Invalid password: must contain at least 1 numerical digits."),
-        ("NoSymbols123", "Invalid password: must contain at least 1 special characters."),
-    ],
-)
+@pytest.mark.parametrize(("password", "message"), POLICY_VIOLATIONS)
 def test_password_step_shows_keycloaks_own_policy_message(wizard, registered_org, unique_email,
                                                           password, message):
     wizard.account("individual", registered_org["npi"], registered_org["tin"])

@@ -5,20 +5,12 @@ from __future__ import annotations
 import pytest
 
 from idp_bridge.keycloak_gateway import PasswordRejected
+from tests.support.wizard import POLICY_VIOLATIONS
 
 pytestmark = pytest.mark.keycloak
 
 
-@pytest.mark.parametrize(
-    ("password", "message"),
-    [
-        ("Sh0rt!x", "Invalid password: minimum length 8."),
-        ("NOLOWERCASE1!", "Invalid password: must contain at least 1 lower case characters."),
-        ("nouppercase1!", "Invalid password: must contain at least 1 upper case characters."),
-        ("NoDigitsHere!", "Invalid password: must contain at least 1 numerical digits."),
-        ("NoSymbols123", "Invalid password: must contain at least 1 special characters."),
-    ],
-)
+@pytest.mark.parametrize(("password", "message"), POLICY_VIOLATIONS)
 def test_keycloak_refuses_each_broken_password_rule(keycloak, unique_email, password, message):
     user_id = keycloak.gateway.create_user(unique_email, "Lee", "Nguyen", {}, required_actions=[])
     with pytest.raises(PasswordRejected) as refused:

@@ -12,6 +12,14 @@ from tests.support.forms import forms
 from tests.support.keycloak_login import LoopbackSession, finish_required_actions, submit_login
 
 PASSWORD = "Provider1!"
+# One password per rule of the realm's policy, with Keycloak's own message for it.
+POLICY_VIOLATIONS = [
+    ("Sh0rt!x", "Invalid password: minimum length 8."),
+    ("NOLOWERCASE1!", "Invalid password: must contain at least 1 lower case characters."),
+    ("nouppercase1!", "Invalid password: must contain at least 1 upper case characters."),
+    ("NoDigitsHere!", "Invalid password: must contain at least 1 numerical digits."),
+    ("NoSymbols123", "Invalid password: must contain at least 1 special characters."),
+]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

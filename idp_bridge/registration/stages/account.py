@@ -10,7 +10,7 @@ from flask import current_app
 
 from idp_bridge.models import Organization, OrganizationIdentifier
 from idp_bridge.npi import get_registry
-from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
+from idp_bridge.npi.identifiers import parse_pair
 from idp_bridge.npi.questionnaire import build_questionnaire
 from idp_bridge.npi.registry import RegistryUnavailable
 from idp_bridge.registration.engine import Outcome
@@ -47,19 +47,10 @@ class AccountStage:
                 "tin": ctx.get("tin_display", "")}
 
     def submit(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        errors = {}
+        npi, tin, errors = parse_pair(form.get("npi", ""), form.get("tin", ""))
         account_type = form.get("account_type", "")
         if account_type not in ("individual", "organization"):
             errors["account_type"] = "Please select your account type."
-        npi = tin = ""
-        try:
-            npi = normalize_npi(form.get("npi", ""))
-        except InvalidIdentifier as exc:
-            errors["npi"] = str(exc)
-        try:
-            tin = normalize_tin(form.get("tin", ""))
-        except InvalidIdentifier as exc:
-            errors["tin"] = str(exc)
         if errors:
             return Outcome(valid=False, errors=errors)
         if account_type == "organization":
