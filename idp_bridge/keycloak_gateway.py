@@ -65,9 +65,8 @@ class KeycloakUser:
 def _error_payload(exc: KeycloakError) -> dict[str, Any]:
     import json
 
-    body = exc.response_body
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
+    raw = exc.response_body
+    body = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
     try:
         data = json.loads(body) if body else {}
     except (TypeError, ValueError):
@@ -187,7 +186,7 @@ class KeycloakGateway:
 
     def group_by_path(self, path: str) -> dict[str, Any] | None:
         try:
-            return self._admin.get_group_by_path(path)  # type: ignore[no-any-return]
+            return self._admin.get_group_by_path(path)
         except KeycloakError as exc:
             if exc.response_code == 404:
                 return None

@@ -26,7 +26,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Organization(db.Model):  # type: ignore[name-defined,misc]
+class Organization(db.Model):  # type: ignore[name-defined]
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class Organization(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class OrganizationIdentifier(db.Model):  # type: ignore[name-defined,misc]
+class OrganizationIdentifier(db.Model):  # type: ignore[name-defined]
     """An NPI/TIN pair registered to an organization; a pair belongs to one organization."""
 
     __tablename__ = "organization_identifiers"
@@ -75,7 +75,7 @@ class OrganizationIdentifier(db.Model):  # type: ignore[name-defined,misc]
     organization: Mapped[Organization] = relationship(back_populates="identifiers")
 
 
-class Membership(db.Model):  # type: ignore[name-defined,misc]
+class Membership(db.Model):  # type: ignore[name-defined]
     """A person's request for, and grant of, access to one organization."""
 
     __tablename__ = "memberships"

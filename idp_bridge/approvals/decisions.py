@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -191,7 +192,7 @@ def _site_admin_count(organization: Organization) -> int:
                if m.status == "approved" and m.is_site_admin)
 
 
-def _member_event(action: str, membership: Membership, **details: str) -> None:
+def _member_event(action: str, membership: Membership, **details: Any) -> None:
     audit.record(action, subject_id=membership.user_id, subject_email=membership.email,
                  organization_key=membership.organization.key, **details)
 

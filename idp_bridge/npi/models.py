@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from idp_bridge.extensions import db
 
 
-class NpiRecord(db.Model):  # type: ignore[name-defined,misc]
+class NpiRecord(db.Model):  # type: ignore[name-defined]
     __tablename__ = "npi_records"
 
     npi: Mapped[str] = mapped_column(String(10), primary_key=True)

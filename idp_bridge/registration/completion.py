@@ -35,7 +35,10 @@ def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
     if draft.account_type == "organization":
         organization = _create_organization(draft)
     else:
-        organization = db.session.get(Organization, draft.context["organization_id"])
+        found = db.session.get(Organization, draft.context["organization_id"])
+        if found is None or found.status == "denied":
+            raise CompletionFailed("This Organization account is no longer available.")
+        organization = found
     person = draft.context["individual"]
     if Membership.query.filter_by(organization_id=organization.id, user_id=user_id).first():
         raise CompletionFailed("You have already registered with this Organization.")

@@ -15,7 +15,7 @@ from idp_bridge.models import utcnow
 DRAFT_LIFETIME = timedelta(hours=2)
 
 
-class RegistrationDraft(db.Model):  # type: ignore[name-defined,misc]
+class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     __tablename__ = "registrations"
 
     id: Mapped[str] = mapped_column(String(43), primary_key=True,
@@ -41,7 +41,7 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined,misc]
         self.context = {**self.context, **values}
 
 
-class EmailCodeSend(db.Model):  # type: ignore[name-defined,misc]
+class EmailCodeSend(db.Model):  # type: ignore[name-defined]
     """One emailed code, kept to cap sends per address across drafts."""
 
     __tablename__ = "email_code_sends"
@@ -51,7 +51,7 @@ class EmailCodeSend(db.Model):  # type: ignore[name-defined,misc]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class TermsAcceptance(db.Model):  # type: ignore[name-defined,misc]
+class TermsAcceptance(db.Model):  # type: ignore[name-defined]
     """Which version of the Terms & Conditions a user accepted (Keycloak keeps only a time)."""
 
     __tablename__ = "terms_acceptances"

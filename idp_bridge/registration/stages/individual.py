@@ -61,7 +61,7 @@ class IndividualStage:
 
     def view(self, draft: RegistrationDraft) -> dict[str, Any]:
         ctx = draft.context
-        values = {name: "" for name in PERSON_FIELDS}
+        values: dict[str, Any] = {name: "" for name in PERSON_FIELDS}
         values.update(ctx.get("individual", {}))
         values.update(npi=ctx["npi"], tin=format_tin(ctx["tin"]),
                       site_admin_required=needs_site_admin(draft),
