@@ -52,6 +52,13 @@ def test_downstream_app_trusts_approved_roles_only(bridge, live_app, keycloak, p
     site_act(admin, bridge, org["key"], mid, "grant-role", role="claims")
     granted = tokens_for(keycloak, bridge, person)
     assert call(downstream, org["key"], granted["access_token"]) == 200
+    claims = TokenVerifier(f"{keycloak.base_url}/realms/{keycloak.realm}",
+                           "provider-apps").verify(granted["access_token"])
+    [described] = claims["organizations"]  # the plugin's purpose-built claim
+    assert (described["key"], described["npis"], described["tins"], described["roles"],
+            described["site_admin"]) == (org["key"], [org["npi"]],
+                                         [org["tin"].replace("-", "")], ["claims"], False)
+    assert described["name"]
     assert call(downstream, "some-other-org", granted["access_token"]) == 403
 
     site_act(admin, bridge, org["key"], mid, "remove")
