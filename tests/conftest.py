@@ -67,6 +67,8 @@ def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str
         # Short waits so resend and expiry are testable; production keeps 30 s and 10 min.
         "IDP_PHONE_RESEND_COOLDOWN_SECONDS": "2",
         "IDP_PHONE_CODE_LIFETIME_SECONDS": "20",
+        # The suite signs the same plan administrator in dozens of times an hour.
+        "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
         "DATABASE_URL": database_url,
         **DEV_KEYCLOAK_ENV,
     }

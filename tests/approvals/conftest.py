@@ -11,8 +11,15 @@ from flask import Flask
 
 from idp_bridge.models import Organization
 from idp_bridge.npi.models import NpiRecord
+from idp_bridge.outbox import Outbox
 from tests.conftest import KeycloakHandle
-from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
+from tests.support.keycloak_login import (
+    LoopbackSession,
+    enroll_phone,
+    new_phone_number,
+    sign_in_to_bridge,
+    submit_login,
+)
 from tests.support.wizard import PASSWORD, WizardClient, register_individual, register_organization
 
 _tin_counter = itertools.count(1)
@@ -41,11 +48,16 @@ def email(prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def plan_admin(keycloak: KeycloakHandle) -> dict[str, str]:
+def plan_admin(keycloak: KeycloakHandle, bridge: str, outbox: Outbox) -> dict[str, str]:
+    """A health-plan administrator with a phone second factor, enrolled at first sign-in."""
     address = email("plan-admin")
-    user_id = keycloak.gateway.create_user(address, "Pat", "Reviewer", {}, required_actions=[])
+    user_id = keycloak.gateway.create_user(address, "Pat", "Reviewer", {},
+                                           required_actions=["phone-verification"])
     keycloak.gateway.set_password(user_id, PASSWORD)
     keycloak.gateway.assign_realm_role(user_id, "plan-admin")
+    http = LoopbackSession()
+    page = submit_login(http, http.get(f"{bridge}/login", timeout=30), address, PASSWORD)
+    assert enroll_phone(http, page, outbox, new_phone_number()).url.startswith(bridge)
     return {"email": address, "id": user_id}
 
 

@@ -55,7 +55,9 @@ def approved_org(bridge, live_app, plan_admin, new_registered_org):
 def test_plan_admin_reviews_and_approves_a_new_organization(
         bridge, live_app, keycloak, outbox, plan_admin, new_registered_org):
     org = new_registered_org()
-    http = signed_in(bridge, plan_admin["email"])
+    told = outbox.latest(plan_admin["email"], channel="email")
+    assert told.subject == "New organization registration to review" and org["npi"] in told.body
+    http = signed_in(bridge, plan_admin["email"])  # password, then the phone code
     queue = http.get(f"{bridge}/admin/organizations", timeout=30)
     assert org["npi"] in queue.text  # waiting for review
     detail = http.get(f"{bridge}/admin/organizations/{org_id(live_app, org['key'])}", timeout=30)
@@ -95,6 +97,8 @@ def test_site_admin_approves_grants_and_the_user_sees_it(
         bridge, live_app, keycloak, outbox, approved_org, new_individual):
     key = approved_org["key"]
     person = new_individual(approved_org, "Morgan")
+    told = outbox.latest(approved_org["admin"], channel="email")
+    assert told.subject == "New user registration to review" and "Morgan" in told.body
     admin = signed_in(bridge, approved_org["admin"])
     assert person in admin.get(f"{bridge}/org/{key}/members", timeout=30).text
     mid = membership_id(live_app, person, key)
