@@ -1,4 +1,8 @@
-"""What the National Provider registry (NPPES) says about an NPI, whatever the source."""
+"""What the National Provider registry (NPPES) says about an NPI, whatever the source.
+
+Two sources implement :class:`Registry`: the live API (``nppes_api.NppesApiRegistry``) and a
+copy of the bulk file in the app database (``offline.OfflineRegistry``).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,23 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-DBA_TYPE_CODE = "3"  # NPPES other-name type "Doing Business As"
+# NPPES other-name type codes (organizations: 3, 4, 5; individuals: 1, 2, 5).
+DBA_TYPE_CODE = "3"
+FORMER_LEGAL_NAME_TYPE_CODE = "4"
+
+LOCATION = "LOCATION"  # the primary practice location
+MAILING = "MAILING"
+
+INDIVIDUAL = 1  # NPI-1, a health care professional
+ORGANIZATION = 2  # NPI-2
 
 
-class RegistryUnavailable(RuntimeError):
-    """The registry could not be asked (network, outage); the user may retry."""
+class RegistryUnavailable(Exception):
+    """The registry could not be asked (network, outage); the user may retry.
+
+    Callers show: "The National Provider registry can't be reached right now; please try
+    again."
+    """
 
 
 @dataclass(frozen=True)
@@ -19,8 +35,8 @@ class Address:
     line2: str
     city: str
     state: str
-    postal_code: str
-    purpose: str  # "LOCATION" | "MAILING"
+    postal_code: str  # NPPES gives ZIP+4 as 9 digits without a dash, or 5 digits
+    purpose: str  # LOCATION | MAILING
 
     @property
     def zip5(self) -> str:
@@ -38,7 +54,8 @@ class Taxonomy:
     primary: bool
 
     def label(self) -> str:
-        return f"{self.code} {self.desc.upper()}"
+        """``CODE DESCRIPTION``, upper case, as the portal's questionnaire shows it."""
+        return f"{self.code} {self.desc.upper()}".strip()
 
 
 @dataclass(frozen=True)
@@ -50,9 +67,9 @@ class OtherName:
 @dataclass(frozen=True)
 class RegistryRecord:
     npi: str
-    entity_type: int  # 1 individual (professional), 2 organization
+    entity_type: int  # INDIVIDUAL or ORGANIZATION; 0 when NPPES blanked a deactivated record
     active: bool
-    name: str
+    name: str  # legal business name, or "FIRST LAST" for an individual
     other_names: list[OtherName] = field(default_factory=list)
     addresses: list[Address] = field(default_factory=list)
     taxonomies: list[Taxonomy] = field(default_factory=list)
@@ -65,7 +82,16 @@ class RegistryRecord:
         return next((a for a in self.addresses if a.purpose == purpose), None)
 
     @property
+    def location_address(self) -> Address | None:
+        return self.address(LOCATION)
+
+    @property
+    def mailing_address(self) -> Address | None:
+        return self.address(MAILING)
+
+    @property
     def primary_taxonomy(self) -> Taxonomy | None:
+        # Every NPPES record flags one primary; fall back to the first if a source did not.
         return next((t for t in self.taxonomies if t.primary), None) or (
             self.taxonomies[0] if self.taxonomies else None)
 
@@ -84,7 +110,11 @@ class RegistryRecord:
 
 
 class Registry(Protocol):
-    def lookup(self, npi: str) -> RegistryRecord | None: ...
+    def lookup(self, npi: str) -> RegistryRecord | None:
+        """The record, or None if NPPES has no such NPI. Raises RegistryUnavailable."""
+        ...
 
     def distractors(self, exclude_npi: str, entity_type: int, count: int,
-                    rng: random.Random) -> list[RegistryRecord]: ...
+                    rng: random.Random) -> list[RegistryRecord]:
+        """Up to ``count`` other records of that entity type: plausible wrong answers."""
+        ...
