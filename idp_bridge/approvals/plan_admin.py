@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,15 +16,15 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import or_
 
-from idp_bridge.approvals import decisions
+from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.reconcile import reconcile
 from idp_bridge.audit import AuditEvent, verify_chain
+from idp_bridge.audit.csv_export import audit_csv
 from idp_bridge.auth import current_user, plan_admin_required
 from idp_bridge.extensions import db
 from idp_bridge.keycloak_gateway import GatewayError
-from idp_bridge.models import Organization, OrganizationIdentifier
+from idp_bridge.models import Organization
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
 
@@ -36,20 +34,10 @@ bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="tem
 @bp.get("/organizations")
 @plan_admin_required
 def organizations() -> str:
-    q = request.args.get("q", "").strip()
-    status = request.args.get("status", "pending" if not q else "")
-    query = Organization.query
-    if status:
-        query = query.filter(Organization.status == status)
-    if q:
-        digits = q.replace("-", "")
-        query = query.outerjoin(OrganizationIdentifier).filter(or_(
-            Organization.name.ilike(f"%{q}%"), Organization.doing_business_as.ilike(f"%{q}%"),
-            OrganizationIdentifier.npi == digits, OrganizationIdentifier.tin == digits,
-        )).distinct()
-    found = query.order_by(Organization.created_at).limit(200).all()
-    return render_template("approvals/plan_organizations.html", organizations=found, q=q,
-                           status=status)
+    page = listing.organization_page(request.args)
+    return render_template("approvals/plan_organizations.html", page=page,
+                           organizations=page.rows["organizations"], q=page.q,
+                           status=page.status)
 
 
 def _organization(org_id: int) -> Organization:
@@ -119,15 +107,7 @@ def _date(value: str | None) -> datetime | None:
 
 
 def _csv(events: list[AuditEvent]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    columns = ["id", "at", "actor_email", "action", "subject_email", "organization_key", "ip",
-               "user_agent", "outcome", "details", "hash"]
-    writer.writerow(columns)
-    for e in events:
-        writer.writerow([e.id, e.at.isoformat(), e.actor_email, e.action, e.subject_email,
-                         e.organization_key, e.ip, e.user_agent, e.outcome, e.details, e.hash])
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(audit_csv(events), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from idp_bridge.approvals import decisions
+from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.identifiers import add_identifier
 from idp_bridge.auth import current_user, site_admin_required
 from idp_bridge.extensions import db
@@ -36,12 +36,20 @@ def _membership(organization: Organization, membership_id: int) -> Membership:
 @site_admin_required
 def members(org_key: str) -> str:
     organization = _organization(org_key)
-    by_status: dict[str, list[Membership]] = {"pending": [], "approved": []}
-    for membership in organization.memberships:
-        by_status.setdefault(membership.status, []).append(membership)
+    page = listing.member_page(organization, request.args)
     return render_template("approvals/site_members.html", organization=organization,
-                           pending=by_status["pending"], approved=by_status["approved"],
-                           roles=PORTAL_ROLES)
+                           page=page, pending=page.rows.get("pending", []),
+                           approved=page.rows.get("approved", []), roles=PORTAL_ROLES,
+                           back=_listing_args())
+
+
+def _back_to_members(org_key: str) -> Any:
+    return redirect(url_for(".members", org_key=org_key, **_listing_args()))
+
+
+def _listing_args() -> dict[str, Any]:
+    """The members page's search, filter and page, so an action returns to the same view."""
+    return {k: v for k in ("q", "status", "page") if (v := request.args.get(k, ""))}
 
 
 @bp.post("/members/<int:membership_id>/<action>")
@@ -66,14 +74,14 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     expected = "pending" if action in ("approve", "deny") else "approved"
     if membership.status != expected:
         flash("That request was already handled.", "error")
-        return redirect(url_for(".members", org_key=org_key))
+        return _back_to_members(org_key)
     try:
         operations[action]()
     except decisions.DecisionFailed as exc:
         flash(str(exc), "error")
-        return redirect(url_for(".members", org_key=org_key))
+        return _back_to_members(org_key)
     flash(f"Done: {action.replace('-', ' ')} for {membership.full_name}.", "success")
-    return redirect(url_for(".members", org_key=org_key))
+    return _back_to_members(org_key)
 
 
 @bp.route("/identifiers", methods=["GET", "POST"])
