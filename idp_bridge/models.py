@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp_bridge.extensions import db
@@ -28,6 +28,8 @@ def utcnow() -> datetime:
 
 class Organization(db.Model):  # type: ignore[name-defined]
     __tablename__ = "organizations"
+    # The review queue: one status, oldest first, a page at a time.
+    __table_args__ = (Index("ix_organizations_status_created", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)  # Keycloak group name
@@ -66,7 +68,7 @@ class OrganizationIdentifier(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("npi", "tin", name="uq_identifier_pair"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     npi: Mapped[str] = mapped_column(String(10), index=True)
     tin: Mapped[str] = mapped_column(String(9), index=True)
     is_primary: Mapped[bool] = mapped_column(default=False)
@@ -79,7 +81,15 @@ class Membership(db.Model):  # type: ignore[name-defined]
     """A person's request for, and grant of, access to one organization."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("organization_id", "user_id", name="uq_membership"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "user_id", name="uq_membership"),
+        # The members page reads one organization's people a page at a time, per status:
+        # pending oldest first, members by name.
+        Index("ix_memberships_org_status_requested", "organization_id", "status",
+              "requested_at"),
+        Index("ix_memberships_org_status_name", "organization_id", "status", "last_name",
+              "first_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
