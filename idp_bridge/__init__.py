@@ -54,6 +54,7 @@ def _prepare_local_dirs(app: Flask) -> None:
 def _import_models() -> None:
     # Alembic's autogenerate and db.create_all see only models that were imported.
     import idp_bridge.audit  # noqa: F401
+    import idp_bridge.auth.sessions  # noqa: F401
     import idp_bridge.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
     import idp_bridge.registration.models  # noqa: F401
@@ -74,13 +75,13 @@ def _init_oidc(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from idp_bridge import auth
     from idp_bridge.approvals.plan_admin import bp as plan_admin_bp
     from idp_bridge.approvals.site_admin import bp as site_admin_bp
-    from idp_bridge.auth import bp as auth_bp
     from idp_bridge.portal import bp as portal_bp
     from idp_bridge.registration import bp as registration_bp
 
-    app.register_blueprint(auth_bp)
+    auth.init_app(app)  # server-side sessions, security headers, sign-in routes
     app.register_blueprint(portal_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(plan_admin_bp)

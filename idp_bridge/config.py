@@ -79,9 +79,11 @@ class Settings:
             "NPPES_API_URL": self.nppes_api_url,
             # Between two emailed codes; tests shorten it to exercise resends quickly.
             "EMAIL_CODE_COOLDOWN_SECONDS": 30,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": self.bridge_url.startswith("https://"),
+            # Signed-in sessions end no later than Keycloak's own SSO session (30 min idle,
+            # 10 h in all); an anonymous registration keeps its draft's 2 hours.
+            "SESSION_IDLE_MINUTES": 30,
+            "SESSION_IDLE_ANONYMOUS_MINUTES": 120,
+            "SESSION_MAX_HOURS": 10,
         }
 
 

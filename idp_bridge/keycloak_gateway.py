@@ -240,6 +240,20 @@ class KeycloakGateway:
                            {"first": 0, "max": limit})
         return [u["email"] for u in users if u.get("email")]
 
+    def user_realm_roles(self, user_id: str) -> set[str]:
+        """The user's realm roles now, composites included (not as a sign-in token froze
+        them); an unknown or deleted user has none."""
+        try:
+            roles = self._admin.get_composite_realm_roles_of_user(user_id)
+        except KeycloakError as exc:
+            if exc.response_code == 404:
+                return set()
+            raise GatewayError("Keycloak could not read the user's roles",
+                               exc.response_code) from exc
+        except OSError as exc:
+            raise GatewayError("Keycloak is unreachable (read roles)") from exc
+        return {str(role["name"]) for role in roles}
+
     def assign_realm_role(self, user_id: str, role_name: str) -> None:
         role = self._call("read the role", self._admin.get_realm_role, role_name)
         self._call("assign the role", self._admin.assign_realm_roles, user_id, [role])

@@ -3,17 +3,24 @@
 authlib's ``authorize_access_token`` checks state, sends the PKCE verifier and validates the
 ID token (signature from Keycloak's JWKS, issuer, audience, expiry, and the nonce it put in
 the session at ``/login``) before we trust any claim.
+
+Sessions live server-side (``sessions.py``) and end three ways: sign-out (a POST, then
+Keycloak's RP-initiated logout), Keycloak's back-channel logout, or expiry. What a signed-in
+user may do is decided from live state on every request (``live.py``), never from the claims
+frozen into the session at sign-in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from authlib.integrations.base_client.errors import OAuthError
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     redirect,
@@ -25,40 +32,82 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from idp_bridge.access import Access
-from idp_bridge.extensions import oauth
+from idp_bridge.auth import headers
+from idp_bridge.auth.backchannel import InvalidLogoutToken, verify_logout_token
+from idp_bridge.auth.live import is_plan_admin_now, live_access
+from idp_bridge.auth.redirects import safe_next
+from idp_bridge.auth.sessions import (
+    DatabaseSessionInterface,
+    ServerSession,
+    end_keycloak_session,
+)
+from idp_bridge.extensions import csrf, oauth
+from idp_bridge.keycloak_gateway import GatewayError
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 F = TypeVar("F", bound=Callable[..., Any])
+# authlib keeps one entry per /login visit until its callback; a browser that opens /login
+# many times without finishing must not grow its session without bound. Two allow a second
+# tab.
+PENDING_SIGN_INS_KEPT = 2
+_STATE_PREFIX = "_state_keycloak_"
+
+
+def init_app(app: Flask) -> None:
+    https = app.config["BRIDGE_URL"].startswith("https://")
+    # __Host- cookies must be Secure, host-only and path=/: nothing on a sibling subdomain
+    # can plant or overwrite ours.
+    app.config["SESSION_COOKIE_NAME"] = "__Host-session" if https else "session"
+    app.config["SESSION_COOKIE_SECURE"] = https
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.session_interface = DatabaseSessionInterface(
+        idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+        idle_anonymous=timedelta(minutes=app.config["SESSION_IDLE_ANONYMOUS_MINUTES"]),
+        absolute=timedelta(hours=app.config["SESSION_MAX_HOURS"]))
+    headers.init_app(app)
+    app.register_blueprint(bp)
 
 
 def current_user() -> dict[str, Any] | None:
     return session.get("user")
 
 
+def current_access() -> Access:
+    """What the signed-in user may do now (empty when signed out)."""
+    user = current_user() or {}
+    return live_access(str(user.get("sub", "")), list(user.get("roles", [])))
+
+
+def _to_login() -> Response:
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
 def login_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
+            return _to_login()
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
 
 
-def current_access() -> Access:
-    """What the signed-in user's validated token grants (empty when signed out)."""
-    user = current_user() or {}
-    return Access.from_claims({"sub": user.get("sub"), "groups": user.get("groups", []),
-                               "realm_roles": user.get("roles", [])})
-
-
 def plan_admin_required(view: F) -> F:
+    """Keycloak is asked on every request: a role taken away holds at the next click."""
+
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
-        if not current_access().is_plan_admin:
+        user = current_user()
+        if user is None:
+            return _to_login()
+        try:
+            allowed = is_plan_admin_now(user["sub"])
+        except GatewayError:
+            return render_template("auth/unavailable.html"), 503
+        if not allowed:
             abort(403)
         return view(*args, **kwargs)
 
@@ -66,12 +115,12 @@ def plan_admin_required(view: F) -> F:
 
 
 def site_admin_required(view: F) -> F:
-    """The route's ``org_key`` must be an organization this user administers, per the token."""
+    """The route's ``org_key`` must be an organization this user administers now."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
+            return _to_login()
         if not current_access().is_site_admin(kwargs["org_key"]):
             abort(403)
         return view(*args, **kwargs)
@@ -79,19 +128,22 @@ def site_admin_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would let a phishing link borrow our login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("portal.home")
+def _forget_stale_sign_ins() -> None:
+    pending = sorted((key for key in session if key.startswith(_STATE_PREFIX)),
+                     key=lambda key: (session[key] or {}).get("exp", 0))
+    # The one about to be added makes PENDING_SIGN_INS_KEPT.
+    for key in pending[:max(0, len(pending) - PENDING_SIGN_INS_KEPT + 1)]:
+        session.pop(key, None)
 
 
 @bp.get("/login")
 def login() -> Response:
-    session["after_login"] = _safe_next(request.args.get("next"))
+    _forget_stale_sign_ins()
+    session["after_login"] = safe_next(request.args.get("next"), url_for("portal.home"))
     redirect_uri = current_app.config["BRIDGE_URL"] + url_for("auth.callback")
     extra = {}
-    if hint := request.args.get("login_hint"):
+    hint = request.args.get("login_hint", "")
+    if hint and len(hint) <= 254 and hint.isprintable():
         extra["login_hint"] = hint
     return cast(Response, oauth.keycloak.authorize_redirect(redirect_uri, **extra))
 
@@ -99,31 +151,60 @@ def login() -> Response:
 @bp.get("/auth/callback")
 def callback() -> Any:
     if error := request.args.get("error"):
-        return render_template("auth/error.html", error=error), 400
+        return render_template("auth/error.html", error=error[:64]), 400
     try:
         token = oauth.keycloak.authorize_access_token()
     except OAuthError as exc:
         current_app.logger.warning("sign-in refused: %s", exc.error)
         return render_template("auth/error.html", error=exc.error), 400
     claims = token["userinfo"]
+    after = session.pop("after_login", None) or url_for("portal.home")
+    kept = {k: v for k, v in session.items() if not k.startswith(_STATE_PREFIX)}
+    session.clear()
+    session.update(kept)
+    cast(ServerSession, session).regenerate()
     session["user"] = {
         "sub": claims["sub"],
         "name": claims.get("name") or claims.get("preferred_username", ""),
         "email": claims.get("email", ""),
-        "groups": claims.get("groups", []),
         "roles": claims.get("realm_roles", []),
     }
+    session["keycloak_sid"] = claims.get("sid")
     session["id_token"] = token["id_token"]
-    return redirect(session.pop("after_login", None) or url_for("portal.home"))
+    return redirect(safe_next(after, url_for("portal.home")))
 
 
 @bp.get("/logout")
+def logout_page() -> Any:
+    # Signing out changes state, so it is a POST with a CSRF token; an <img src=/logout> on
+    # another site gets this page, not a sign-out.
+    if current_user() is None:
+        return redirect(url_for("portal.home"))
+    return render_template("auth/logout.html")
+
+
+@bp.post("/logout")
 def logout() -> Any:
     id_token = session.get("id_token")
-    session.clear()
+    session.clear()  # the server-side row is deleted when the response is saved
     if not id_token:
         return redirect(url_for("portal.home"))
     return oauth.keycloak.logout_redirect(
         post_logout_redirect_uri=current_app.config["BRIDGE_URL"] + "/",
         id_token_hint=id_token,
     )
+
+
+@bp.post("/auth/backchannel-logout")
+@csrf.exempt  # Keycloak calls this server-to-server; the signed logout token is the proof
+def backchannel_logout() -> Any:
+    issuer = f"{current_app.config['KEYCLOAK_URL']}/realms/{current_app.config['KEYCLOAK_REALM']}"
+    try:
+        claims = verify_logout_token(request.form.get("logout_token"), issuer,
+                                     current_app.config["OIDC_CLIENT_ID"])
+    except InvalidLogoutToken as exc:
+        current_app.logger.warning("back-channel logout refused: %s", exc)
+        return {"error": "invalid_request"}, 400, {"Cache-Control": "no-store"}
+    ended = end_keycloak_session(claims.get("sid"), claims.get("sub"))
+    current_app.logger.info("back-channel logout ended %d bridge session(s)", ended)
+    return "", 200, {"Cache-Control": "no-store"}

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from idp_bridge.auth import current_access, current_user, login_required
+from idp_bridge.auth.live import live_group_paths
 from idp_bridge.models import PORTAL_ROLES, Membership
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -22,8 +23,8 @@ class OrgChoice:
 
 
 def organization_choices() -> list[OrgChoice]:
-    """The user's organizations: usable only when the token grants them; the database adds
-    the ones still pending or denied, shown as such."""
+    """The user's organizations: usable only while approved in an active organization now;
+    the ones still pending, denied or removed are shown as such."""
     user = current_user()
     if user is None:
         return []
@@ -31,7 +32,7 @@ def organization_choices() -> list[OrgChoice]:
     choices = []
     for membership in Membership.query.filter_by(user_id=user["sub"]).all():
         key = membership.organization.key
-        usable = access.is_member(key) and membership.status == "approved"
+        usable = access.is_member(key)
         status = membership.status
         if membership.organization.status == "pending":
             status = "pending"
@@ -58,15 +59,16 @@ def home() -> str:
     current = current_organization(choices)
     access = current_access()
     grant = access.organizations.get(current.key) if current else None
+    live_groups = live_group_paths(user["sub"]) if user else []
     return render_template("portal/home.html", user=user, current=current, grant=grant,
-                           access=access, role_names=PORTAL_ROLES)
+                           access=access, role_names=PORTAL_ROLES, live_groups=live_groups)
 
 
 @bp.post("/switch")
 @login_required
 def switch() -> Any:
     key = request.form.get("org", "")
-    # Only organizations the token grants can be switched to; nothing the browser claims.
+    # Only organizations the user is approved in now; nothing the browser claims.
     if not current_access().is_member(key):
         abort(403)
     session["current_org"] = key

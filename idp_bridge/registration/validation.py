@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+# The realm's user profile holds this same pattern on the email attribute (the email is also
+# the username), so the screen and Keycloak cannot disagree: ASCII, at most 64 characters
+# before the @ and 254 in all, dots only between other characters, a domain with a dot.
+LOGIN_EMAIL_PATTERN = (
+    r"^(?=.{1,254}$)(?=[^@]{1,64}@)[A-Za-z0-9%+'_-]+(?:\.[A-Za-z0-9%+'_-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+LOGIN_EMAIL = re.compile(LOGIN_EMAIL_PATTERN)
+EMAIL_RULES = ("Enter a valid email address, e.g. name@clinic.org: up to 64 letters, digits "
+               "or . _ % + - ' before the @, with no two dots in a row.")
+NAME_PUNCTUATION = frozenset(" '\u2019.,()-")
+NAME_RULES = ("may use letters, spaces, apostrophes, hyphens, periods, commas and "
+              "parentheses, and must start with a letter.")
 US_STATES = frozenset({
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
     "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
@@ -66,6 +78,29 @@ def clean_email(value: str, errors: dict[str, str], field: str) -> str:
     value = value.strip()
     if not value:
         errors[field] = "Email is required."
-    elif not EMAIL.match(value) or len(value) > 254:
-        errors[field] = "Enter a valid email address, e.g. name@clinic.org."
+    elif not is_login_email(value):
+        errors[field] = EMAIL_RULES
     return value.lower()
+
+
+def is_login_email(value: str) -> bool:
+    return LOGIN_EMAIL.fullmatch(value) is not None
+
+
+def clean_person_name(value: str, label: str, errors: dict[str, str], field: str) -> str:
+    value = clean_text(value, label, errors, field, required=True)
+    if field not in errors and not is_person_name(value):
+        errors[field] = f"{label} {NAME_RULES}"
+    return value
+
+
+def is_person_name(value: str) -> bool:
+    """Letters of any script (Zoë, Nguyễn, 李), then letters, spaces and the punctuation of
+    real names (O'Brien-Smith (Jr.), St. John, Jones, III). The realm's user profile holds the
+    same rule as a pattern, so what this screen accepts Keycloak accepts."""
+    return (bool(value) and _is_letter(value[0])
+            and all(_is_letter(c) or c in NAME_PUNCTUATION for c in value))
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LM"

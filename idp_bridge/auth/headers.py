@@ -1,0 +1,52 @@
+"""Security headers on every bridge response (Keycloak sends its own on its pages).
+
+Scripts come only from our static files; the one inline ``<style>`` (the brand's colours)
+carries a per-response nonce. Pages shown to a signed-in user are never cached: a shared
+computer's back button must not show someone else's members list.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, g, session
+from werkzeug.wrappers import Response
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    keycloak = _origin(app.config["KEYCLOAK_URL"])
+    https = app.config["BRIDGE_URL"].startswith("https://")
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        policy = ("default-src 'self'; script-src 'self'; "
+                  f"style-src 'self' 'nonce-{csp_nonce()}'; img-src 'self' data:; "
+                  # Signing out posts here, then continues to Keycloak's logout page.
+                  f"form-action 'self' {keycloak}; "
+                  "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if session.get("user") or response.mimetype == "text/html":
+            # HTML can carry a CSRF token or a registrant's data even when signed out.
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        return response

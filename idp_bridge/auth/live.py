@@ -1,0 +1,53 @@
+"""Who may do what *now*: read from the bridge's live rows on every request.
+
+A sign-in token is a snapshot. Removal, denial or demotion must hold at the very next click
+of every open session, so authorization never trusts what the session remembers: it asks the
+memberships table (organizations, Site Administrator, roles) and Keycloak (the plan-admin
+realm role), once per request.
+"""
+
+from __future__ import annotations
+
+from flask import g
+
+from idp_bridge.access import ORGS_PREFIX, PLAN_ADMIN_ROLE, Access
+from idp_bridge.extensions import db
+from idp_bridge.gateway import get_gateway
+from idp_bridge.models import Membership, Organization
+
+
+def approved_memberships(subject: str) -> list[Membership]:
+    return list(db.session.scalars(
+        db.select(Membership).join(Organization)
+        .where(Membership.user_id == subject, Membership.status == "approved",
+               Organization.status == "active")))
+
+
+def live_group_paths(subject: str) -> list[str]:
+    """The Keycloak group paths the bridge's rows grant, in the token's own layout."""
+    paths = []
+    for membership in approved_memberships(subject):
+        base = ORGS_PREFIX + membership.organization.key
+        paths.append(base)
+        if membership.is_site_admin:
+            paths.append(base + "/site-admins")
+        paths.extend(f"{base}/roles/{role}" for role in membership.roles or [])
+    return paths
+
+
+def live_access(subject: str, token_roles: list[str]) -> Access:
+    """Organizations from the live rows; realm roles as the token said (display only; the
+    plan-admin gate asks Keycloak, see ``is_plan_admin_now``)."""
+    cached = g.get("live_access")
+    if cached is None or cached.subject != subject:
+        cached = Access.from_claims({"sub": subject, "groups": live_group_paths(subject),
+                                     "realm_roles": token_roles})
+        g.live_access = cached
+    return cached
+
+
+def is_plan_admin_now(subject: str) -> bool:
+    """Keycloak's answer this request; a GatewayError propagates (fail closed)."""
+    if "plan_admin_now" not in g:
+        g.plan_admin_now = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(subject)
+    return bool(g.plan_admin_now)

@@ -1,0 +1,161 @@
+"""Server-side, revocable sessions.
+
+The browser's cookie carries only a random id; what the session holds lives in the
+``web_sessions`` table under the SHA-256 of that id (a copy of the table cannot be replayed as
+cookies). Deleting a row ends the session everywhere at once: sign-out, Keycloak's back-channel
+logout (looked up by Keycloak's session id ``sid``), or expiry.
+
+Rows are read and written on their own connection, never through ``db.session``: saving a
+session after a view must not commit, or be rolled back with, the view's own unit of work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, Request
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import JSON, String, delete, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.datastructures import CallbackDict
+from werkzeug.wrappers import Response
+
+from idp_bridge.extensions import db
+from idp_bridge.models import utcnow
+
+# What a cookie value may look like before we even hash it: bounded and plain.
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# Touching last_seen on every request would make every page a write.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+class WebSession(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)  # Keycloak user id
+    keycloak_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    """A dict that remembers whether it changed, and the id it was loaded under."""
+
+    def __init__(self, data: dict[str, Any] | None = None, session_id: str | None = None,
+                 created_at: datetime | None = None, last_seen_at: datetime | None = None):
+        def on_update(_: CallbackDict[str, Any]) -> None:
+            self.modified = True
+
+        super().__init__(data or {}, on_update)
+        self.session_id = session_id
+        self.created_at = created_at or utcnow()
+        self.last_seen_at = last_seen_at
+        self.modified = False
+        self.rotate = False
+
+    def regenerate(self) -> None:
+        """Give the session a new id at sign-in, so an id planted before it is worthless."""
+        self.rotate = True
+        self.modified = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def __init__(self, idle: timedelta, idle_anonymous: timedelta,
+                 absolute: timedelta) -> None:
+        self.idle = idle  # signed in: no longer than Keycloak's own SSO idle timeout
+        self.idle_anonymous = idle_anonymous  # a registration in progress lives longer
+        self.absolute = absolute
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        value = request.cookies.get(self.get_cookie_name(app), "")
+        if not _COOKIE_VALUE.fullmatch(value):
+            return ServerSession()
+        with db.engine.connect() as connection:
+            row = connection.execute(select(WebSession.__table__).where(
+                WebSession.id_hash == _hash(value))).mappings().first()
+        if row is None or row["expires_at"] <= utcnow():
+            return ServerSession()
+        return ServerSession(dict(row["data"] or {}), value, row["created_at"],
+                             row["last_seen_at"])
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        name, domain, path = (self.get_cookie_name(app), self.get_cookie_domain(app),
+                              self.get_cookie_path(app))
+        if not session:
+            if session.session_id is not None:
+                end_session_by_id(session.session_id)
+                response.delete_cookie(name, domain=domain, path=path,
+                                       secure=self.get_cookie_secure(app),
+                                       httponly=True, samesite=self.get_cookie_samesite(app))
+            return
+        now = utcnow()
+        due = session.last_seen_at is None or now - session.last_seen_at >= _TOUCH_EVERY
+        if not (session.modified or due):
+            return
+        if session.rotate and session.session_id is not None:
+            end_session_by_id(session.session_id)
+            session.session_id = None
+            session.created_at = now
+        idle = self.idle if session.get("user") else self.idle_anonymous
+        expires = min(now + idle, session.created_at + self.absolute)
+        self._store(session, now, expires)
+        response.set_cookie(name, session.session_id or "", expires=expires, domain=domain,
+                            path=path, secure=self.get_cookie_secure(app), httponly=True,
+                            samesite=self.get_cookie_samesite(app))
+        response.vary.add("Cookie")
+
+    def _store(self, session: ServerSession, now: datetime, expires: datetime) -> None:
+        user = session.get("user") or {}
+        values = {"data": dict(session), "subject": user.get("sub"),
+                  "keycloak_sid": session.get("keycloak_sid"), "last_seen_at": now,
+                  "expires_at": expires}
+        table = WebSession.__table__
+        with db.engine.begin() as connection:
+            if session.session_id is not None:
+                changed = connection.execute(update(table).where(
+                    table.c.id_hash == _hash(session.session_id)).values(**values)).rowcount
+                if changed:
+                    return
+            # New, rotated, or ended meanwhile (signed out in another tab): a fresh id,
+            # never the old one revived.
+            session.session_id = secrets.token_urlsafe(32)
+            connection.execute(insert(table).values(id_hash=_hash(session.session_id),
+                                                    created_at=session.created_at, **values))
+
+
+def end_session_by_id(session_id: str) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(delete(WebSession.__table__).where(
+            WebSession.id_hash == _hash(session_id)))
+
+
+def end_keycloak_session(sid: str | None, subject: str | None) -> int:
+    """Back-channel logout: end the bridge sessions tied to Keycloak session ``sid`` (or, when
+    Keycloak names only the user, every session of ``subject``). Returns how many ended."""
+    table = WebSession.__table__
+    if sid:
+        condition = table.c.keycloak_sid == sid
+    elif subject:
+        condition = table.c.subject == subject
+    else:
+        return 0
+    with db.engine.begin() as connection:
+        return int(connection.execute(delete(table).where(condition)).rowcount or 0)
+
+
+def purge_expired() -> int:
+    with db.engine.begin() as connection:
+        return int(connection.execute(delete(WebSession.__table__).where(
+            WebSession.expires_at <= utcnow())).rowcount or 0)

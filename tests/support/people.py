@@ -1,0 +1,55 @@
+"""People and organizations for attack tests: logins made through the gateway and rows
+written directly, so a test starts from the state it attacks in a second, not a wizard walk."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from idp_bridge.extensions import db
+from idp_bridge.models import Membership
+from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
+
+PASSWORD = "Provider1!"
+
+
+@dataclass
+class Person:
+    email: str
+    user_id: str
+    membership_id: int | None = None
+
+
+@dataclass
+class Org:
+    key: str
+    people: list[Person]
+
+
+def new_login(keycloak: Any, prefix: str) -> Person:
+    email = f"{prefix}-{uuid.uuid4().hex[:8]}@clinic.test"
+    user_id = keycloak.gateway.create_user(email, "Sam", prefix.title(), {},
+                                           required_actions=[])
+    keycloak.gateway.set_password(user_id, PASSWORD)
+    return Person(email, user_id)
+
+
+def signed_in(bridge: str, person: Person) -> LoopbackSession:
+    http, landed = sign_in_to_bridge(bridge, person.email, PASSWORD)
+    assert landed.url.startswith(bridge), landed.url
+    return http  # type: ignore[return-value]
+
+
+def csrf_of(page_text: str) -> str:
+    return page_text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def membership(live_app: Flask, membership_id: int | None) -> Membership:
+    with live_app.app_context():
+        found = db.session.get(Membership, membership_id)
+        assert found is not None
+        db.session.expunge(found)
+        return found
