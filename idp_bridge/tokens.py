@@ -1,99 +1,365 @@
 """Verify a Keycloak-issued token: the helper any health-plan app can use to trust our tokens.
 
-Checks the signature against the realm's JWKS (fetched once, refetched when a token names a
-key we have not seen, so key rotation needs no restart), the issuer, the audience (or
-authorized party), expiry with a little clock skew, and, for ID tokens, the nonce.
+``TokenVerifier.verify`` accepts only access tokens (Keycloak's ``typ`` claim ``Bearer``);
+``verify_id_token`` only ID tokens (``typ`` ``ID``). Either checks, in this order: the shape
+of the token, the signature against the realm's published keys, then the claims (issuer,
+audience, type, expiry with a little clock skew, and for ID tokens the nonce) through
+joserfc's claims registry. Whatever is wrong, the caller gets ``InvalidToken`` and nothing else.
+
+Keys come from the realm's JWKS, parsed once into ready-to-use public keys. A token naming a
+key we do not hold starts at most one download per ``unknown_kid_interval_seconds`` (shared
+by every thread); the download runs in its own thread, so no lock is held across the network
+and tokens signed with known keys keep verifying at full speed while it is under way.
 """
 
 from __future__ import annotations
 
+import binascii
+import json
+import logging
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from joserfc.errors import JoseError, MissingClaimError
+from joserfc.jwk import JWKRegistry
+from joserfc.jwt import JWTClaimsRegistry
 
-ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+log = logging.getLogger(__name__)
+
+# Keycloak signs with these; symmetric ("HS*") and "none" are never accepted.
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
+_EC_CURVES = {"ES256": ("secp256r1", 32), "ES384": ("secp384r1", 48), "ES512": ("secp521r1", 66)}
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+              "ES256", "ES384", "ES512", "EdDSA")
+
+MAX_TOKEN_CHARS = 64 * 1024  # a user in hundreds of organizations still fits
+_MAX_HEADER_CHARS = 2048
+_MAX_JWKS_BYTES = 1024 * 1024
+_HEADER_CACHE_SIZE = 256
+_decode_json = json.JSONDecoder().decode
+_EMPTY_RETRY_SECONDS = 5.0  # while no key set ever loaded, a failed first download retries sooner
+
+# base64url → standard alphabet for binascii; "+", "/" and "=" map to "!" so strict decoding
+# refuses them (a token spelled in another alphabet or padded is not one Keycloak wrote).
+_B64URL = bytes.maketrans(b"-_+/=", b"+/!!!")
 
 
-class InvalidToken(Exception):
+class InvalidToken(Exception):  # noqa: N818  (public name other apps already import)
     """The token is not one this realm issued for this audience, or it has expired."""
 
 
+Verify = Callable[[bytes, bytes], None]  # (signature, signing input); raises on mismatch
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A published signing key, parsed once and bound to its algorithm."""
+
+    kid: str
+    algorithm: str
+    verify: Verify
+
+
 class TokenVerifier:
+    """Trust tokens issued by one Keycloak realm for one audience.
+
+    Make one per process and share it between threads: its key cache and refresh limits are
+    per instance.
+    """
+
     def __init__(self, issuer: str, audience: str, leeway_seconds: int = 30,
-                 jwks_refresh_seconds: int = 300,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.clock = clock
+                 jwks_max_age_seconds: float = 300.0,
+                 unknown_kid_interval_seconds: float = 60.0,
+                 fetch_timeout_seconds: float = 3.0,
+                 clock: Callable[[], float] = time.time,
+                 jwks_url: str | None = None,
+                 max_token_chars: int = MAX_TOKEN_CHARS) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
-        self.leeway = leeway_seconds
-        self._refresh_after = jwks_refresh_seconds
-        self._keys: KeySet | None = None
-        self._fetched_at = 0.0
-        self._lock = threading.Lock()
+        self.leeway = int(leeway_seconds)
+        self.clock = clock
+        self.max_token_chars = max_token_chars
+        self.keys = JwksCache(jwks_url or f"{self.issuer}/protocol/openid-connect/certs",
+                              fetch_timeout_seconds=fetch_timeout_seconds,
+                              min_interval_seconds=unknown_kid_interval_seconds,
+                              max_age_seconds=jwks_max_age_seconds)
+        self._access_claims = self._registry("Bearer")
+        self._id_claims = self._registry("ID")
 
-    def verify(self, token: str, nonce: str | None = None) -> dict[str, Any]:
+    def verify(self, token: object) -> dict[str, Any]:
+        """The claims of a valid access token; ``InvalidToken`` for anything else."""
+        return self._verify(token, self._access_claims)
+
+    def verify_id_token(self, token: object, nonce: str | None = None) -> dict[str, Any]:
+        """The claims of a valid ID token (audience = the client id), checking ``nonce``."""
+        registry = self._id_claims if nonce is None else self._registry("ID", nonce=nonce)
+        return self._verify(token, registry)
+
+    def _registry(self, typ: str, **extra: str) -> ClaimsRegistry:
+        expected = {name: {"essential": True, "value": value} for name, value in extra.items()}
+        return ClaimsRegistry(
+            now=self._now, leeway=self.leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            typ={"essential": True, "value": typ},
+            exp={"essential": True}, sub={"essential": True},
+            **expected)  # type: ignore[arg-type]
+
+    def _now(self) -> int:
+        return int(self.clock())
+
+    def _verify(self, token: object, registry: ClaimsRegistry) -> dict[str, Any]:
+        if not isinstance(token, str) or len(token) > self.max_token_chars:
+            raise InvalidToken("malformed token")
+        header, payload, signature = _segments(token)
+        key = self.keys.key_for_header(header)
         try:
-            decoded = jwt.decode(token, self._key_for(token), algorithms=ALGORITHMS)
-        except (JoseError, ValueError) as exc:
-            raise InvalidToken(f"bad signature or format: {exc}") from exc
-        claims = dict(decoded.claims)
-        self._check_claims(claims, nonce)
+            key.verify(_b64decode(signature), token[:len(header) + len(payload) + 1].encode())
+        except (InvalidSignature, ValueError):
+            raise InvalidToken("bad signature") from None
+        claims = _json_object(payload)
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise InvalidToken(_claims_problem(exc)) from None
         return claims
 
-    def _check_claims(self, claims: dict[str, Any], nonce: str | None) -> None:
-        now = self.clock()
-        if claims.get("iss") != self.issuer:
-            raise InvalidToken("issuer mismatch")
-        audiences = claims.get("aud") or []
-        audiences = [audiences] if isinstance(audiences, str) else audiences
-        if self.audience not in audiences and claims.get("azp") != self.audience:
-            raise InvalidToken("audience mismatch")
-        if float(claims.get("exp", 0)) + self.leeway < now:
-            raise InvalidToken("token expired")
-        if float(claims.get("nbf", 0)) - self.leeway > now:
-            raise InvalidToken("token not yet valid")
-        if nonce is not None and claims.get("nonce") != nonce:
-            raise InvalidToken("nonce mismatch")
 
-    def _key_for(self, token: str) -> KeySet:
-        kid = _header_kid(token)
+class ClaimsRegistry(JWTClaimsRegistry):
+    """joserfc's JWT claims registry with its per-call setup done once.
+
+    The same validators (``validate_exp``, ``check_value`` …) run with the same options; only
+    the lookups joserfc repeats per call (which claims are essential, which claim has a
+    validator) are made when the registry is built. Other claims are not looked at.
+    """
+
+    _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._essential = tuple(sorted(self.essential_keys))
+        names = dict.fromkeys((*self._REGISTERED, *self.options))
+        self._checks = tuple((name, self._check_for(name)) for name in names)
+
+    def _check_for(self, name: str) -> Callable[[Any], None]:
+        validator = getattr(self, f"validate_{name}", None)
+        return validator or (lambda value: self.check_value(name, value))
+
+    def validate(self, claims: dict[str, Any]) -> None:
+        missing = [name for name in self._essential if claims.get(name) is None]
+        if missing:
+            raise MissingClaimError(",".join(missing))
+        for name, check in self._checks:
+            if name in claims:
+                check(claims[name])
+
+
+class JwksCache:
+    """The realm's signing keys, with bounded, non-blocking refreshes.
+
+    Reads are lock-free (the key map is replaced whole, never changed in place). A refresh
+    runs in a daemon thread; the lock only guards the bookkeeping of whether one may start.
+    """
+
+    def __init__(self, url: str, fetch_timeout_seconds: float = 3.0,
+                 min_interval_seconds: float = 60.0, max_age_seconds: float = 300.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.url = url
+        self.fetch_timeout = min(fetch_timeout_seconds, 3.0)
+        self.min_interval = min_interval_seconds
+        self.max_age = max_age_seconds
+        self.monotonic = monotonic
+        self.fetches = 0  # downloads started, for operators and tests
+        self._keys: Mapping[str, _Key] = {}
+        self._by_header: dict[str, _Key] = {}
+        self._loaded_at = -math.inf
+        self._last_started = -math.inf
+        self._running: threading.Event | None = None
+        self._lock = threading.Lock()
+
+    def load(self, document: str | bytes) -> None:
+        """Use this key set now (keys pinned in configuration, or tests); refreshes still run."""
+        self._install(parse_jwks(document))
+
+    def _install(self, keys: dict[str, _Key]) -> None:
+        self._keys, self._by_header = keys, {}
+        self._loaded_at = self.monotonic()
+
+    def key_for_header(self, header: str) -> _Key:
+        """The key a token's header names, refusing algorithms the key is not meant for."""
+        key = self._by_header.get(header)
+        if key is None:
+            key = self._resolve(header)
+        elif self.monotonic() - self._loaded_at > self.max_age:
+            self._start_refresh()  # keep serving the current keys; removed keys drop soon
+        return key
+
+    def _resolve(self, header: str) -> _Key:
+        if len(header) > _MAX_HEADER_CHARS:
+            raise InvalidToken("malformed token")
+        fields = _json_object(header)
+        kid, alg = fields.get("kid"), fields.get("alg")
+        if not isinstance(kid, str) or alg not in ALGORITHMS:
+            raise InvalidToken("unsupported key or algorithm")
+        if "crit" in fields:  # we understand no critical extensions (RFC 7515 §4.1.11)
+            raise InvalidToken("unsupported critical header")
+        keys = self._keys
+        key = keys.get(kid)
+        if key is None:
+            key = self._await_new_key(kid)
+        if key.algorithm != alg:
+            raise InvalidToken("algorithm does not match the key")
+        by_header = self._by_header
+        if len(by_header) >= _HEADER_CACHE_SIZE:
+            by_header = {}
+        if keys is self._keys:  # do not cache a key from a key set replaced meanwhile
+            by_header[header] = key
+            self._by_header = by_header
+        return key
+
+    def _await_new_key(self, kid: str) -> _Key:
+        running = self._start_refresh()
+        if running is not None:
+            running.wait(self.fetch_timeout)
+        key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        return key
+
+    def _start_refresh(self) -> threading.Event | None:
+        """Start one download unless one is running or the interval has not passed."""
         with self._lock:
-            stale = time.monotonic() - self._fetched_at > self._refresh_after
-            if self._keys is None or stale or not _has_kid(self._keys, kid):
-                self._keys = self._fetch_keys()
-                self._fetched_at = time.monotonic()
-            return self._keys
+            if self._running is not None:
+                return self._running
+            now = self.monotonic()
+            interval = self.min_interval if self._keys else min(self.min_interval,
+                                                                 _EMPTY_RETRY_SECONDS)
+            if now - self._last_started < interval:
+                return None
+            self._last_started = now
+            self.fetches += 1
+            running = self._running = threading.Event()
+        threading.Thread(target=self._refresh, args=(running,), name="jwks-refresh",
+                         daemon=True).start()
+        return running
 
-    def _fetch_keys(self) -> KeySet:
-        url = f"{self.issuer}/protocol/openid-connect/certs"
+    def _refresh(self, running: threading.Event) -> None:
         try:
-            response = requests.get(url, timeout=10)
+            keys = parse_jwks(self._download())
+        except Exception as exc:  # noqa: BLE001  (any failure keeps the keys we have)
+            log.warning("could not refresh signing keys from %s: %s", self.url,
+                        type(exc).__name__)
+        else:
+            self._install(keys)
+        finally:
+            with self._lock:
+                self._running = None
+            running.set()
+
+    def _download(self) -> bytes:
+        deadline = time.monotonic() + self.fetch_timeout
+        with requests.get(self.url, timeout=(self.fetch_timeout, self.fetch_timeout),
+                          stream=True, headers={"Accept": "application/json"}) as response:
             response.raise_for_status()
-        except requests.RequestException as exc:
-            raise InvalidToken(f"cannot fetch signing keys from {url}") from exc
-        data = response.json()
-        # Keycloak also publishes encryption keys ("use": "enc"); only signing keys verify.
-        data["keys"] = [k for k in data.get("keys", []) if k.get("use", "sig") == "sig"]
-        return KeySet.import_key_set(data)
+            body = bytearray()
+            for chunk in response.iter_content(16 * 1024):
+                body += chunk
+                if len(body) > _MAX_JWKS_BYTES or time.monotonic() > deadline:
+                    raise TimeoutError("key set too large or too slow")
+            return bytes(body)
 
 
-def _header_kid(token: str) -> str | None:
-    import base64
-    import json
+def parse_jwks(document: str | bytes) -> dict[str, _Key]:
+    """Signing keys by kid. Keys we cannot use (encryption keys, odd types) are skipped."""
+    keys: dict[str, _Key] = {}
+    for jwk in json.loads(document)["keys"]:
+        if not isinstance(jwk, dict) or jwk.get("use", "sig") != "sig" \
+                or not isinstance(jwk.get("kid"), str):
+            continue
+        try:
+            public = JWKRegistry.import_key(jwk).raw_value
+            algorithm = jwk.get("alg") or _default_algorithm(public)
+            keys[jwk["kid"]] = _Key(jwk["kid"], algorithm, _verifier(algorithm, public))
+        except (JoseError, ValueError, TypeError, KeyError, UnsupportedAlgorithm):
+            log.warning("skipping unusable key %r in the JWKS", jwk.get("kid"))
+    return keys
 
+
+def _default_algorithm(public: object) -> str:
+    if isinstance(public, rsa.RSAPublicKey):
+        return "RS256"
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return next(alg for alg, (curve, _) in _EC_CURVES.items() if curve == public.curve.name)
+    return "EdDSA"
+
+
+def _verifier(algorithm: str, public: Any) -> Verify:
+    """A function checking one algorithm's signatures with one key, built once per key."""
+    if algorithm.startswith(("RS", "PS")) and isinstance(public, rsa.RSAPublicKey):
+        digest = _HASHES[algorithm[2:]]()
+        scheme: padding.AsymmetricPadding = padding.PKCS1v15() if algorithm[0] == "R" else \
+            padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+        return lambda signature, data: public.verify(signature, data, scheme, digest)
+    if algorithm in _EC_CURVES and isinstance(public, ec.EllipticCurvePublicKey):
+        curve, size = _EC_CURVES[algorithm]
+        if public.curve.name != curve:
+            raise ValueError("curve does not match the algorithm")
+        ecdsa = ec.ECDSA(_HASHES[algorithm[2:]]())
+
+        def verify_ec(signature: bytes, data: bytes) -> None:
+            if len(signature) != 2 * size:  # JWS carries r || s, not DER
+                raise InvalidSignature
+            r, s = int.from_bytes(signature[:size]), int.from_bytes(signature[size:])
+            public.verify(encode_dss_signature(r, s), data, ecdsa)
+        return verify_ec
+    if algorithm == "EdDSA" and isinstance(public, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return public.verify  # type: ignore[no-any-return]
+    raise ValueError(f"key cannot verify {algorithm}")
+
+
+def _segments(token: str) -> tuple[str, str, str]:
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise InvalidToken("malformed token")
+    return parts[0], parts[1], parts[2]
+
+
+def _b64decode(segment: str) -> bytes:
     try:
-        header = token.split(".", 1)[0]
-        padded = header + "=" * (-len(header) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded)).get("kid")
-    except (ValueError, IndexError):
+        data = segment.encode("ascii").translate(_B64URL)
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4), strict_mode=True)
+    except (UnicodeError, binascii.Error):
         raise InvalidToken("malformed token") from None
 
 
-def _has_kid(keys: KeySet, kid: str | None) -> bool:
-    return kid is None or any(k.kid == kid for k in keys.keys)
+def _json_object(segment: str) -> dict[str, Any]:
+    try:
+        value = _decode_json(_b64decode(segment).decode("utf-8"))
+    except (ValueError, RecursionError):  # bad UTF-8/JSON, over-long numbers, deep nesting
+        raise InvalidToken("malformed token") from None
+    if not isinstance(value, dict):
+        raise InvalidToken("malformed token")
+    return value
+
+
+def _claims_problem(exc: JoseError) -> str:
+    """A short reason naming the claim, e.g. 'token expired', 'audience mismatch'."""
+    claim = str(getattr(exc, "claim", ""))
+    if exc.error == "expired_token":
+        return "token expired"
+    if exc.error == "missing_claim":
+        return f"missing claim {claim}"
+    reasons = {"aud": "audience mismatch", "iss": "issuer mismatch", "nonce": "nonce mismatch",
+               "typ": "token type mismatch", "nbf": "token not yet valid",
+               "iat": "token issued in the future"}
+    return reasons.get(claim, f"invalid claim {claim}")

@@ -1,0 +1,151 @@
+"""``TokenVerifier.verify`` against a raw RS256 signature check with ``cryptography``.
+
+    .venv/bin/python -m bench.tokens [--quick] [--profile]
+
+The raw check is the least any verifier must do per token: split off the signature, decode
+it, and check it over the signing input with an already-parsed public key. ``verify`` does
+that plus everything a raw check skips (header, key choice, payload JSON, claims). Both sides
+run over the same distinct, realistic Keycloak access tokens (RSA-2048, ~1.7 kB), in
+alternating rounds so machine noise hits both; the ratio is the claim, not the rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from idp_bridge.tokens import TokenVerifier
+
+ISSUER = "https://login.example.org/realms/provider-portal"
+
+
+def keycloak_like_claims(now: int, serial: int) -> dict[str, Any]:
+    """An access token's claims as our realm issues them (one organization, Claims role)."""
+    org = "1588000012-391588001"
+    return {
+        "exp": now + 300, "iat": now, "auth_time": now, "jti": f"onrtac:{serial:08d}-4b7e-9a42",
+        "iss": ISSUER, "aud": ["provider-apps", "account"], "typ": "Bearer",
+        "sub": "5b0e2f7c-2a7e-4e43-9d0c-2c1b5d0f1a11", "azp": "idp-bridge",
+        "sid": "0e7f1d9c-8a2e-4b7e-9a42-2f8d6b2c1c11", "acr": "1",
+        "allowed-origins": ["https://portal.example.org"],
+        "realm_access": {"roles": ["default-roles-provider-portal", "offline_access"]},
+        "resource_access": {"account": {"roles": ["manage-account", "view-profile"]}},
+        "scope": "openid email profile", "email_verified": True, "name": "Jordan Baker",
+        "preferred_username": "jordan.baker@prairiefamily.example", "given_name": "Jordan",
+        "family_name": "Baker", "email": "jordan.baker@prairiefamily.example",
+        "organizations": [{"key": org, "name": "PRAIRIE FAMILY MEDICINE SC",
+                           "npis": ["1588000012"], "tins": ["391588001"],
+                           "roles": ["claims"], "site_admin": False}],
+        "groups": [f"/provider-orgs/{org}", f"/provider-orgs/{org}/roles/claims"],
+        "realm_roles": ["default-roles-provider-portal"],
+    }
+
+
+class Fixture:
+    """A signing key, a verifier that already holds its public half, and tokens."""
+
+    def __init__(self, count: int) -> None:
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "bench", "alg": "RS256",
+                                                         "use": "sig"})
+        self.verifier = TokenVerifier(ISSUER, "provider-apps")
+        self.verifier.keys.load(json.dumps({"keys": [self.key.as_dict(private=False)]}))
+        now = int(time.time())
+        self.tokens = [jwt.encode({"alg": "RS256", "typ": "JWT", "kid": "bench"},
+                                  keycloak_like_claims(now, i), self.key) for i in range(count)]
+        public = self.key.raw_value.public_key()
+        scheme, digest = padding.PKCS1v15(), hashes.SHA256()
+
+        def raw_check(token: str) -> None:
+            signing_input, _, signature = token.rpartition(".")
+            public.verify(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+                          signing_input.encode(), scheme, digest)
+        self.raw_check = raw_check
+
+
+def rate(check: Callable[[str], object], tokens: Sequence[str], threads: int,
+         seconds: float) -> float:
+    """Checks per second with ``threads`` threads each cycling through ``tokens``."""
+    done = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def work(slot: int) -> None:
+        mine, count = tokens[slot::threads][:64], 0
+        while time.perf_counter() < stop:
+            for token in mine:
+                check(token)
+            count += len(mine)
+        done[slot] = count
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=work, args=(slot,)) for slot in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+def compare(fixture: Fixture, threads: int, rounds: int, seconds: float) -> dict[str, Any]:
+    raws, verifies = [], []
+    for round_ in range(rounds):  # alternate which side goes first
+        sides = [(raws, fixture.raw_check), (verifies, fixture.verifier.verify)]
+        for samples, check in sides if round_ % 2 == 0 else reversed(sides):
+            samples.append(rate(check, fixture.tokens, threads, seconds))
+    raw, verify = statistics.median(raws), statistics.median(verifies)
+    return {"threads": threads, "verify_per_s": round(verify), "raw_per_s": round(raw),
+            "ratio": round(verify / raw, 3), "target_ratio": 0.8,
+            "ratios_per_round": [round(v / r, 3) for v, r in zip(verifies, raws, strict=True)]}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """The figures for ``make bench``: verify/s, raw/s and their ratio at 1 and 4 threads."""
+    fixture = Fixture(count=256)
+    for token in fixture.tokens:  # every token is valid, and warms both paths
+        fixture.verifier.verify(token)
+        fixture.raw_check(token)
+    rounds, seconds = (3, 0.5) if quick else (7, 1.5)
+    results = [compare(fixture, threads, rounds, seconds) for threads in (1, 4)]
+    return {"name": "TokenVerifier.verify vs raw RS256 (cryptography)",
+            "token_chars": len(fixture.tokens[0]), "results": results,
+            "ratio": min(r["ratio"] for r in results), "target": 0.8}
+
+
+def profile(count: int = 20_000) -> str:
+    """cProfile's top lines for ``verify`` over many tokens: where the time goes."""
+    fixture = Fixture(count=256)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(count):
+        fixture.verifier.verify(fixture.tokens[i % 256])
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(run(args.quick), indent=2))
+    if args.profile:
+        print(profile())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Only an access token for our audience from our realm, signed with a published key, passes."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+
+import pytest
+from joserfc.jwk import ECKey
+
+from idp_bridge.tokens import InvalidToken, TokenVerifier
+from tests.support.tokens import access_claims, b64, sign, signed
+
+
+@pytest.fixture(scope="module")
+def verifier(jwks) -> TokenVerifier:
+    return TokenVerifier(jwks.issuer, "provider-apps")
+
+
+def test_a_keycloak_shaped_access_token_is_accepted(verifier, jwks, signing_key):
+    claims = verifier.verify(sign(signing_key, access_claims(jwks.issuer)))
+    assert claims["groups"] == ["/provider-orgs/org-1", "/provider-orgs/org-1/roles/claims"]
+
+
+@pytest.mark.parametrize("typ", ["ID", "Refresh", "Offline", "Logout", "bearer", None])
+def test_tokens_of_other_types_are_refused_as_access_tokens(verifier, jwks, signing_key, typ):
+    token = sign(signing_key, access_claims(jwks.issuer, typ=typ, aud="provider-apps"))
+    with pytest.raises(InvalidToken, match="token type|typ"):
+        verifier.verify(token)
+
+
+def test_id_tokens_verify_only_as_id_tokens_with_their_nonce(jwks, signing_key):
+    verifier = TokenVerifier(jwks.issuer, "idp-bridge")
+    id_token = sign(signing_key, access_claims(jwks.issuer, typ="ID", aud="idp-bridge",
+                                               nonce="n-123"))
+    assert verifier.verify_id_token(id_token, nonce="n-123")["nonce"] == "n-123"
+    assert verifier.verify_id_token(id_token)["typ"] == "ID"
+    with pytest.raises(InvalidToken, match="nonce"):
+        verifier.verify_id_token(id_token, nonce="someone-elses")
+    with pytest.raises(InvalidToken, match="token type"):
+        verifier.verify(id_token)
+    access = sign(signing_key, access_claims(jwks.issuer, aud="idp-bridge"))
+    with pytest.raises(InvalidToken, match="token type"):
+        verifier.verify_id_token(access)
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"iss": "http://127.0.0.1:1/realms/provider-portal"}, "issuer"),
+    ({"iss": ["x"]}, "issuer"),
+    ({"aud": ["account"]}, "audience"),
+    ({"aud": "idp-bridge"}, "audience"),
+    ({"aud": None}, "missing claim aud"),
+    ({"exp": int(time.time()) - 31}, "expired"),
+    ({"exp": None}, "missing claim exp"),
+    ({"exp": "9999999999"}, "exp"),
+    ({"nbf": int(time.time()) + 120}, "not yet valid"),
+    ({"iat": int(time.time()) + 120}, "issued in the future"),
+    ({"sub": None}, "missing claim sub"),
+    ({"typ": None}, "missing claim typ"),
+])
+def test_claims_are_checked(verifier, jwks, signing_key, changes, reason):
+    with pytest.raises(InvalidToken, match=reason):
+        verifier.verify(sign(signing_key, access_claims(jwks.issuer, **changes)))
+
+
+def test_clock_skew_is_tolerated_up_to_the_leeway(jwks, signing_key):
+    token = sign(signing_key, access_claims(jwks.issuer, iat=999_999_700,
+                                                      exp=1_000_000_000))
+    assert TokenVerifier(jwks.issuer, "provider-apps",
+                         clock=lambda: 1_000_000_029).verify(token)
+    with pytest.raises(InvalidToken, match="expired"):
+        TokenVerifier(jwks.issuer, "provider-apps", clock=lambda: 1_000_000_031).verify(token)
+
+
+def test_tampered_payload_fails_the_signature(verifier, jwks, signing_key):
+    header, payload, signature = sign(signing_key, access_claims(jwks.issuer)).split(".")
+    forged = b64(json.dumps(access_claims(jwks.issuer, groups=["/provider-orgs/x"])).encode())
+    with pytest.raises(InvalidToken, match="signature"):
+        verifier.verify(f"{header}.{forged}.{signature}")
+
+
+def test_algorithm_confusion_is_refused(verifier, jwks, signing_key):
+    claims = access_claims(jwks.issuer)
+    # HS256 keyed with the published public key: the classic RS/HS confusion.
+    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': 'k1'}).encode())}." \
+                    f"{b64(json.dumps(claims).encode())}"
+    mac = hmac.new(signing_key.as_pem(private=False), signing_input.encode(), "sha256")
+    with pytest.raises(InvalidToken, match="algorithm"):
+        verifier.verify(f"{signing_input}.{b64(mac.digest())}")
+    unsigned = f"{b64(json.dumps({'alg': 'none', 'kid': 'k1'}).encode())}." \
+               f"{b64(json.dumps(claims).encode())}."
+    with pytest.raises(InvalidToken):
+        verifier.verify(unsigned)
+    # The key is published for RS256: a PS256 signature by the same key is not accepted.
+    with pytest.raises(InvalidToken, match="algorithm"):
+        verifier.verify(signed(signing_key, {'alg': 'PS256', 'kid': 'k1'}, claims, pss=True))
+
+
+def test_a_key_we_do_not_publish_is_refused_even_with_a_known_kid(verifier, jwks):
+    stranger = ECKey.generate_key("P-256", parameters={"kid": "k1"})
+    with pytest.raises(InvalidToken):
+        verifier.verify(sign(stranger, access_claims(jwks.issuer), alg="ES256"))
+
+
+def test_critical_header_extensions_are_refused(verifier, jwks, signing_key):
+    token = signed(signing_key, {"alg": "RS256", "kid": "k1", "crit": ["exp"], "exp": 1},
+                   access_claims(jwks.issuer))
+    with pytest.raises(InvalidToken, match="critical"):
+        verifier.verify(token)
+
+
+def test_ec_and_pss_keys_verify_when_published_for_them(jwks):
+    from tests.support.tokens import JwksServer
+
+    with JwksServer() as server:
+        ec_key = ECKey.generate_key("P-256", parameters={"kid": "ec", "alg": "ES256",
+                                                         "use": "sig"})
+        server.keys.append(ec_key)  # type: ignore[arg-type]
+        pss_key = server.add_key("pss", alg="PS256")
+        verifier = TokenVerifier(server.issuer, "provider-apps")
+        assert verifier.verify(sign(ec_key, access_claims(server.issuer), alg="ES256"))
+        assert verifier.verify(sign(pss_key, access_claims(server.issuer), alg="PS256"))
