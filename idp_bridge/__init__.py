@@ -55,6 +55,7 @@ def _import_models() -> None:
     # Alembic's autogenerate and db.create_all see only models that were imported.
     import idp_bridge.audit  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
+    import idp_bridge.mail.models  # noqa: F401
     import idp_bridge.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
     import idp_bridge.registration.models  # noqa: F401
@@ -86,6 +87,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(plan_admin_bp)
     app.register_blueprint(site_admin_bp)
+    from idp_bridge.mail.admin import bp as mail_bp  # undelivered mail; sends after commit
+
+    app.register_blueprint(mail_bp)
     if app.config["IDP_DEV_MODE"]:
         # The outbox shows one-time codes: it must not exist outside dev mode.
         from idp_bridge.dev import bp as dev_bp

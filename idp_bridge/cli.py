@@ -40,6 +40,7 @@ def seed_demo(password: str) -> None:
 def register_cli(app: Flask) -> None:
     from idp_bridge.approvals.reconcile import reconcile_command
     from idp_bridge.audit import audit_cli
+    from idp_bridge.mail.cli import mail_cli
     from idp_bridge.npi.cli import register_cli as register_npi_cli
     from idp_bridge.registration.cleanup import registrations_cli
 
@@ -47,4 +48,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(registrations_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(reconcile_command)
+    app.cli.add_command(mail_cli)
     register_npi_cli(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from idp_bridge.keycloak_gateway import KeycloakGateway
+from idp_bridge.keycloak_gateway import DEFAULT_TIMEOUT, KeycloakGateway
 
 
 def get_gateway(app: Flask | None = None) -> KeycloakGateway:
@@ -16,6 +16,7 @@ def get_gateway(app: Flask | None = None) -> KeycloakGateway:
             app.config["KEYCLOAK_REALM"],
             app.config["OIDC_CLIENT_ID"],
             app.config["OIDC_CLIENT_SECRET"],
+            timeout=app.config.get("KEYCLOAK_TIMEOUT", DEFAULT_TIMEOUT),
         )
         app.extensions["keycloak_gateway"] = gateway
     return gateway

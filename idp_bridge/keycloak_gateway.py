@@ -19,12 +19,34 @@ from keycloak.exceptions import KeycloakError
 ORGS_GROUP = "provider-orgs"
 
 
+# Connect and read timeouts (seconds): a stopped Keycloak must cost a user a few seconds and
+# a clear message, not a hung page. No automatic retry: the user's retry is the retry.
+DEFAULT_TIMEOUT = (3.0, 5.0)
+
+
 class GatewayError(RuntimeError):
     """Keycloak could not do what was asked (down, refused, or misconfigured)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None,
+                 details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.details = details or {}
+
+    @property
+    def unreachable(self) -> bool:
+        return self.status is None
+
+
+class ProfileRejected(GatewayError):
+    """Keycloak's user profile refused a value; ``fields`` maps its attribute names to its
+    error codes (e.g. ``{"firstName": "error-person-name-invalid-character"}``)."""
+
+    @property
+    def fields(self) -> dict[str, str]:
+        errors = self.details.get("errors") or [self.details]
+        return {str(e.get("field")): str(e.get("errorMessage", ""))
+                for e in errors if isinstance(e, dict) and e.get("field")}
 
 
 class PasswordRejected(GatewayError):
@@ -75,7 +97,8 @@ def _error_payload(exc: KeycloakError) -> dict[str, Any]:
 
 
 class KeycloakGateway:
-    def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str) -> None:
+    def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
         self.realm = realm
         connection = KeycloakOpenIDConnection(
             server_url=server_url.rstrip("/") + "/",
@@ -83,7 +106,8 @@ class KeycloakGateway:
             client_id=client_id,
             client_secret_key=client_secret,
             verify=True,
-            timeout=15,
+            timeout=timeout,  # type: ignore[arg-type]  # requests takes (connect, read)
+            max_retries=0,
         )
         self._admin = KeycloakAdmin(connection=connection)
 
@@ -123,6 +147,9 @@ class KeycloakGateway:
             if exc.response_code == 409:
                 raise UserExists("An account already exists for this email.", 409) from exc
             payload = _error_payload(exc)
+            if exc.response_code == 400 and (payload.get("field") or payload.get("errors")):
+                raise ProfileRejected("Keycloak's user profile refused a value",
+                                      400, payload) from exc
             raise GatewayError(
                 f"Keycloak could not create the user: {payload.get('errorMessage', '')}",
                 exc.response_code,
@@ -191,6 +218,8 @@ class KeycloakGateway:
             if exc.response_code == 404:
                 return None
             raise GatewayError("Keycloak could not read the group", exc.response_code) from exc
+        except OSError as exc:
+            raise GatewayError("Keycloak is unreachable (read the group)") from exc
 
     def create_subgroup(
         self, parent_id: str, name: str, attributes: dict[str, list[str]] | None = None
@@ -204,6 +233,18 @@ class KeycloakGateway:
         group["attributes"] = attributes
         group.pop("subGroups", None)
         self._call("update the group", self._admin.update_group, group_id, group)
+
+    def subgroups(self, parent_id: str, page_size: int = 100) -> list[dict[str, Any]]:
+        """Direct children of a group (name, id, attributes), all pages."""
+        found: list[dict[str, Any]] = []
+        first = 0
+        while True:
+            page = self._call("list subgroups", self._admin.get_group_children, parent_id,
+                              {"first": first, "max": page_size, "briefRepresentation": False})
+            found.extend(page)
+            if len(page) < page_size:
+                return found
+            first += page_size
 
     def delete_group(self, group_id: str) -> None:
         self._call("delete the group", self._admin.delete_group, group_id)

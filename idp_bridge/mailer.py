@@ -1,4 +1,8 @@
-"""Outgoing email over SMTP (the dev mail sink in dev, the plan's relay in production)."""
+"""Outgoing email over SMTP (the dev mail sink in dev, the plan's relay in production).
+
+Only the mail deliverer (``idp_bridge.mail.deliverer``) calls this for the bridge's own
+emails; everything else adds a row to the outbox with ``idp_bridge.mail.enqueue``.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,19 @@ class MailError(RuntimeError):
     """The message could not be handed to the SMTP server."""
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def send_mail(to: str, subject: str, body: str, message_id: str | None = None,
+              timeout: float = 10) -> None:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
+    if message_id:
+        # The same Message-ID on every retry: a duplicate after a crash is recognisable.
+        message["Message-ID"] = message_id
     message.set_content(body)
     try:
         with smtplib.SMTP(
-            current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"], timeout=10
+            current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"], timeout=timeout
         ) as smtp:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:

@@ -156,7 +156,7 @@ def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
     # A short resend cooldown lets tests send a second code without waiting 30 s.
     app = create_app(env=stack_env, overrides={"EMAIL_CODE_COOLDOWN_SECONDS": 2})
     with app.app_context():
-        upgrade()  # the real migrations, from an empty database
+        upgrade(revision="heads")  # the real migrations, from an empty database
         import_sample()  # the offline National Provider registry
     return app
 

@@ -1,5 +1,12 @@
 """Approval decisions: each changes Keycloak (what is granted), the database (why), the audit
-log, and emails the person concerned. A failed Keycloak call leaves nothing half-done."""
+log, and emails the person concerned. A failed Keycloak call leaves nothing half-done.
+
+Each decision is one unit of work (``decision()``): the organization's row is locked first,
+so two administrators deciding about the same organization at once are serialized and the
+second one sees the first one's result (never zero Site Administrators, never a request
+decided twice); the email is a row in the same transaction (``idp_bridge.mail``), sent
+after the commit.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge import audit
@@ -16,7 +24,7 @@ from idp_bridge.approvals.org_groups import SITE_ADMINS, KeycloakChanges, ensure
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
 from idp_bridge.keycloak_gateway import GatewayError
-from idp_bridge.mailer import MailError, send_mail
+from idp_bridge.mail import enqueue
 from idp_bridge.models import PORTAL_ROLES, Membership, Organization, utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +40,10 @@ def decision() -> Iterator[KeycloakChanges]:
     try:
         yield changes
         db.session.commit()
+    except DecisionFailed:
+        changes.undo()
+        db.session.rollback()
+        raise
     except GatewayError as exc:
         changes.undo()
         db.session.rollback()
@@ -44,11 +56,39 @@ def decision() -> Iterator[KeycloakChanges]:
                              "again.") from exc
 
 
-def _email(to: str, subject: str, body: str) -> None:
-    try:
-        send_mail(to, subject, body)
-    except MailError:
-        log.warning("decision email to %s not sent", to)
+ALREADY_HANDLED = "That request was already handled."
+LAST_ADMIN = "An organization must keep at least one Site Administrator."
+
+
+def lock_organization(organization: Organization) -> None:
+    """Hold the organization's row until the decision commits or rolls back.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: writing the row takes
+    the database's write lock, which likewise makes a concurrent decision wait.
+    Afterwards the organization and its memberships are re-read, so checks see the latest
+    committed state rather than what this request loaded before waiting.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Organization.id).where(Organization.id == organization.id)
+                           .with_for_update())
+    else:
+        db.session.execute(update(Organization).where(Organization.id == organization.id)
+                           .values(id=Organization.id)
+                           .execution_options(synchronize_session=False))
+    db.session.refresh(organization)
+    for membership in organization.memberships:
+        db.session.refresh(membership)
+
+
+def _lock_member(membership: Membership, expected: str) -> None:
+    lock_organization(membership.organization)
+    if membership.status != expected:
+        raise DecisionFailed(ALREADY_HANDLED)
+
+
+def _email(kind: str, to: str, subject: str, body: str) -> None:
+    # A row in this decision's transaction: sent after the commit, retried until it is.
+    enqueue(kind, to, subject, body)
 
 
 def _portal() -> str:
@@ -64,8 +104,12 @@ def _by(actor: dict[str, str]) -> str:
 
 def approve_organization(organization: Organization, note: str,
                          actor: dict[str, str]) -> None:
-    first = [m for m in organization.memberships if m.status == "pending" and m.is_site_admin]
     with decision() as changes:
+        lock_organization(organization)
+        if organization.status != "pending":
+            raise DecisionFailed("This organization was already reviewed.")
+        first = [m for m in organization.memberships
+                 if m.status == "pending" and m.is_site_admin]
         ensure_structure(changes.gateway, organization)
         admins_group = group_id(changes.gateway, organization, SITE_ADMINS)
         for membership in first:
@@ -75,24 +119,29 @@ def approve_organization(organization: Organization, note: str,
         organization.status = "active"
         _review(organization, note, actor)
         audit.record("organization.approve", organization_key=organization.key, note=note)
-    for membership in first:
-        _email(membership.email, f"{_portal()}: your organization is approved",
-               f"{organization.name} is approved on the {_portal()}. You are its Site "
-               "Administrator and can now sign in.")
+        for membership in first:
+            _email("organization.approved", membership.email,
+                   f"{_portal()}: your organization is approved",
+                   f"{organization.name} is approved on the {_portal()}. You are its Site "
+                   "Administrator and can now sign in.")
 
 
 def deny_organization(organization: Organization, note: str, actor: dict[str, str]) -> None:
     with decision():
+        lock_organization(organization)
+        if organization.status != "pending":
+            raise DecisionFailed("This organization was already reviewed.")
         for membership in organization.memberships:
             if membership.status == "pending":
                 _decide(membership, "denied", actor)
         organization.status = "denied"
         _review(organization, note, actor)
         audit.record("organization.deny", organization_key=organization.key, note=note)
-    for membership in organization.memberships:
-        _email(membership.email, f"{_portal()}: registration not approved",
-               f"The registration of {organization.name} on the {_portal()} was not "
-               "approved. Please contact the health plan with any questions.")
+        for membership in organization.memberships:
+            _email("organization.denied", membership.email,
+                   f"{_portal()}: registration not approved",
+                   f"The registration of {organization.name} on the {_portal()} was not "
+                   "approved. Please contact the health plan with any questions.")
 
 
 def _review(organization: Organization, note: str, actor: dict[str, str]) -> None:
@@ -113,27 +162,31 @@ def _decide(membership: Membership, status: str, actor: dict[str, str]) -> None:
 def approve_member(membership: Membership, actor: dict[str, str]) -> None:
     organization = membership.organization
     with decision() as changes:
+        _lock_member(membership, "pending")
         changes.add(membership.user_id, group_id(changes.gateway, organization))
         _decide(membership, "approved", actor)
         _member_event("member.approve", membership)
-    _email(membership.email, f"{_portal()}: access approved",
-           f"Your access to {organization.name} on the {_portal()} has been approved. You can "
-           "now sign in.")
+        _email("member.approved", membership.email, f"{_portal()}: access approved",
+               f"Your access to {organization.name} on the {_portal()} has been approved. "
+               "You can now sign in.")
 
 
 def deny_member(membership: Membership, actor: dict[str, str]) -> None:
     with decision():
+        _lock_member(membership, "pending")
         _decide(membership, "denied", actor)
         _member_event("member.deny", membership)
-    _email(membership.email, f"{_portal()}: access denied",
-           f"Your request to access {membership.organization.name} on the {_portal()} was "
-           "denied. Please contact the Organization Site Administrator with any questions.")
+        _email("member.denied", membership.email, f"{_portal()}: access denied",
+               f"Your request to access {membership.organization.name} on the {_portal()} "
+               "was denied. Please contact the Organization Site Administrator with any "
+               "questions.")
 
 
 def set_role(membership: Membership, role: str, granted: bool, actor: dict[str, str]) -> None:
     if role not in PORTAL_ROLES:
         raise DecisionFailed("Unknown portal role.")
     with decision() as changes:
+        _lock_member(membership, "approved")
         group = group_id(changes.gateway, membership.organization, "roles", role)
         roles = set(membership.roles or [])
         if granted and role not in roles:
@@ -144,15 +197,17 @@ def set_role(membership: Membership, role: str, granted: bool, actor: dict[str, 
             roles.discard(role)
         membership.roles = sorted(roles)
         _member_event("role.grant" if granted else "role.revoke", membership, role=role)
-    _email(membership.email, f"{_portal()}: your access changed",
-           f"{'You were granted' if granted else 'You no longer have'} the "
-           f"{PORTAL_ROLES[role]} role for {membership.organization.name}.")
+        _email("role.changed", membership.email, f"{_portal()}: your access changed",
+               f"{'You were granted' if granted else 'You no longer have'} the "
+               f"{PORTAL_ROLES[role]} role for {membership.organization.name}.")
 
 
 def set_site_admin(membership: Membership, granted: bool, actor: dict[str, str]) -> None:
-    if not granted and _site_admin_count(membership.organization) <= 1:
-        raise DecisionFailed("An organization must keep at least one Site Administrator.")
     with decision() as changes:
+        _lock_member(membership, "approved")
+        if not granted and membership.is_site_admin and \
+                _site_admin_count(membership.organization) <= 1:
+            raise DecisionFailed(LAST_ADMIN)
         group = group_id(changes.gateway, membership.organization, SITE_ADMINS)
         if granted and not membership.is_site_admin:
             changes.add(membership.user_id, group)
@@ -160,16 +215,17 @@ def set_site_admin(membership: Membership, granted: bool, actor: dict[str, str])
             changes.remove(membership.user_id, group)
         membership.is_site_admin = granted
         _member_event("site_admin.grant" if granted else "site_admin.revoke", membership)
-    _email(membership.email, f"{_portal()}: your access changed",
-           f"You {'are now' if granted else 'are no longer'} a Site Administrator of "
-           f"{membership.organization.name}.")
+        _email("site_admin.changed", membership.email, f"{_portal()}: your access changed",
+               f"You {'are now' if granted else 'are no longer'} a Site Administrator of "
+               f"{membership.organization.name}.")
 
 
 def remove_member(membership: Membership, actor: dict[str, str]) -> None:
-    if membership.is_site_admin and _site_admin_count(membership.organization) <= 1:
-        raise DecisionFailed("An organization must keep at least one Site Administrator.")
     organization = membership.organization
     with decision() as changes:
+        _lock_member(membership, "approved")
+        if membership.is_site_admin and _site_admin_count(organization) <= 1:
+            raise DecisionFailed(LAST_ADMIN)
         for role in membership.roles or []:
             changes.remove(membership.user_id, group_id(changes.gateway, organization,
                                                         "roles", role))
@@ -182,14 +238,17 @@ def remove_member(membership: Membership, actor: dict[str, str]) -> None:
         membership.status, membership.roles, membership.is_site_admin = "removed", [], False
         membership.decided_at, membership.decided_by = utcnow(), _by(actor)
         _member_event("member.remove", membership)
-    _email(membership.email, f"{_portal()}: access removed",
-           f"Your access to {organization.name} on the {_portal()} was removed. Please "
-           "contact the Organization Site Administrator with any questions.")
+        _email("member.removed", membership.email, f"{_portal()}: access removed",
+               f"Your access to {organization.name} on the {_portal()} was removed. Please "
+               "contact the Organization Site Administrator with any questions.")
 
 
 def _site_admin_count(organization: Organization) -> int:
-    return sum(1 for m in organization.memberships
-               if m.status == "approved" and m.is_site_admin)
+    """Counted in the database, after the organization's lock: never a stale copy."""
+    return int(db.session.scalar(
+        select(func.count()).select_from(Membership)
+        .where(Membership.organization_id == organization.id, Membership.status == "approved",
+               Membership.is_site_admin.is_(True))) or 0)
 
 
 def _member_event(action: str, membership: Membership, **details: Any) -> None:

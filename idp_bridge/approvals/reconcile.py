@@ -1,10 +1,18 @@
 """Repair drift between the database (why access was granted) and Keycloak (what is granted).
 
-The database's decisions win: a Keycloak membership nobody approved is removed, and an
-approved one Keycloak lost is restored. Every change is printed and audited.
+The database's decisions win, in both directions:
+- a Keycloak organization group no organization row owns (a crash between the two writes
+  of a registration) is deleted;
+- an organization whose group is missing gets it back (with its subgroups);
+- a Keycloak membership nobody approved is removed, an approved one Keycloak lost restored;
+- a login created by a registration that was abandoned (draft expired, never completed) is
+  deleted, unless that person belongs to an organization meanwhile.
+Every change is printed and audited. Running it twice changes nothing the second time.
 """
 
 from __future__ import annotations
+
+import time
 
 import click
 from flask.cli import with_appcontext
@@ -13,7 +21,12 @@ from idp_bridge import audit
 from idp_bridge.approvals.org_groups import SITE_ADMINS, ensure_structure, org_path
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
-from idp_bridge.models import PORTAL_ROLES, Organization
+from idp_bridge.keycloak_gateway import GatewayError, KeycloakGateway
+from idp_bridge.models import PORTAL_ROLES, Membership, Organization, utcnow
+from idp_bridge.registration.models import RegistrationDraft
+
+# A group younger than this may belong to a registration finishing right now.
+ORPHAN_MIN_AGE_SECONDS = 600
 
 
 def _expected(organization: Organization) -> dict[tuple[str, ...], set[str]]:
@@ -29,36 +42,99 @@ def _expected(organization: Organization) -> dict[tuple[str, ...], set[str]]:
     return expected
 
 
-def reconcile() -> list[str]:
+def group_attributes(organization: Organization) -> dict[str, list[str]]:
+    return {"name": [organization.name],
+            "npi": sorted({i.npi for i in organization.identifiers}),
+            "tin": sorted({i.tin for i in organization.identifiers})}
+
+
+def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS) -> list[str]:
     gateway = get_gateway()
     changes: list[str] = []
-    organizations = Organization.query.filter(Organization.keycloak_group_id.isnot(None))
-    for organization in organizations:
-        if organization.status == "active":
-            ensure_structure(gateway, organization)
-        for parts, wanted in _expected(organization).items():
-            path = org_path(organization, *parts)
-            group = gateway.group_by_path(path)
-            if group is None:
-                continue
-            actual = set(gateway.group_member_ids(group["id"]))
-            for user_id in sorted(wanted - actual):
-                gateway.add_to_group(user_id, group["id"])
-                changes.append(f"added {user_id} to {path}")
-            for user_id in sorted(actual - wanted):
-                gateway.remove_from_group(user_id, group["id"])
-                changes.append(f"removed {user_id} from {path}")
+    changes += _orphan_groups(gateway, orphan_min_age)
+    for organization in Organization.query.order_by(Organization.id):
+        changes += _organization_group(gateway, organization)
+        changes += _group_members(gateway, organization)
+    changes += _abandoned_logins(gateway)
     if changes:
         audit.record("reconcile", changes=changes)
-        db.session.commit()
+    db.session.commit()
+    return changes
+
+
+def _orphan_groups(gateway: KeycloakGateway, min_age: float) -> list[str]:
+    known = {key for (key,) in db.session.query(Organization.key)}
+    changes = []
+    for group in gateway.subgroups(gateway.orgs_group_id()):
+        if group["name"] in known:
+            continue
+        created = (group.get("attributes") or {}).get("registered_at") or ["0"]
+        if time.time() - float(created[0]) < min_age:
+            continue
+        gateway.delete_group(str(group["id"]))
+        changes.append(f"deleted Keycloak group /provider-orgs/{group['name']}: no "
+                       "organization in the bridge")
+    return changes
+
+
+def _organization_group(gateway: KeycloakGateway, organization: Organization) -> list[str]:
+    if organization.status == "denied":
+        return []  # a denied organization needs no group; members are removed below
+    changes = []
+    group = gateway.group_by_path(org_path(organization))
+    if group is None:
+        organization.keycloak_group_id = gateway.create_subgroup(
+            gateway.orgs_group_id(), organization.key, group_attributes(organization))
+        changes.append(f"created Keycloak group {org_path(organization)}: it was missing")
+    elif organization.keycloak_group_id != group["id"]:
+        organization.keycloak_group_id = str(group["id"])
+        changes.append(f"linked {organization.key} to its Keycloak group {group['id']}")
+    if organization.status == "active":
+        ensure_structure(gateway, organization)
+    return changes
+
+
+def _group_members(gateway: KeycloakGateway, organization: Organization) -> list[str]:
+    changes = []
+    for parts, wanted in _expected(organization).items():
+        path = org_path(organization, *parts)
+        group = gateway.group_by_path(path)
+        if group is None:
+            continue
+        actual = set(gateway.group_member_ids(group["id"]))
+        for user_id in sorted(wanted - actual):
+            gateway.add_to_group(user_id, group["id"])
+            changes.append(f"added {user_id} to {path}")
+        for user_id in sorted(actual - wanted):
+            gateway.remove_from_group(user_id, group["id"])
+            changes.append(f"removed {user_id} from {path}")
+    return changes
+
+
+def _abandoned_logins(gateway: KeycloakGateway) -> list[str]:
+    changes = []
+    expired = RegistrationDraft.query.filter(RegistrationDraft.completed_at.is_(None),
+                                             RegistrationDraft.expires_at < utcnow()).all()
+    for draft in expired:
+        user_id = draft.keycloak_user_id
+        if user_id and not Membership.query.filter_by(user_id=user_id).first():
+            try:
+                gateway.delete_user(user_id)
+                changes.append(f"deleted login {user_id}: its registration was abandoned")
+            except GatewayError as exc:
+                if exc.status != 404:
+                    raise
+        db.session.delete(draft)
     return changes
 
 
 @click.command("reconcile")
+@click.option("--orphan-min-age", default=ORPHAN_MIN_AGE_SECONDS, show_default=True,
+              help="Seconds before a group without an organization counts as orphaned.")
 @with_appcontext
-def reconcile_command() -> None:
-    """Make Keycloak's organization groups match the approvals in the database."""
-    changes = reconcile()
+def reconcile_command(orphan_min_age: float) -> None:
+    """Make Keycloak match the bridge's records, both ways; print every change."""
+    changes = reconcile(orphan_min_age)
     for change in changes:
         click.echo(change)
     click.echo(f"{len(changes)} change(s)")

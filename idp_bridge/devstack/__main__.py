@@ -1,4 +1,5 @@
-"""``make run``: Keycloak + mail sink + bridge with embedded dev defaults; Ctrl-C stops all.
+"""``make run``: Keycloak + mail sink + bridge + mail deliverer with embedded dev defaults;
+Ctrl-C stops all.
 
 Ports: IDP_KEYCLOAK_PORT (8080), IDP_KEYCLOAK_MANAGEMENT_PORT (9000), IDP_BRIDGE_PORT (5000),
 IDP_SMTP_PORT (2525).
@@ -13,6 +14,7 @@ import threading
 from idp_bridge.config import REPO_ROOT
 from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, DIST_DIR, KeycloakServer
+from idp_bridge.mail.deliverer import start_thread as start_deliverer
 from idp_bridge.outbox.mail_sink import MailSink
 
 DEMO_PASSWORD = "Provider1!demo"  # noqa: S105  (dev only: printed so a developer can sign in)
@@ -56,12 +58,15 @@ def main() -> None:
         log_path=REPO_ROOT / "var" / "keycloak.log",
     ).start()
     bridge = None
+    deliverer = None
     try:
         print(f"Starting Keycloak (log: {keycloak.log_path}) ...", flush=True)
         keycloak.wait_ready()
         app = create_app()
         _prepare_database(app)
         bridge = BridgeServer(app, int(env["IDP_BRIDGE_URL"].rsplit(":", 1)[1])).start()
+        # In production the deliverer is its own process (`flask mail deliver`).
+        deliverer = start_deliverer(app)
         _print_banner(env, keycloak.base_url)
         stop = threading.Event()
         # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
@@ -72,6 +77,8 @@ def main() -> None:
         pass
     finally:
         print("\nStopping ...", flush=True)
+        if deliverer:
+            deliverer[1].set()
         if bridge:
             bridge.stop()
         keycloak.stop()
@@ -101,7 +108,8 @@ def _print_banner(env: dict[str, str], keycloak_url: str) -> None:
         f"  Keycloak login      {keycloak_url}/realms/provider-portal/account\n"
         f"  Keycloak admin      {keycloak_url}/admin/  (admin / "
         f"{env['KC_BOOTSTRAP_ADMIN_PASSWORD']})\n"
-        f"  Mail sink (SMTP)    127.0.0.1:{env['IDP_SMTP_PORT']}\n"
+        f"  Mail sink (SMTP)    127.0.0.1:{env['IDP_SMTP_PORT']} (deliverer running)\n"
+        f"  Undelivered mail    {bridge}/admin/mail\n"
         f"  Demo login          demo.admin@provider-portal.test / {env['IDP_DEMO_PASSWORD']}\n"
         "Press Ctrl-C to stop.",
         flush=True,

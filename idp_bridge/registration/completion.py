@@ -2,45 +2,74 @@
 
 Nothing about a new organization exists until this runs. Keycloak is changed first and
 undone if the database write fails, so a failure leaves neither half behind and the user
-can simply retry.
+can simply retry. The Keycloak write is idempotent: a group left by an earlier attempt that
+crashed before its database commit is taken over, not tripped over.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError
-from idp_bridge.mailer import MailError, send_mail
+from idp_bridge.keycloak_gateway import ORGS_GROUP, GatewayError, KeycloakGateway
+from idp_bridge.mail import enqueue
 from idp_bridge.models import Membership, Organization, OrganizationIdentifier, utcnow
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
-from idp_bridge.registration.stages.account import ORG_EXISTS, registered_pair
+from idp_bridge.registration.stages.account import ORG_EXISTS, denied_message, owner_of_pair
 
 log = logging.getLogger(__name__)
 TERMS_VERSION = "2020-09"  # the SSM Health Single Sign-On and Provider Portal terms
+TRY_AGAIN = ("We couldn't finish your registration just now; nothing was saved. Please try "
+             "again in a moment.")
 
 
 class CompletionFailed(RuntimeError):
-    """Shown to the user as is; the registration can be retried."""
+    """Shown to the user as is; the registration can be retried.
+
+    ``join_organization_id``: the organization now exists (someone else registered it a
+    moment ago), so the registrant is offered the guide's 17712 path: join it as an
+    Individual.
+    """
+
+    def __init__(self, message: str, join_organization_id: int | None = None) -> None:
+        super().__init__(message)
+        self.join_organization_id = join_organization_id
 
 
 def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
     if draft.completed_at is not None:
         return
+    created_group: str | None = None
     if draft.account_type == "organization":
-        organization = _create_organization(draft)
+        organization, created_group = _create_organization(draft)
     else:
         found = db.session.get(Organization, draft.context["organization_id"])
         if found is None or found.status == "denied":
             raise CompletionFailed("This Organization account is no longer available.")
         organization = found
+    try:
+        _record(draft, organization, user_id)
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        if created_group:
+            _undo_group(organization.key, created_group)
+        if isinstance(exc, IntegrityError):
+            _raise_if_taken(draft, user_id)
+        log.warning("registration could not be saved: %s", type(exc).__name__)
+        raise CompletionFailed(TRY_AGAIN) from exc
+
+
+def _record(draft: RegistrationDraft, organization: Organization, user_id: str) -> None:
     person = draft.context["individual"]
-    if Membership.query.filter_by(organization_id=organization.id, user_id=user_id).first():
+    if organization.id is not None and Membership.query.filter_by(
+            organization_id=organization.id, user_id=user_id).first():
         raise CompletionFailed("You have already registered with this Organization.")
     db.session.add(Membership(
         organization=organization, user_id=user_id, email=person["email"],
@@ -53,19 +82,28 @@ def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
                  merged=bool(draft.context.get("merge")))
     draft.completed_at = utcnow()
     draft.step = "complete"
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        _undo_group(organization)
-        raise CompletionFailed(ORG_EXISTS) from exc
-    _notify(draft, organization)
+    _notify(draft, organization)  # rows in this same transaction
 
 
-def _create_organization(draft: RegistrationDraft) -> Organization:
+def _raise_if_taken(draft: RegistrationDraft, user_id: str) -> None:
+    """After a unique violation: say what now exists, and offer the way forward."""
+    if draft.account_type == "organization":
+        owner = owner_of_pair(draft.context["npi"], draft.context["tin"])
+        if owner is not None:
+            raise CompletionFailed(ORG_EXISTS, join_organization_id=owner.id)
+    elif Membership.query.filter_by(organization_id=draft.context["organization_id"],
+                                    user_id=user_id).first():
+        raise CompletionFailed("You have already registered with this Organization.")
+
+
+def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | None]:
+    """The new organization (not yet committed) and the id of a group this call created."""
     ctx = draft.context
-    if registered_pair(ctx["npi"], ctx["tin"]):
-        raise CompletionFailed(ORG_EXISTS)
+    owner = owner_of_pair(ctx["npi"], ctx["tin"])
+    if owner is not None:
+        if owner.status == "denied":
+            raise CompletionFailed(denied_message())
+        raise CompletionFailed(ORG_EXISTS, join_organization_id=owner.id)
     details = ctx["organization"]
     organization = Organization(
         key=f"{ctx['npi']}-{ctx['tin']}", name=details["organization_name"],
@@ -76,25 +114,43 @@ def _create_organization(draft: RegistrationDraft) -> Organization:
     )
     organization.identifiers.append(
         OrganizationIdentifier(npi=ctx["npi"], tin=ctx["tin"], is_primary=True))
-    gateway = get_gateway()
+    # registered_at: `flask reconcile` leaves a young group alone (it may be finishing now).
+    attributes = {"name": [organization.name], "npi": [ctx["npi"]], "tin": [ctx["tin"]],
+                  "registered_at": [str(int(time.time()))]}
     try:
-        organization.keycloak_group_id = gateway.create_subgroup(
-            gateway.orgs_group_id(), organization.key,
-            {"name": [organization.name], "npi": [ctx["npi"]], "tin": [ctx["tin"]]},
-        )
+        group_id, created = ensure_org_group(get_gateway(), organization.key, attributes)
     except GatewayError as exc:
-        raise CompletionFailed("We couldn't finish your registration just now. Please try "
-                               "again in a moment.") from exc
+        raise CompletionFailed(TRY_AGAIN) from exc
+    organization.keycloak_group_id = group_id
     db.session.add(organization)
-    return organization
+    return organization, group_id if created else None
 
 
-def _undo_group(organization: Organization) -> None:
-    if organization.keycloak_group_id:
-        try:
-            get_gateway().delete_group(organization.keycloak_group_id)
-        except GatewayError:
-            log.warning("could not remove group %s; `flask reconcile` will", organization.key)
+def ensure_org_group(gateway: KeycloakGateway, key: str,
+                     attributes: dict[str, list[str]]) -> tuple[str, bool]:
+    """The organization's group, created or (left by a crashed attempt) taken over."""
+    existing = gateway.group_by_path(f"/{ORGS_GROUP}/{key}")
+    if existing is not None:
+        gateway.update_group_attributes(str(existing["id"]), attributes)
+        return str(existing["id"]), False
+    try:
+        return gateway.create_subgroup(gateway.orgs_group_id(), key, attributes), True
+    except GatewayError:
+        # Created a moment ago by a concurrent attempt: use it, the database decides.
+        existing = gateway.group_by_path(f"/{ORGS_GROUP}/{key}")
+        if existing is None:
+            raise
+        return str(existing["id"]), False
+
+
+def _undo_group(key: str, group_id: str) -> None:
+    """Remove the group this attempt created, unless an organization now uses it."""
+    if Organization.query.filter_by(key=key).first() is not None:
+        return
+    try:
+        get_gateway().delete_group(group_id)
+    except GatewayError:
+        log.warning("could not remove group %s; `flask reconcile` will", key)
 
 
 def _record_terms(user_id: str) -> None:
@@ -109,28 +165,20 @@ def _record_terms(user_id: str) -> None:
 def _notify(draft: RegistrationDraft, organization: Organization) -> None:
     brand = current_app.extensions["brand"]
     person = draft.context["individual"]
-    messages = [(person["email"], f"{brand.portal_name} registration received",
-                 _confirmation_text(draft, organization, brand.reviewing_admin))]
+    enqueue("registration.received", person["email"],
+            f"{brand.portal_name} registration received",
+            _confirmation_text(draft, organization, brand.reviewing_admin))
     if draft.account_type == "organization":
         for email in _plan_admin_emails():
-            messages.append((email, "New organization registration to review",
-                             f"{organization.name} (NPI {draft.context['npi']}) registered on "
-                             f"the {brand.portal_name} and awaits review."))
-    else:
-        for admin in Membership.query.filter_by(organization_id=organization.id,
-                                                is_site_admin=True, status="approved"):
-            messages.append((admin.email, "New user registration to review",
-                             f"{person['first_name']} {person['last_name']} registered under "
-                             f"{organization.name} and awaits your approval."))
-    failed = False
-    for to, subject, body in messages:
-        try:
-            send_mail(to, subject, body)
-        except MailError:
-            failed = True
-    if failed:
-        draft.update(mail_failed=True)
-        db.session.commit()
+            enqueue("registration.review", email, "New organization registration to review",
+                    f"{organization.name} (NPI {draft.context['npi']}) registered on the "
+                    f"{brand.portal_name} and awaits review.")
+        return
+    for admin in Membership.query.filter_by(organization_id=organization.id,
+                                            is_site_admin=True, status="approved"):
+        enqueue("registration.review", admin.email, "New user registration to review",
+                f"{person['first_name']} {person['last_name']} registered under "
+                f"{organization.name} and awaits your approval.")
 
 
 def _confirmation_text(draft: RegistrationDraft, organization: Organization,
@@ -154,3 +202,10 @@ def _plan_admin_emails() -> list[str]:
         return get_gateway().role_member_emails("plan-admin")
     except GatewayError:
         return []
+
+
+def join_as_individual(draft: RegistrationDraft, organization: Organization) -> None:
+    """The 17712 path at the end of the wizard: the same person, as an Individual."""
+    draft.account_type = "individual"
+    draft.update(organization_id=organization.id, organization_name=organization.name,
+                 site_admin=False)

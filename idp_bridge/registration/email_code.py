@@ -21,6 +21,10 @@ MAX_SENDS_PER_ADDRESS_PER_HOUR = 10
 MAX_WRONG_TRIES = 5
 
 
+TOO_MANY_TRIES = "Too many incorrect codes were entered. Please restart registration."
+TOO_MANY_SENDS = "Too many codes have been requested. Please try again later."
+
+
 class CodeRefused(Exception):
     """The code request or check was refused; ``str(exc)`` is the message for the user."""
 
@@ -62,7 +66,7 @@ def issue_code(state: EmailCodeState, email: str, now: float, sends_to_address: 
         raise CodeRefused(f"A code was just sent. Please wait {wait} seconds before "
                           "requesting another.")
     if state.sends >= MAX_SENDS_PER_DRAFT or sends_to_address >= MAX_SENDS_PER_ADDRESS_PER_HOUR:
-        raise CodeRefused("Too many codes have been requested. Please try again later.")
+        raise CodeRefused(TOO_MANY_SENDS)
     if email != state.email:
         state.verified_email = None
     state.email = email
@@ -75,9 +79,17 @@ def issue_code(state: EmailCodeState, email: str, now: float, sends_to_address: 
 
 def check_code(state: EmailCodeState, email: str, code: str, now: float) -> None:
     """Mark ``email`` verified if ``code`` is the live last code; raises CodeRefused if not."""
-    code = code.strip()
+    precheck(state, email, now)
+    if not code_matches(state, code):
+        state.wrong_tries += 1
+        raise CodeRefused(wrong_code_message(state.wrong_tries))
+    mark_verified(state)
+
+
+def precheck(state: EmailCodeState, email: str, now: float) -> None:
+    """Refusals that don't use up a try (no code sent, used, expired, locked)."""
     if state.wrong_tries >= MAX_WRONG_TRIES:
-        raise CodeRefused("Too many incorrect codes were entered. Please restart registration.")
+        raise CodeRefused(TOO_MANY_TRIES)
     if state.sent_at is None or email.lower() != state.email:
         raise CodeRefused("Please click Send Code to receive a code at this email address.")
     if state.used:
@@ -85,14 +97,21 @@ def check_code(state: EmailCodeState, email: str, code: str, now: float) -> None
                           "code.")
     if now - state.sent_at > CODE_LIFETIME_SECONDS:
         raise CodeRefused("This code has expired. Please click Send Code for a new code.")
+
+
+def code_matches(state: EmailCodeState, code: str) -> bool:
+    code = code.strip()
     expected = pyotp.HOTP(state.secret).at(state.counter)
-    if not (code.isdigit() and hmac.compare_digest(code, expected)):
-        state.wrong_tries += 1
-        left = MAX_WRONG_TRIES - state.wrong_tries
-        if left <= 0:
-            raise CodeRefused("Too many incorrect codes were entered. Please restart "
-                              "registration.")
-        raise CodeRefused(f"The code is incorrect. {left} "
-                          f"{'try' if left == 1 else 'tries'} left.")
+    return code.isdigit() and hmac.compare_digest(code, expected)
+
+
+def wrong_code_message(wrong_tries: int) -> str:
+    left = MAX_WRONG_TRIES - wrong_tries
+    if left <= 0:
+        return TOO_MANY_TRIES
+    return f"The code is incorrect. {left} {'try' if left == 1 else 'tries'} left."
+
+
+def mark_verified(state: EmailCodeState) -> None:
     state.used = True
     state.verified_email = state.email

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp_bridge.extensions import db
@@ -28,6 +28,11 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(default=lambda: utcnow() + DRAFT_LIFETIME)
     completed_at: Mapped[datetime | None]
+    # Email-code limits, kept in columns so that concurrent requests change them with one
+    # conditional UPDATE each (no lost updates, no check-then-act).
+    code_sends: Mapped[int] = mapped_column(default=0, server_default="0")
+    code_last_send: Mapped[float | None] = mapped_column(Float)  # epoch seconds
+    code_wrong_tries: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def touch(self) -> None:
         self.expires_at = utcnow() + DRAFT_LIFETIME

@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
 from idp_bridge.keycloak_gateway import GatewayError
+from idp_bridge.models import Organization
 from idp_bridge.registration import bp
-from idp_bridge.registration.completion import CompletionFailed, complete_registration
+from idp_bridge.registration.completion import (
+    CompletionFailed,
+    complete_registration,
+    join_as_individual,
+)
 from idp_bridge.registration.engine import Outcome, following_stage, progress
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
@@ -21,6 +27,11 @@ NO_GOING_BACK = ("At no point during the registration process can you go back to
                  "screen. If information needs to be corrected, you will be required to "
                  "restart the registration process.")
 DRAFT_KEY = "registration_id"
+# A temporary failure (Keycloak or the database away) is answered with the same screen, what
+# was typed, and a message: a normal page, not a 5xx, since the user can simply retry.
+UNAVAILABLE = ("We couldn't reach the sign-in service just now; nothing you typed was lost. "
+               "Please try again in a moment.")
+NOT_SAVED = "We couldn't save this step just now. Please try again in a moment."
 
 
 def _current_draft(create: bool) -> RegistrationDraft | None:
@@ -38,13 +49,17 @@ def _current_draft(create: bool) -> RegistrationDraft | None:
 
 def _render(draft: RegistrationDraft, outcome: Outcome | None = None,
             typed: dict[str, Any] | None = None, note: str | None = None,
-            status: int = 200) -> tuple[str, int]:
+            status: int = 200, join_offer: bool = False) -> tuple[str, int]:
     stage = STAGES[draft.step]
-    values = {**stage.view(draft), **(typed or {})}
+    try:
+        values = {**stage.view(draft), **(typed or {})}
+    except GatewayError:
+        values = dict(typed or {})
     step_number, step_count = progress(draft)
     page = render_template(stage.template, stage=stage, draft=draft, values=values,
                            outcome=outcome or Outcome(valid=True), note=note,
-                           step_number=step_number, step_count=step_count)
+                           step_number=step_number, step_count=step_count,
+                           join_offer=join_offer)
     return page, status
 
 
@@ -68,6 +83,12 @@ def step(name: str) -> Any:
         return redirect(url_for("registration.start"))
     if name != draft.step:
         return _render(draft, note=NO_GOING_BACK, status=409)
+    returned = draft.context.get("profile_errors")
+    if returned:
+        # Sent back from Password Setup: Keycloak refused a value typed here.
+        draft.update(profile_errors=None)
+        db.session.commit()
+        return _render(draft, Outcome(valid=False, errors=returned), status=422)
     return _render(draft)
 
 
@@ -85,17 +106,31 @@ def submit(name: str) -> Any:
     not_echoed = {"password", "confirm_password", "csrf_token", "email_code",
                   *getattr(stage, "read_only", ())}
     typed = {k: v for k, v in request.form.items() if k not in not_echoed}
-    outcome = stage.submit(draft, request.form)
-    draft.touch()
-    if not outcome.valid:
-        db.session.commit()  # keeps code sends and wrong tries; nothing else moves
-        return _render(draft, outcome, typed, status=200 if not outcome.errors else 422)
-    next_step = outcome.next_stage or following_stage(draft, STAGES)
-    if next_step == "complete":  # merge YES: this login already exists
-        return _finish(draft, draft.context["existing_user_id"])
-    draft.step = next_step
-    db.session.commit()
+    try:
+        outcome = stage.submit(draft, request.form)
+        draft.touch()
+        if not outcome.valid:
+            db.session.commit()  # keeps code sends and wrong tries; nothing else moves
+            return _render(draft, outcome, typed, status=200 if not outcome.errors else 422)
+        next_step = outcome.next_stage or following_stage(draft, STAGES)
+        if next_step == "complete":  # merge YES: this login already exists
+            return _finish(draft, draft.context["existing_user_id"])
+        draft.step = next_step
+        db.session.commit()
+    except GatewayError:
+        return _retry_later(name, UNAVAILABLE, typed)
+    except SQLAlchemyError:
+        return _retry_later(name, NOT_SAVED, typed)
     return redirect(url_for("registration.step", name=draft.step))
+
+
+def _retry_later(name: str, message: str, typed: dict[str, Any]) -> Any:
+    """Same screen, what was typed, a clear message; the draft is as it was before."""
+    db.session.rollback()
+    draft = _current_draft(create=False)
+    if draft is None or draft.step != name:
+        return redirect(url_for("registration.start"))
+    return _render(draft, Outcome.invalid(form=message), typed)
 
 
 @bp.get("/finish")
@@ -116,10 +151,38 @@ def _finish(draft: RegistrationDraft, user_id: str) -> Any:
     try:
         complete_registration(draft, user_id)
     except CompletionFailed as exc:
-        # Nothing was kept; the current step stays, so the user can simply try again.
+        # Nothing was kept; the current step stays, so the user can simply try again (or,
+        # if the organization was registered by someone else meanwhile, join it).
         db.session.rollback()
-        return _render(draft, Outcome.invalid(form=str(exc)), status=503)
+        return _render(draft, Outcome.invalid(form=str(exc)),
+                       join_offer=exc.join_organization_id is not None)
     return redirect(url_for("registration.step", name="complete"))
+
+
+@bp.post("/join")
+def join() -> Any:
+    """17712 at the last step: register as an Individual with the organization that now
+    exists, keeping the login, phone and terms already set up."""
+    draft = _current_draft(create=False)
+    if draft is None:
+        return redirect(url_for("registration.start"))
+    if draft.account_type != "organization" or draft.step not in ("sign_in", "merge"):
+        return _render(draft, note=NO_GOING_BACK, status=409)
+    if draft.step == "sign_in":
+        user = current_user()
+        if user is None or user["sub"] != draft.keycloak_user_id:
+            return redirect(url_for("registration.step", name="sign_in"))
+        user_id = user["sub"]
+    else:
+        user_id = draft.context["existing_user_id"]
+    pair = draft.context
+    organization = Organization.query.join(Organization.identifiers).filter_by(
+        npi=pair["npi"], tin=pair["tin"]).first()
+    if organization is None or organization.status == "denied":
+        return _render(draft, Outcome.invalid(form="This Organization account is no longer "
+                                              "available."))
+    join_as_individual(draft, organization)
+    return _finish(draft, user_id)
 
 
 @bp.post("/restart")

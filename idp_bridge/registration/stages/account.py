@@ -33,6 +33,23 @@ def registered_pair(npi: str, tin: str) -> OrganizationIdentifier | None:
             .first())
 
 
+def owner_of_pair(npi: str, tin: str) -> Organization | None:
+    """The organization holding this NPI/TIN pair, whatever its status (pairs are unique)."""
+    pair = OrganizationIdentifier.query.filter_by(npi=npi, tin=tin).first()
+    return pair.organization if pair is not None else None
+
+
+def denied_message() -> str:
+    """The rule for a denied organization: no new registration of the same NPI/TIN pair
+    (it would be the same organization, and the pair stays unique); the plan reopens the
+    review. Said on the first screen, before anything is typed in vain."""
+    brand = current_app.extensions["brand"]
+    return (f"An Organization registration with this NPI and TIN was reviewed and not "
+            f"approved by the {brand.reviewing_admin}. It can't be registered again here. "
+            f"Please contact {brand.plan_name} Provider Relations to have the registration "
+            "reviewed again.")
+
+
 class AccountStage:
     name = "account"
     title = "Create An Account"
@@ -53,6 +70,9 @@ class AccountStage:
             errors["account_type"] = "Please select your account type."
         if errors:
             return Outcome(valid=False, errors=errors)
+        owner = owner_of_pair(npi, tin)
+        if owner is not None and owner.status == "denied":
+            return Outcome.invalid(form=denied_message())
         if account_type == "organization":
             return self._organization(draft, npi, tin, form.get("tin", ""))
         return self._individual(draft, npi, tin, form.get("tin", ""))

@@ -12,23 +12,39 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import or_, select, update
 
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
-from idp_bridge.mailer import MailError, send_mail
+from idp_bridge.mail import enqueue, take_queued_ids
+from idp_bridge.mail.deliverer import deliver_one
 from idp_bridge.models import Membership, utcnow
 from idp_bridge.npi.identifiers import format_tin
 from idp_bridge.registration.email_code import (
+    MAX_SENDS_PER_DRAFT,
+    MAX_WRONG_TRIES,
+    TOO_MANY_SENDS,
+    TOO_MANY_TRIES,
     CodeRefused,
     EmailCodeState,
-    check_code,
+    code_matches,
     issue_code,
+    mark_verified,
+    precheck,
+    wrong_code_message,
 )
 from idp_bridge.registration.engine import Outcome
 from idp_bridge.registration.models import EmailCodeSend, RegistrationDraft
-from idp_bridge.registration.validation import clean_email, clean_phone, clean_text
+from idp_bridge.registration.validation import (
+    clean_email,
+    clean_person_name,
+    clean_phone,
+    clean_text,
+)
 
 EMAIL_SENT = "Email has been sent. Please check your inbox."
+EMAIL_DELAYED = ("Our email service is slow right now: your code will arrive within a few "
+                 "minutes. Please check your inbox.")
 EMAIL_VALIDATED = "Email Validated Successfully"
 SITE_ADMIN_AGREEMENT = (
     "The first registered user under an organization will automatically be selected as the "
@@ -90,38 +106,54 @@ class IndividualStage:
         recent = EmailCodeSend.query.filter(
             EmailCodeSend.email == email, EmailCodeSend.sent_at > utcnow() - timedelta(hours=1)
         ).count()
+        cooldown = current_app.config["EMAIL_CODE_COOLDOWN_SECONDS"]
+        now = _now()
         try:
-            code = issue_code(state, email, _now(), recent,
-                              cooldown=current_app.config["EMAIL_CODE_COOLDOWN_SECONDS"])
+            code = issue_code(state, email, now, recent, cooldown=cooldown)
+            _reserve_send(draft, now, cooldown)
         except CodeRefused as exc:
             return Outcome.invalid(email_code=str(exc))
-        try:
-            send_mail(email, f"{current_app.extensions['brand'].portal_name} verification code",
-                      f"Your verification code is {code}. It expires in 10 minutes.\n\n"
-                      "If you did not request this code, you can ignore this email.")
-        except MailError as exc:
-            return Outcome.invalid(email_code=str(exc))  # state not saved: the send is retryable
+        message = enqueue("email-code", email,
+                          f"{current_app.extensions['brand'].portal_name} verification code",
+                          f"Your verification code is {code}. It expires in 10 minutes.\n\n"
+                          "If you did not request this code, you can ignore this email.")
         db.session.add(EmailCodeSend(email=email))
         draft.update(email_code=state.to_dict(), merge_declined_email=None)
+        draft.touch()
+        db.session.commit()
+        # Sent now, so the code arrives promptly; if the mail server is away, the deliverer
+        # keeps trying and the user is told it will come.
+        take_queued_ids()
+        if deliver_one(message.id, timeout=5) is False:
+            return Outcome(valid=False, notice=EMAIL_DELAYED)
         return Outcome(valid=False, notice=EMAIL_SENT)
 
     def _verify_code(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
         state = EmailCodeState.from_dict(draft.context.get("email_code"))
+        state.wrong_tries = max(state.wrong_tries, _wrong_tries(draft))
         try:
-            check_code(state, form.get("email", ""), form.get("email_code", ""), _now())
+            precheck(state, form.get("email", ""), _now())
         except CodeRefused as exc:
-            draft.update(email_code=state.to_dict())  # wrong tries must be remembered
             return Outcome.invalid(email_code=str(exc))
+        tries = _reserve_try(draft)  # taken before the code is evaluated, atomically
+        if tries is None:
+            return Outcome.invalid(email_code=TOO_MANY_TRIES)
+        if not code_matches(state, form.get("email_code", "")):
+            state.wrong_tries = tries
+            draft.update(email_code=state.to_dict())
+            return Outcome.invalid(email_code=wrong_code_message(tries))
+        _refund_try(draft)  # only wrong codes count
+        mark_verified(state)
         draft.update(email_code=state.to_dict())
         return Outcome(valid=False, success=EMAIL_VALIDATED)
 
     def _continue(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
         errors: dict[str, str] = {}
         person = {
-            "first_name": clean_text(form.get("first_name", ""), "First Name", errors,
-                                     "first_name", required=True),
-            "last_name": clean_text(form.get("last_name", ""), "Last Name", errors,
-                                    "last_name", required=True),
+            "first_name": clean_person_name(form.get("first_name", ""), "First Name", errors,
+                                            "first_name"),
+            "last_name": clean_person_name(form.get("last_name", ""), "Last Name", errors,
+                                           "last_name"),
             "phone": clean_phone(form.get("phone", ""), errors, "phone", "Phone"),
             "email": clean_email(form.get("email", ""), errors, "email"),
             "job_title": clean_text(form.get("job_title", ""), "Job Title", errors,
@@ -144,6 +176,51 @@ class IndividualStage:
                      existing_user_id=existing.id if existing else None,
                      merge_declined_email=None)
         return Outcome.ok()
+
+
+def _reserve_send(draft: RegistrationDraft, now: float, cooldown: float) -> None:
+    """One conditional UPDATE: the per-draft cap and the cooldown hold under concurrency."""
+    result = db.session.execute(
+        update(RegistrationDraft)
+        .where(RegistrationDraft.id == draft.id,
+               RegistrationDraft.code_sends < MAX_SENDS_PER_DRAFT,
+               or_(RegistrationDraft.code_last_send.is_(None),
+                   RegistrationDraft.code_last_send <= now - cooldown))
+        .values(code_sends=RegistrationDraft.code_sends + 1, code_last_send=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        sends = db.session.scalar(select(RegistrationDraft.code_sends)
+                                  .where(RegistrationDraft.id == draft.id)) or 0
+        if sends >= MAX_SENDS_PER_DRAFT:
+            raise CodeRefused(TOO_MANY_SENDS)
+        raise CodeRefused("A code was just sent. Please wait a few seconds before requesting "
+                          "another.")
+
+
+def _wrong_tries(draft: RegistrationDraft) -> int:
+    return int(db.session.scalar(select(RegistrationDraft.code_wrong_tries)
+                                 .where(RegistrationDraft.id == draft.id)) or 0)
+
+
+def _reserve_try(draft: RegistrationDraft) -> int | None:
+    """Use up one of the five tries, or None if none is left: at most five codes are ever
+    evaluated for a draft, however many arrive at once."""
+    result = db.session.execute(
+        update(RegistrationDraft)
+        .where(RegistrationDraft.id == draft.id,
+               RegistrationDraft.code_wrong_tries < MAX_WRONG_TRIES)
+        .values(code_wrong_tries=RegistrationDraft.code_wrong_tries + 1)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return _wrong_tries(draft)
+
+
+def _refund_try(draft: RegistrationDraft) -> None:
+    db.session.execute(
+        update(RegistrationDraft).where(RegistrationDraft.id == draft.id)
+        .values(code_wrong_tries=RegistrationDraft.code_wrong_tries - 1)
+        .execution_options(synchronize_session=False))
 
 
 STAGE = IndividualStage()

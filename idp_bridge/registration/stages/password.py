@@ -5,14 +5,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError, PasswordRejected, UserExists
+from idp_bridge.keycloak_gateway import (
+    GatewayError,
+    PasswordRejected,
+    ProfileRejected,
+    UserExists,
+)
 from idp_bridge.registration.engine import Outcome
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.password_policy import describe_policy
 
 UNAVAILABLE = "We couldn't create your login just now. Please try again in a moment."
+# Keycloak's user-profile attributes, and the Individual Enrollment fields they come from.
+PROFILE_FIELDS = {"firstName": ("first_name", "First Name"),
+                  "lastName": ("last_name", "Last Name"),
+                  "email": ("email", "Email"), "username": ("email", "Email"),
+                  "work_phone": ("phone", "Phone"), "job_title": ("job_title", "Job Title"),
+                  "communications_opt_in": ("opt_in", "Electronic communications")}
+PROFILE_REASONS = {
+    "error-person-name-invalid-character":
+        "contains a character that isn't allowed (such as < > & \" $ % ! # ? ; * ~ / \\ | ^ "
+        "= [ ] { } ( ))",
+    "error-invalid-length": "is too long or too short",
+    "error-invalid-email": "is not a valid email address",
+    "error-username-invalid-character": "contains a character that isn't allowed",
+}
+
+
+def profile_errors(rejected: ProfileRejected) -> dict[str, str]:
+    """Keycloak's refusal, as messages on the Individual Enrollment fields."""
+    errors: dict[str, str] = {}
+    for attribute, code in rejected.fields.items():
+        name, label = PROFILE_FIELDS.get(attribute, ("form", "A value"))
+        reason = PROFILE_REASONS.get(code, "was not accepted")
+        errors[name] = f"{label} {reason}. Please correct it and continue."
+    return errors or {"form": "Some of your details were not accepted. Please check them."}
 
 
 class PasswordStage:
@@ -42,6 +73,11 @@ class PasswordStage:
         except UserExists:
             return Outcome.invalid(form="An account already exists for this email. Please "
                                    "restart registration to merge with it.")
+        except ProfileRejected as exc:
+            # Not a dead end: back to Individual Enrollment, everything typed kept, the
+            # refused field marked. The only way back the wizard allows.
+            draft.update(profile_errors=profile_errors(exc))
+            return Outcome.ok(next_stage="individual")
         except GatewayError:
             return Outcome.invalid(form=UNAVAILABLE)
         try:
@@ -62,7 +98,13 @@ class PasswordStage:
         )
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id
-        db.session.commit()
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            # Nothing remembers this login: remove it now rather than leave a half-account.
+            db.session.rollback()
+            get_gateway().delete_user(user_id)
+            raise
         return user_id
 
 

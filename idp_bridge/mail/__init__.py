@@ -1,0 +1,38 @@
+"""Every email the bridge sends goes through the transactional outbox.
+
+``enqueue`` adds a row to the current database transaction; nothing is sent until that
+transaction commits. After the request's commit the bridge tries to send the queued rows at
+once (an email code must arrive promptly); whatever could not be sent stays pending for the
+deliverer (``flask mail deliver``), which retries with backoff.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+
+from idp_bridge.extensions import db
+from idp_bridge.mail.models import OutboundEmail
+
+_QUEUED = "mail_queued_ids"
+
+
+def enqueue(kind: str, to: str, subject: str, body: str) -> OutboundEmail:
+    """Add an email to the current transaction; it is sent only if the transaction commits."""
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "idp-bridge.local"
+    message = OutboundEmail(kind=kind, to=to, subject=subject, body=body,
+                            message_id=f"<{uuid.uuid4().hex}@{domain}>")
+    db.session.add(message)
+    db.session.flush()  # an id now, so the request can send it right after its commit
+    db.session.info.setdefault(_QUEUED, []).append(message.id)
+    return message
+
+
+def take_queued_ids() -> list[int]:
+    """Ids enqueued in this session since the last call (rolled-back ones simply won't exist)."""
+    ids = db.session.info.pop(_QUEUED, [])
+    return list(ids)
+
+
+__all__ = ["OutboundEmail", "enqueue", "take_queued_ids"]

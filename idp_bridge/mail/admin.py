@@ -1,0 +1,44 @@
+"""Plan administrators see the email the bridge could not deliver yet; and every request
+sends the emails it queued right after its own commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import update
+from werkzeug.wrappers import Response
+
+from idp_bridge.auth import plan_admin_required
+from idp_bridge.extensions import db
+from idp_bridge.mail import take_queued_ids
+from idp_bridge.mail.deliverer import deliver_ids, undelivered
+from idp_bridge.mail.models import OutboundEmail
+from idp_bridge.models import utcnow
+
+bp = Blueprint("mail_admin", __name__, url_prefix="/admin/mail", template_folder="templates")
+
+
+@bp.after_app_request
+def send_queued_mail(response: Response) -> Response:
+    # The view has committed by now (a rolled-back email's row simply doesn't exist).
+    ids = take_queued_ids()
+    if ids:
+        deliver_ids(ids)
+    return response
+
+
+@bp.get("")
+@plan_admin_required
+def outbox() -> str:
+    return render_template("mail/undelivered.html", messages=undelivered())
+
+
+@bp.post("/retry")
+@plan_admin_required
+def retry_now() -> Any:
+    db.session.execute(update(OutboundEmail).where(OutboundEmail.status == "pending")
+                       .values(next_attempt_at=utcnow()))
+    db.session.commit()
+    flash("Undelivered emails will be retried now.", "success")
+    return redirect(url_for(".outbox"))

@@ -1,0 +1,149 @@
+"""Send what the outbox holds: claim a row atomically, send it, mark it sent.
+
+Two deliverers (or a deliverer and a request sending its own mail right after its commit)
+never send the same row twice: a row is claimed with one conditional UPDATE, and only the
+claimant marks it sent. A failed send is retried with exponential backoff. If a deliverer
+dies between the SMTP hand-off and marking the row sent, the claim expires and the row is
+sent again with the same Message-ID (at-least-once; that window is a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import ColumnElement, or_, select, update
+
+from idp_bridge.extensions import db
+from idp_bridge.mail.models import OutboundEmail
+from idp_bridge.mailer import MailError, send_mail
+from idp_bridge.models import utcnow
+
+log = logging.getLogger(__name__)
+# Bodies that carry a one-time code are not kept once delivered.
+SECRET_KINDS = frozenset({"email-code"})
+CLAIM_SECONDS = 60  # longer than one SMTP attempt can take (its timeout is 10 s)
+
+
+def _setting(name: str, default: float) -> float:
+    return float(current_app.config.get(name, default))
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s ... capped at 5 minutes (both configurable)."""
+    base = _setting("MAIL_RETRY_BASE_SECONDS", 5)
+    cap = _setting("MAIL_RETRY_MAX_SECONDS", 300)
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return (OutboundEmail.status == "pending") & or_(
+        OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now)
+
+
+def claim(message_id: int, now: datetime) -> str | None:
+    """Take one row for sending; None if it is sent or another deliverer holds it."""
+    token = uuid.uuid4().hex
+    with db.engine.begin() as connection:
+        result = connection.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.id == message_id, _claimable(now))
+            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claim_token=token))
+    return token if result.rowcount == 1 else None
+
+
+def _finish(message_id: int, token: str, **values: object) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(update(OutboundEmail)
+                           .where(OutboundEmail.id == message_id,
+                                  OutboundEmail.claim_token == token)
+                           .values(claimed_until=None, claim_token=None, **values))
+
+
+def deliver_one(message_id: int, timeout: float = 10) -> bool | None:
+    """True sent, False failed (retried later), None not ours to send."""
+    now = utcnow()
+    token = claim(message_id, now)
+    if token is None:
+        return None
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            select(OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
+                   OutboundEmail.message_id, OutboundEmail.attempts, OutboundEmail.kind)
+            .where(OutboundEmail.id == message_id)).one()
+    try:
+        send_mail(row.to, row.subject, row.body, message_id=row.message_id, timeout=timeout)
+    except MailError as exc:
+        attempts = row.attempts + 1
+        _finish(message_id, token, attempts=attempts, next_attempt_at=utcnow() + backoff(attempts),
+                last_error=str(exc.__cause__.__class__.__name__ if exc.__cause__ else exc)[:200])
+        return False
+    done: dict[str, object] = {"status": "sent", "sent_at": utcnow(),
+                               "attempts": row.attempts + 1, "last_error": ""}
+    if row.kind in SECRET_KINDS:
+        done["body"] = "(one-time code removed after delivery)"
+    _finish(message_id, token, **done)
+    return True
+
+
+def deliver_ids(ids: list[int], timeout: float = 5) -> None:
+    """Right after a commit: send these now; failures stay pending for the deliverer."""
+    for message_id in ids:
+        try:
+            if deliver_one(message_id, timeout=timeout) is False:
+                log.info("email %s queued for retry", message_id)
+        except Exception:  # never let mail break the answer the user is waiting for
+            log.exception("immediate delivery of email %s failed; the deliverer will retry",
+                          message_id)
+
+
+def due_ids(limit: int = 50) -> list[int]:
+    now = utcnow()
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            select(OutboundEmail.id)
+            .where(_claimable(now), OutboundEmail.next_attempt_at <= now)
+            .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id).limit(limit))
+        return [r.id for r in rows]
+
+
+def deliver_due(limit: int = 50) -> tuple[int, int]:
+    """One pass over due rows: (sent, failed)."""
+    sent = failed = 0
+    for message_id in due_ids(limit):
+        outcome = deliver_one(message_id)
+        sent += outcome is True
+        failed += outcome is False
+    return sent, failed
+
+
+def run_loop(app: Flask, stop: threading.Event, interval: float = 2.0) -> None:
+    """The deliverer: poll for due rows until ``stop`` is set."""
+    while not stop.is_set():
+        busy = False
+        try:
+            with app.app_context():
+                sent, failed = deliver_due()
+                busy = sent + failed > 0
+                if busy:
+                    log.info("mail deliverer: %d sent, %d to retry", sent, failed)
+        except Exception:
+            log.exception("mail deliverer pass failed; retrying")
+        stop.wait(0.05 if busy else interval)
+
+
+def start_thread(app: Flask, interval: float = 2.0) -> tuple[threading.Thread, threading.Event]:
+    """Run the deliverer inside this process (``make run``, tests)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_loop, args=(app, stop, interval), daemon=True,
+                              name="mail-deliverer")
+    thread.start()
+    return thread, stop
+
+
+def undelivered(limit: int = 200) -> list[OutboundEmail]:
+    return (OutboundEmail.query.filter(OutboundEmail.status != "sent")
+            .order_by(OutboundEmail.created_at).limit(limit).all())
