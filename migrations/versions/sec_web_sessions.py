@@ -1,7 +1,7 @@
 """security: server-side, revocable web sessions
 
 Revision ID: sec_web_sessions
-Revises: b3809f26ee0a
+Revises: perf_listing_indexes
 Create Date: 2026-12-01 00:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'sec_web_sessions'
-down_revision = 'b3809f26ee0a'
+down_revision = 'perf_listing_indexes'
 branch_labels = None
 depends_on = None
 
