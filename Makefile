@@ -33,8 +33,9 @@ lint: setup
 	$(VENV)/bin/ruff check idp_bridge tests
 	$(VENV)/bin/mypy idp_bridge
 
+# Side by side with Keycloak alone; BENCH_ARGS=--quick is the few-minute smoke run CI uses.
 bench: setup keycloak
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 # Forget dev data (Keycloak's embedded database, the bridge's SQLite, the outbox); the next
 # `make run` re-imports the realm.

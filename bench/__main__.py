@@ -1,83 +1,127 @@
-"""Benchmarks: speed and memory of the bridge's hot paths, measured, not asserted.
+"""Benchmarks: the bridge beside Keycloak alone, measured in one run on this machine.
 
-    make bench        (or: .venv/bin/python -m bench)
+    make bench                              (or: .venv/bin/python -m bench)
+    make bench BENCH_ARGS=--quick           small sizes, a few minutes (CI's smoke run)
+    .venv/bin/python -m bench --sizes 100,1000 --only signin,approvals
 
-No Keycloak needed: these are the parts the bridge runs itself on every request of the
-wizard and the consoles. Prints one line per benchmark.
+Starts what it needs (a private Keycloak, the dev mail sink, the bridge under gunicorn) and
+measures sign-in, registration, approvals at growing sizes, the registry and the token
+verifier. Results go to bench/results/<date>-<host>.json and the table in bench/RESULTS.md,
+each figure beside its target. Ratios are the claims: the machine is shared and noisy.
 """
 
 from __future__ import annotations
 
-import random
-import statistics
-import tempfile
+import argparse
+import importlib
+import json
+import platform
+import socket
+import sys
 import time
-import tracemalloc
-from collections.abc import Callable
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from idp_bridge import create_app
-from idp_bridge.access import Access
-from idp_bridge.extensions import db
-from idp_bridge.npi.identifiers import normalize_npi, normalize_tin
-from idp_bridge.npi.offline import OfflineRegistry, import_sample
-from idp_bridge.npi.questionnaire import build_questionnaire
+from bench import report
 
-
-def measure(name: str, fn: Callable[[], object], repeat: int) -> None:
-    fn()  # warm up
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    tracemalloc.start()  # memory on separate runs: tracing slows the timed ones
-    for _ in range(min(repeat, 20)):
-        fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{name:<44} median {statistics.median(samples) * 1e6:8.1f} µs   "
-          f"p95 {sorted(samples)[int(len(samples) * .95)] * 1e6:8.1f} µs   "
-          f"peak {peak / 1024:7.1f} KiB   (n={repeat})")
+HERE = Path(__file__).resolve().parent
+SECTIONS = ("signin", "registration", "approvals", "registry", "tokens")
 
 
-def main() -> None:
-    workdir = Path(tempfile.mkdtemp())
-    app = create_app(env={"IDP_DEV_MODE": "1",
-                          "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-                          "IDP_OUTBOX_DIR": str(workdir / "outbox")},
-                     overrides={"WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        db.create_all()
-        start = time.perf_counter()
-        count = import_sample()
-        print(f"{'import NPPES sample (' + str(count) + ' records)':<42} "
-              f"{(time.perf_counter() - start) * 1e3:9.1f} ms")
-        registry = OfflineRegistry()
-        record = registry.lookup("1588000012")
-        assert record is not None
-        rng = random.Random(1)  # noqa: S311  (reproducible distractors, not security)
-        measure("NPI + TIN validation", lambda: (normalize_npi("1588000012"),
-                                                  normalize_tin("39-1588001")), 2000)
-        measure("offline registry lookup", lambda: registry.lookup("1588000012"), 500)
-        measure("questionnaire build (4 questions)",
-                lambda: build_questionnaire(record, registry, rng), 200)
-    groups = [f"/provider-orgs/org{i}" for i in range(50)] + \
-        [f"/provider-orgs/org{i}/roles/claims" for i in range(50)]
-    measure("token claims → access (50 organizations)",
-            lambda: Access.from_claims({"sub": "x", "groups": groups}).allows("org7", "claims"),
-            2000)
-    client = app.test_client()
-    assert client.get("/register", follow_redirects=True).status_code == 200  # a draft
-    measure("wizard: first screen (GET /register/account)",
-            lambda: client.get("/register/account"), 200)
-    def bad_npi() -> None:
-        answer = client.post("/register/account", data={"account_type": "organization",
-                                                          "npi": "123", "tin": "1"})
-        assert answer.status_code == 422
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few minutes")
+    parser.add_argument("--sizes", help="members per organization for approvals, e.g. "
+                        "100,1000,10000,100000 (default; --quick: 100,1000)")
+    parser.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
+    parser.add_argument("--database-url", help="the bridge's database (default: SQLite in a "
+                        "temporary directory); also passed to the registry section")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    return parser.parse_args(argv)
 
-    measure("wizard: bad NPI answered on the same screen", bad_npi, 200)
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    sections = args.only.split(",") if args.only else list(SECTIONS)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
+        [100, 1000] if args.quick else [100, 1000, 10_000, 100_000])
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": socket.gethostname(), "cpus": _cpus(), "python": platform.python_version(),
+        "quick": args.quick, "sizes": sizes, "sections": {}, "errors": {},
+    }
+    if {"signin", "registration", "approvals"} & set(sections):
+        _with_stack(args, sections, sizes, results)
+    for name in ("registry", "tokens"):
+        if name in sections:
+            _other_agents_module(name, args, results)
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    path = _write(results, args.out)
+    log(f"results: {path}")
+    print(report.table(results))
+    return 1 if results["errors"] and not results["sections"] else 0
+
+
+def _with_stack(args: argparse.Namespace, sections: list[str], sizes: list[int],
+                results: dict[str, Any]) -> None:
+    from bench import stack as stack_module
+
+    stack = stack_module.start(args.database_url, log=log)
+    try:
+        for name in ("signin", "registration", "approvals"):
+            if name not in sections:
+                continue
+            log(f"{name} ...")
+            try:
+                module = importlib.import_module(f"bench.{name}")
+                extra = {"sizes": sizes} if name == "approvals" else {}
+                results["sections"][name] = module.run(stack, args.quick, log=log, **extra)
+            except Exception as exc:  # noqa: BLE001  (one section failing keeps the others)
+                traceback.print_exc()
+                results["errors"][name] = repr(exc)
+    finally:
+        stack_module.stop(stack)
+
+
+def _other_agents_module(name: str, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """bench/registry.py and bench/tokens.py: run(quick, ...) -> dict, when present."""
+    if not (HERE / f"{name}.py").exists():
+        results["errors"][name] = f"bench/{name}.py not present"
+        return
+    log(f"{name} ...")
+    try:
+        module = importlib.import_module(f"bench.{name}")
+        kwargs = {"database_url": args.database_url} if name == "registry" else {}
+        results["sections"][name] = module.run(args.quick, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        results["errors"][name] = repr(exc)
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def _write(results: dict[str, Any], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if results["quick"] else ""
+    path = out / f"{results['started'][:10]}-{results['host']}{suffix}.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if not results["quick"]:  # the committed table is the full run's
+        (HERE / "RESULTS.md").write_text(report.markdown(results))
+    else:
+        (out / f"{results['started'][:10]}-{results['host']}-quick.md").write_text(
+            report.markdown(results))
+    return path
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""A whole registration: Keycloak alone (admin create user + set password + first sign-in with
+phone enrollment and the terms) vs the bridge's wizard (an individual joining an approved
+organization: account, individual enrollment with the emailed code, password, then the same
+first sign-in). Interleaved rounds; wall time, per-step time and CPU of each process."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from bench import flows
+from bench.signin import gateway
+from bench.stack import Stack
+from bench.stats import summary
+from idp_bridge.extensions import db
+from idp_bridge.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.npi.models import NpiRecord
+from tests.support.wizard import WizardClient, register_individual
+
+TIN = "415599001"
+
+
+def seed_organization(stack: Stack) -> dict[str, str]:
+    """An approved organization for people to join (as the plan administrator left it)."""
+    app = stack.app()
+    with app.app_context():
+        npi = db.session.scalars(db.select(NpiRecord.npi).where(
+            NpiRecord.entity_type == 2, NpiRecord.active.is_(True))
+            .order_by(NpiRecord.npi)).first()
+        assert npi, "the registry sample has no active organization"
+        org = Organization(key=f"{npi}-{TIN}", name="Bench Clinic", address_line1="1 Main St",
+                           city="Madison", state="WI", zip="53703",
+                           business_phone="608-555-0100", email="office@clinic.test",
+                           status="active")
+        org.identifiers.append(OrganizationIdentifier(npi=npi, tin=TIN, is_primary=True))
+        # Its Site Administrator: newcomers join as members waiting for approval.
+        org.memberships.append(Membership(user_id="bench-site-admin", email="boss@clinic.test",
+                                          first_name="Alex", last_name="Admin",
+                                          status="approved", is_site_admin=True, roles=[]))
+        db.session.add(org)
+        db.session.commit()
+    return {"npi": npi, "tin": f"{TIN[:2]}-{TIN[2:]}", "key": f"{npi}-{TIN}"}
+
+
+def keycloak_alone(stack: Stack, serial: int) -> dict[str, float]:
+    http = flows.TimedSession(stack)
+    email = f"kc-reg-{serial}-{uuid.uuid4().hex[:6]}@clinic.test"
+    admin = gateway(stack)
+    start = time.perf_counter()
+    # The wizard's own call: same attributes, the realm's default required actions (phone
+    # setup, terms) come with the new user.
+    user_id = admin.create_user(email, "Jordan", "Baker",
+                                {"work_phone": "608-555-0142", "job_title": "Office Manager",
+                                 "communications_opt_in": "in"})
+    created = time.perf_counter()
+    admin.set_password(user_id, flows.PASSWORD)
+    password_set = time.perf_counter()
+    flows.first_sign_in_keycloak_alone(stack, http, email, f"608-4{serial % 100:02d}-"
+                                       f"{2000 + serial % 8000:04d}")
+    return {"admin: create user": created - start,
+            "admin: set password": password_set - created, **http.steps}
+
+
+def wizard(stack: Stack, org: dict[str, str], serial: int) -> dict[str, float]:
+    http = flows.TimedSession(stack)
+    client = WizardClient(stack.bridge_url, stack.outbox, http=http)
+    email = f"wiz-reg-{serial}-{uuid.uuid4().hex[:6]}@clinic.test"
+    register_individual(client, org, email)
+    assert client.page is not None and client.page.url.startswith(stack.bridge_url)
+    return dict(http.steps)
+
+
+def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
+    rounds, per_round = (2, 2) if quick else (5, 4)
+    org = seed_organization(stack)
+    sides: dict[str, Callable[[int], dict[str, float]]] = {
+        "keycloak_alone": lambda i: keycloak_alone(stack, i),
+        "wizard": lambda i: wizard(stack, org, i),
+    }
+    for side in sides.values():  # warm-up, untimed
+        side(9000)
+    walls: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, dict[str, float]] = {s: {"keycloak": 0.0, "bridge": 0.0} for s in sides}
+    steps: dict[str, dict[str, float]] = {s: defaultdict(float) for s in sides}
+    serial = 0
+    names = list(sides)
+    for r in range(rounds):
+        for side in names[r % 2:] + names[:r % 2]:
+            before = stack.cpu()
+            for _ in range(per_round):
+                serial += 1
+                start = time.perf_counter()
+                for step, seconds in sides[side](serial).items():
+                    steps[side][step] += seconds
+                walls[side].append(time.perf_counter() - start)
+            after = stack.cpu()
+            for k in after:
+                cpu[side][k] += after[k] - before[k]
+    out: dict[str, Any] = {"rounds": rounds, "per_round": per_round}
+    for side in sides:
+        n = len(walls[side])
+        out[side] = {"registrations": n, **summary(walls[side]),
+                     "wall_s_mean": sum(walls[side]) / n,
+                     "cpu_s_per_registration": {k: v / n for k, v in cpu[side].items()},
+                     "steps_ms_mean": {k: round(1000 * v / n, 1)
+                                       for k, v in sorted(steps[side].items(),
+                                                          key=lambda kv: -kv[1])}}
+        out[side]["cpu_s_total"] = sum(out[side]["cpu_s_per_registration"].values())
+    alone = out["keycloak_alone"]["cpu_s_total"]
+    out["cpu_added_fraction"] = (out["wizard"]["cpu_s_total"] - alone) / alone
+    out["bridge_cpu_fraction_of_keycloak"] = (
+        out["wizard"]["cpu_s_per_registration"]["bridge"]
+        / out["wizard"]["cpu_s_per_registration"]["keycloak"])
+    log(f"registration: Keycloak alone {out['keycloak_alone']['wall_s_mean']:.2f} s wall / "
+        f"{alone:.2f} s CPU; wizard {out['wizard']['wall_s_mean']:.2f} s / "
+        f"{out['wizard']['cpu_s_total']:.2f} s CPU; added {out['cpu_added_fraction']:.0%}")
+    return out

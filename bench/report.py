@@ -1,0 +1,123 @@
+"""The results table: each figure beside its target, marked met or short.
+
+Ratios (bridge ÷ Keycloak alone, verify ÷ raw check) are the claims; absolute times move
+with whatever else the shared machine is doing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Row = tuple[str, str, str, str]  # work, measured, target, verdict
+
+# The issue's (#13) targets.
+SIGN_IN_RATIO = 0.95
+REGISTRATION_ADDED_CPU = 0.25
+MEMBERS_PAGE_P95_MS = 100.0
+APPROVE_P95_MS = 50.0
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**short**"
+
+
+def _signin(s: dict[str, Any]) -> Iterator[Row]:
+    for clients in (1, 4):
+        level = s.get(f"clients_{clients}")
+        if not level:
+            continue
+        alone, bridge = level["keycloak_alone"], level["bridge"]
+        ratio = level["throughput_ratio"]
+        yield (f"Sign-in (password + phone code, code + PKCE), {clients} client(s): "
+               "throughput through the bridge ÷ Keycloak alone",
+               f"{ratio:.2f} × ({bridge['per_second']:.2f}/s vs {alone['per_second']:.2f}/s; "
+               f"p50 {bridge['p50_ms']:.0f} vs {alone['p50_ms']:.0f} ms, p95 "
+               f"{bridge['p95_ms']:.0f} vs {alone['p95_ms']:.0f} ms; CPU per sign-in: bridge "
+               f"{bridge['cpu_ms_per_sign_in']['bridge']:.0f} ms, Keycloak "
+               f"{bridge['cpu_ms_per_sign_in']['keycloak']:.0f} vs "
+               f"{alone['cpu_ms_per_sign_in']['keycloak']:.0f} ms)",
+               f"≥ {SIGN_IN_RATIO} ×", _verdict(ratio >= SIGN_IN_RATIO))
+
+
+def _registration(s: dict[str, Any]) -> Iterator[Row]:
+    alone, wizard = s["keycloak_alone"], s["wizard"]
+    added = s["cpu_added_fraction"]
+    yield ("A whole registration: CPU the wizard adds over Keycloak alone, "
+           "as a share of Keycloak alone's",
+           f"{added:.0%} (Keycloak alone {alone['wall_s_mean']:.2f} s wall / "
+           f"{alone['cpu_s_total']:.2f} s CPU; wizard {wizard['wall_s_mean']:.2f} s wall / "
+           f"{wizard['cpu_s_total']:.2f} s CPU, of which the bridge "
+           f"{wizard['cpu_s_per_registration']['bridge']:.2f} s)",
+           f"≤ {REGISTRATION_ADDED_CPU:.0%}", _verdict(added <= REGISTRATION_ADDED_CPU))
+
+
+def _approvals(s: dict[str, Any]) -> Iterator[Row]:
+    for size, f in s["sizes"].items():
+        page, approve = f["members_page"], f["approve"]
+        yield (f"Members page, {int(size):,} members: p95",
+               f"{page['p95_ms']:.1f} ms ({page['bytes'] / 1024:.0f} KiB; "
+               f"{page['sql_per_request']} SQL, {page['keycloak_calls_per_request']} Keycloak "
+               f"calls; last page p95 {f['members_last_page']['p95_ms']:.1f} ms, search p95 "
+               f"{f['members_search']['p95_ms']:.1f} ms)",
+               f"< {MEMBERS_PAGE_P95_MS:.0f} ms", _verdict(page["p95_ms"] < MEMBERS_PAGE_P95_MS
+                                                          and f["members_last_page"]["p95_ms"]
+                                                          < MEMBERS_PAGE_P95_MS))
+        yield (f"Approve a member, {int(size):,} members: p95",
+               f"{approve['p95_ms']:.1f} ms ({approve['sql_per_request']} SQL, "
+               f"{approve['keycloak_calls_per_request']} Keycloak calls)",
+               f"< {APPROVE_P95_MS:.0f} ms", _verdict(approve["p95_ms"] < APPROVE_P95_MS))
+
+
+def _tokens(s: dict[str, Any]) -> Iterator[Row]:
+    detail = "; ".join(f"{r.get('threads')} thread(s): {r.get('ratio', float('nan')):.2f} ×"
+                       for r in s.get("results", []) if isinstance(r, dict))
+    yield (s.get("name", "TokenVerifier.verify ÷ raw RS256 check"),
+           f"{s['ratio']:.2f} × (lowest; {detail})", f"≥ {s['target']} ×",
+           _verdict(s["ratio"] >= s["target"]))
+
+
+def _generic(name: str, s: dict[str, Any]) -> Iterator[Row]:
+    """A section that lists its own rows (``rows``: work, measured, target, met)."""
+    for row in s.get("rows", []):
+        yield (str(row.get("work", name)), str(row.get("measured", "")),
+               str(row.get("target", "")),
+               _verdict(bool(row.get("met"))) if "met" in row else "")
+    if not s.get("rows"):
+        figures = {k: v for k, v in s.items() if isinstance(v, int | float | str)}
+        yield (name, json.dumps(figures, default=str)[:600], "see section", "")
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
+    "signin": _signin, "registration": _registration, "approvals": _approvals,
+    "tokens": _tokens,
+}
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for name, section in results["sections"].items():
+        render = RENDERERS.get(name)
+        try:
+            out += list(render(section)) if render else list(_generic(name, section))
+        except (KeyError, TypeError, ValueError) as exc:
+            out.append((name, f"(could not summarise: {exc!r})", "", ""))
+    for name, error in results.get("errors", {}).items():
+        out.append((name, f"not measured: {error}", "", "**short**"))
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| work | measured | target | |", "|---|---|---|---|"]
+    lines += [f"| {w} | {m} | {t} | {v} |" for w, m, t, v in rows(results)]
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    head = (f"# Benchmark results\n\n`make bench` on {results['host']} ({results['cpus']} "
+            f"CPUs, Python {results['python']}), {results['started']} → "
+            f"{results.get('finished', '')}. Full figures: "
+            f"`bench/results/{results['started'][:10]}-{results['host']}.json`.\n\n")
+    notes = results.get("notes", "")
+    return head + table(results) + "\n" + (f"\n{notes}\n" if notes else "")

@@ -1,0 +1,237 @@
+"""What the benchmark runs against: a private Keycloak, the dev mail sink, and the bridge
+under gunicorn, on free loopback ports, all in a throwaway directory.
+
+The same start-up as the test suite's session fixtures (tests/conftest.py), with the phone
+code limits opened up so hundreds of sign-ins an hour to one number are allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from idp_bridge import create_app
+from idp_bridge.brand import get_brand
+from idp_bridge.config import REPO_ROOT
+from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
+from idp_bridge.outbox import Message, Outbox
+from idp_bridge.outbox.mail_sink import MailSink
+
+REALM = "provider-portal"
+CLIENT_ID = "idp-bridge"
+BRAND = "dean"
+GUNICORN_WORKERS = 4  # as the Dockerfile runs it
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class FastOutbox(Outbox):
+    """The dev outbox, parsing each message file once: the benchmark reads it after every
+    sign-in, and re-reading thousands of files each time would measure the client."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        super().__init__(directory)
+        self._seen: dict[str, Message] = {}
+        self._lock = threading.Lock()
+
+    def messages(self, to: str | None = None, channel: str | None = None) -> list[Message]:
+        with self._lock:
+            names = sorted((n for n in os.listdir(self.directory) if n.endswith(".json")),
+                           key=lambda n: (int(n.split("-", 1)[0]), n))
+            for name in names:
+                if name not in self._seen and (message := _parse(self.directory / name)):
+                    self._seen[name] = message
+            found = [self._seen[n] for n in names if n in self._seen]
+        return [m for m in found
+                if (to is None or m.to.lower() == to.lower())
+                and (channel is None or m.channel == channel)]
+
+
+def _parse(path: Path) -> Message | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # being replaced right now; the next read sees it
+    return Message(channel=data.get("channel", ""), to=data.get("to", ""),
+                   subject=data.get("subject"), body=data.get("body", ""),
+                   sent_at=data.get("sent_at", ""))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and everything it started (Keycloak's kc.sh runs
+    java; gunicorn's master runs the workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat:
+                children.setdefault(int(stat[1]), []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        stat = _stat(current)
+        if stat:
+            total += int(stat[11]) + int(stat[12])  # utime, stime
+        todo.extend(children.get(current, []))
+    return total / _CLOCK_TICKS
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw.rsplit(")", 1)[1].split()  # fields from "state" on: [0]=state, [1]=ppid
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    env: dict[str, str]
+    keycloak: KeycloakServer
+    outbox: FastOutbox
+    bridge_url: str
+    bridge_process: subprocess.Popen[bytes] | None = None
+    sink: MailSink | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keycloak_url(self) -> str:
+        return self.keycloak.base_url
+
+    @property
+    def callback_url(self) -> str:
+        return f"{self.bridge_url}/auth/callback"
+
+    def keycloak_pid(self) -> int:
+        process = self.keycloak._process
+        assert process is not None
+        return process.pid
+
+    def bridge_pid(self) -> int:
+        assert self.bridge_process is not None
+        return self.bridge_process.pid
+
+    def cpu(self) -> dict[str, float]:
+        return {"keycloak": cpu_seconds(self.keycloak_pid()),
+                "bridge": cpu_seconds(self.bridge_pid())}
+
+    def admin_token(self) -> str:
+        answer = requests.post(
+            f"{self.keycloak_url}/realms/master/protocol/openid-connect/token",
+            data={"grant_type": "password", "client_id": "admin-cli",
+                  "username": DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_USERNAME"],
+                  "password": DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_PASSWORD"]}, timeout=30)
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
+
+    def app(self, **overrides: Any) -> Any:
+        """The bridge in this process, on the same database (for in-process measurements)."""
+        return create_app(env=self.env, overrides=overrides)
+
+
+def _env(workdir: Path, ports: dict[str, int], database_url: str) -> dict[str, str]:
+    return {
+        "IDP_DEV_MODE": "1",
+        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{ports['keycloak']}",
+        "IDP_BRIDGE_URL": f"http://127.0.0.1:{ports['bridge']}",
+        "IDP_SMTP_HOST": "127.0.0.1",
+        "IDP_SMTP_PORT": str(ports["smtp"]),
+        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
+        "IDP_OUTBOX_DIR": str(workdir / "outbox"),
+        "IDP_BRAND": BRAND,
+        "IDP_BRAND_NAME": get_brand(BRAND).plan_name,
+        "IDP_PHONE_SENDER": "dev",
+        # A benchmark signs the same people in hundreds of times an hour.
+        "IDP_PHONE_RESEND_COOLDOWN_SECONDS": "0",
+        "IDP_PHONE_MAX_SENDS_PER_HOUR": "1000000",
+        "DATABASE_URL": database_url,
+        **DEV_KEYCLOAK_ENV,
+    }
+
+
+def start(database_url: str | None = None, log=print) -> Stack:  # type: ignore[no-untyped-def]
+    workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
+    ports = {k: free_port() for k in ("keycloak", "management", "bridge", "smtp")}
+    env = _env(workdir, ports, database_url or f"sqlite:///{workdir / 'bridge.sqlite3'}")
+    (workdir / "outbox").mkdir()
+    outbox = FastOutbox(env["IDP_OUTBOX_DIR"])
+    sink = MailSink(env["IDP_OUTBOX_DIR"], port=ports["smtp"]).start()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command
+    log(f"starting Keycloak in {workdir} ...")
+    keycloak = KeycloakServer.in_private_copy(
+        workdir, http_port=ports["keycloak"], management_port=ports["management"], env=env,
+        log_path=workdir / "keycloak.log").start()
+    stack = Stack(workdir, env, keycloak, outbox, env["IDP_BRIDGE_URL"], sink=sink)
+    try:
+        _prepare_database(stack)
+        keycloak.wait_ready()
+        stack.bridge_process = _gunicorn(stack, ports["bridge"])
+        _wait_http(stack.bridge_url + "/", stack.bridge_process)
+    except BaseException:
+        stop(stack)
+        raise
+    log(f"Keycloak {stack.keycloak_url}, bridge {stack.bridge_url} (gunicorn, "
+        f"{GUNICORN_WORKERS} workers)")
+    return stack
+
+
+def _prepare_database(stack: Stack) -> None:
+    from idp_bridge.extensions import db
+    from idp_bridge.npi.offline import import_sample
+
+    app = stack.app()
+    with app.app_context():
+        # The models' tables and indexes (the migrations build the same; the test suite
+        # checks that), then the offline registry sample the wizard looks NPIs up in.
+        db.create_all()
+        import_sample()
+
+
+def _gunicorn(stack: Stack, port: int) -> subprocess.Popen[bytes]:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = (stack.workdir / "bridge.log").open("wb")
+    return subprocess.Popen(  # noqa: S603 (fixed argv)
+        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "idp_bridge:create_app()"],
+        cwd=REPO_ROOT, env={**os.environ, **stack.env}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the bridge exited early; see bridge.log")
+        try:
+            requests.get(url, timeout=2, allow_redirects=False)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer in {timeout}s")
+
+
+def stop(stack: Stack, keep: bool = False) -> None:
+    if stack.bridge_process is not None and stack.bridge_process.poll() is None:
+        os.killpg(stack.bridge_process.pid, 15)
+        try:
+            stack.bridge_process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.bridge_process.pid, 9)
+            stack.bridge_process.wait()
+    stack.keycloak.stop()
+    if stack.sink is not None:
+        stack.sink.stop()
+    if not keep:
+        shutil.rmtree(stack.workdir, ignore_errors=True)
