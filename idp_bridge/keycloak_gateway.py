@@ -66,6 +66,7 @@ class KeycloakUser:
     last_name: str
     enabled: bool
     attributes: dict[str, list[str]]
+    created_ms: int = 0  # Keycloak's createdTimestamp
 
     @classmethod
     def from_rep(cls, rep: dict[str, Any]) -> KeycloakUser:
@@ -77,6 +78,7 @@ class KeycloakUser:
             last_name=rep.get("lastName", ""),
             enabled=bool(rep.get("enabled")),
             attributes=rep.get("attributes") or {},
+            created_ms=int(rep.get("createdTimestamp") or 0),
         )
 
     def attribute(self, name: str) -> str | None:

@@ -116,7 +116,7 @@ def _abandoned_logins(gateway: KeycloakGateway) -> list[str]:
     expired = RegistrationDraft.query.filter(RegistrationDraft.completed_at.is_(None),
                                              RegistrationDraft.expires_at < utcnow()).all()
     for draft in expired:
-        user_id = draft.keycloak_user_id
+        user_id = draft.keycloak_user_id or _unanswered_login(gateway, draft)
         if user_id and not Membership.query.filter_by(user_id=user_id).first():
             try:
                 gateway.delete_user(user_id)
@@ -126,6 +126,18 @@ def _abandoned_logins(gateway: KeycloakGateway) -> list[str]:
                     raise
         db.session.delete(draft)
     return changes
+
+
+def _unanswered_login(gateway: KeycloakGateway, draft: RegistrationDraft) -> str | None:
+    """A login Keycloak created after the bridge stopped waiting for its answer."""
+    attempted = draft.context.get("login_attempted_at")
+    person = draft.context.get("individual") or {}
+    if not attempted or not person.get("email"):
+        return None
+    user = gateway.find_user_by_email(person["email"])
+    if user is None or user.created_ms < (attempted - 5) * 1000:
+        return None
+    return user.id
 
 
 @click.command("reconcile")

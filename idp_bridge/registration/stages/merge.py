@@ -34,6 +34,7 @@ class MergeStage:
             declined = individual.pop("email")
             draft.update(individual=individual, existing_user_id=None, email_code=None,
                          merge_declined_email=declined)
+            draft.code_last_send = None  # a new address may get its code at once (cap stays)
             return Outcome.ok(next_stage="individual")
         return Outcome.invalid(merge="Please select YES or NO.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from idp_bridge.keycloak_gateway import (
     ProfileRejected,
     UserExists,
 )
+from idp_bridge.models import Membership
 from idp_bridge.registration.engine import Outcome
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.password_policy import describe_policy
@@ -71,14 +73,22 @@ class PasswordStage:
         try:
             user_id = draft.keycloak_user_id or self._create_user(draft)
         except UserExists:
-            return Outcome.invalid(form="An account already exists for this email. Please "
-                                   "restart registration to merge with it.")
+            adopted = self._login_from_unanswered_attempt(draft)
+            if adopted is None:
+                return Outcome.invalid(form="An account already exists for this email. "
+                                       "Please restart registration to merge with it.")
+            user_id = adopted
         except ProfileRejected as exc:
             # Not a dead end: back to Individual Enrollment, everything typed kept, the
             # refused field marked. The only way back the wizard allows.
             draft.update(profile_errors=profile_errors(exc))
             return Outcome.ok(next_stage="individual")
-        except GatewayError:
+        except GatewayError as exc:
+            if exc.unreachable and not draft.keycloak_user_id:
+                # Keycloak may still create the login after we stopped waiting: remember
+                # the attempt, so a retry takes that login over (and reconcile can remove
+                # it if the registration is abandoned).
+                draft.update(login_attempted_at=time.time())
             return Outcome.invalid(form=UNAVAILABLE)
         try:
             gateway.set_password(user_id, password)
@@ -87,6 +97,21 @@ class PasswordStage:
         except GatewayError:
             return Outcome.invalid(form=UNAVAILABLE)
         return Outcome.ok()
+
+    def _login_from_unanswered_attempt(self, draft: RegistrationDraft) -> str | None:
+        """The login an earlier, timed-out attempt of this draft created, if that is what
+        exists: created after the attempt, and nobody's member yet."""
+        attempted = draft.context.get("login_attempted_at")
+        if not attempted:
+            return None
+        user = get_gateway().find_user_by_email(draft.context["individual"]["email"])
+        if user is None or user.created_ms < (attempted - 5) * 1000:
+            return None
+        if Membership.query.filter_by(user_id=user.id).first():
+            return None
+        draft.keycloak_user_id = user.id
+        db.session.commit()
+        return user.id
 
     def _create_user(self, draft: RegistrationDraft) -> str:
         person = draft.context["individual"]

@@ -1,0 +1,208 @@
+"""Fault injection against the real stack: Keycloak stopped (SIGSTOP) or killed, the mail
+sink down, a database write refused; and a checker that compares Keycloak with the bridge.
+
+Stopping the session's Keycloak is safe because tests run one at a time and every pause is
+ended (SIGCONT) in a ``finally`` before the test goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+from flask import Flask
+from sqlalchemy import event
+
+from idp_bridge.extensions import db
+from idp_bridge.mail.deliverer import start_thread
+from idp_bridge.models import Membership, Organization, utcnow
+from idp_bridge.registration.models import RegistrationDraft
+from tests.approvals.conftest import (  # noqa: F401  (fixtures shared with approvals)
+    email,
+    fresh_org,
+    new_individual,
+    new_registered_org,
+    plan_admin,
+    post_form,
+    signed_in,
+)
+from tests.conftest import KeycloakHandle
+from tests.support.wizard import PASSWORD
+
+
+def _keycloak_pgid(keycloak: KeycloakHandle) -> int:
+    process = keycloak.server._process  # noqa: SLF001  (the handle the fixture started)
+    assert process is not None and process.poll() is None, "Keycloak is not running"
+    return os.getpgid(process.pid)
+
+
+def wait_keycloak_ready(keycloak: KeycloakHandle, timeout: float = 240) -> None:
+    keycloak.server.wait_ready(timeout)
+    realm = f"{keycloak.base_url}/realms/{keycloak.realm}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(realm, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError("Keycloak's realm did not answer")
+
+
+@pytest.fixture
+def keycloak_paused(keycloak: KeycloakHandle) -> Callable[[], object]:
+    """``with keycloak_paused(): ...``: Keycloak's processes are stopped (SIGSTOP) inside."""
+
+    @contextmanager
+    def pause() -> Iterator[None]:
+        pgid = _keycloak_pgid(keycloak)
+        os.killpg(pgid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(pgid, signal.SIGCONT)
+            wait_keycloak_ready(keycloak)
+            time.sleep(0.5)  # requests queued while stopped are handled before the retry
+
+    return pause
+
+
+@pytest.fixture
+def keycloak_killed(keycloak: KeycloakHandle) -> Callable[[], object]:
+    """``with keycloak_killed(): ...``: Keycloak is killed (SIGKILL) inside, then restarted
+    on the same ports and data."""
+
+    @contextmanager
+    def kill() -> Iterator[None]:
+        pgid = _keycloak_pgid(keycloak)
+        os.killpg(pgid, signal.SIGKILL)
+        keycloak.server._process.wait(30)  # type: ignore[union-attr]  # noqa: SLF001
+        try:
+            yield
+        finally:
+            keycloak.server.start()
+            wait_keycloak_ready(keycloak)
+
+    return kill
+
+
+@pytest.fixture
+def refuse_writes(live_app: Flask) -> Callable[[str], object]:
+    """``with refuse_writes("memberships"): ...``: the database refuses INSERTs into a table
+    (what a full disk, a lost connection or a revoked grant looks like to the bridge)."""
+
+    @contextmanager
+    def refusing(table: str) -> Iterator[None]:
+        def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+                raise conn.dialect.dbapi.OperationalError("injected: write refused")
+
+        with live_app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return refusing
+
+
+@pytest.fixture(scope="session")
+def deliverer(live_app: Flask) -> Iterator[None]:
+    """The mail deliverer, as `make run` runs it, with short backoff for the tests."""
+    live_app.config.update(MAIL_RETRY_BASE_SECONDS=1, MAIL_RETRY_MAX_SECONDS=2)
+    thread, stop = start_thread(live_app, interval=0.5)
+    yield
+    stop.set()
+    thread.join(10)
+
+
+# The checker -------------------------------------------------------------------------------
+
+
+@dataclass
+class Tracked:
+    """What a test touched: logins by email and organizations by key."""
+
+    emails: set[str] = field(default_factory=set)
+    org_keys: set[str] = field(default_factory=set)
+
+
+@pytest.fixture
+def tracked() -> Tracked:
+    return Tracked()
+
+
+def half_accounts(keycloak: KeycloakHandle, live_app: Flask, tracked: Tracked) -> list[str]:
+    """Everything where Keycloak and the bridge disagree: a group without its organization
+    (or the reverse), a group membership nobody approved (or an approval Keycloak lacks), a
+    login that belongs to no organization and to no registration still in progress."""
+    gateway = keycloak.gateway
+    problems: list[str] = []
+    with live_app.app_context():
+        db.session.remove()
+        for key in sorted(tracked.org_keys):
+            problems += _org_drift(gateway, key)
+        in_progress = _registrations_in_progress()
+        for address in sorted(tracked.emails):
+            user = gateway.find_user_by_email(address)
+            members = Membership.query.filter_by(email=address).all()
+            if user is None:
+                problems += [f"membership {m.id} of {address} has no login" for m in members]
+            elif not members and user.id not in in_progress and address not in in_progress:
+                problems.append(f"login {address} belongs to no organization and no "
+                                "registration in progress")
+            elif any(m.user_id != user.id for m in members):
+                problems.append(f"membership of {address} names another login")
+    return problems
+
+
+def _registrations_in_progress() -> set[str]:
+    found: set[str] = set()
+    for draft in RegistrationDraft.query.filter(RegistrationDraft.completed_at.is_(None),
+                                                RegistrationDraft.expires_at > utcnow()):
+        if draft.keycloak_user_id:
+            found.add(draft.keycloak_user_id)
+        person = (draft.context or {}).get("individual") or {}
+        if person.get("email"):
+            found.add(person["email"])
+    return found
+
+
+def _org_drift(gateway, key: str) -> list[str]:  # type: ignore[no-untyped-def]
+    organization = Organization.query.filter_by(key=key).first()
+    group = gateway.group_by_path(f"/provider-orgs/{key}")
+    if organization is None:
+        return [f"Keycloak group {key} without an organization"] if group else []
+    if group is None:
+        return [] if organization.status == "denied" else [f"organization {key} without group"]
+    approved = {m.user_id for m in organization.memberships if m.status == "approved"} \
+        if organization.status == "active" else set()
+    actual = set(gateway.group_member_ids(group["id"]))
+    return [f"{u} in group {key} without approval" for u in actual - approved] + \
+        [f"{u} approved in {key} but not in its group" for u in approved - actual]
+
+
+@pytest.fixture
+def check(keycloak: KeycloakHandle, live_app: Flask, tracked: Tracked) -> Callable[[], None]:
+    def assert_no_half_accounts() -> None:
+        problems = half_accounts(keycloak, live_app, tracked)
+        assert problems == [], problems
+
+    return assert_no_half_accounts
+
+
+def new_login(keycloak: KeycloakHandle, address: str) -> str:
+    """A finished login (no required actions), e.g. someone who registered before."""
+    user_id = keycloak.gateway.create_user(address, "Robin", "Earlier", {"job_title": "Nurse"},
+                                           required_actions=[])
+    keycloak.gateway.set_password(user_id, PASSWORD)
+    return user_id

@@ -1,0 +1,331 @@
+"""Races under ``gunicorn -w 4`` (four processes sharing the database, as in production):
+50 registrations at once, the last two Site Administrators demoting or removing each other,
+40 wrong codes and 20 Send Code at once, the same NPI/TIN pair and the same email finishing
+together. The invariants are the database's, so they hold across processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from idp_bridge.config import REPO_ROOT
+from idp_bridge.devstack.keycloak_server import free_port
+from idp_bridge.extensions import db
+from idp_bridge.models import Membership, Organization
+from idp_bridge.registration.email_code import MAX_SENDS_PER_DRAFT, MAX_WRONG_TRIES
+from idp_bridge.registration.models import RegistrationDraft
+from tests.approvals.conftest import csrf_of
+from tests.resilience.conftest import email, new_login, post_form, signed_in
+from tests.support.keycloak_login import LoopbackSession
+from tests.support.wizard import PASSWORD, WizardClient, person, sign_in_and_finish
+
+pytestmark = pytest.mark.keycloak
+
+
+@pytest.fixture(scope="module")
+def gunicorn(stack_env: dict[str, str], live_app, bridge) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The live app's configuration, served by four gunicorn workers."""
+    port = free_port()
+    env = {**os.environ, **stack_env, "IDP_TEST_EMAIL_CODE_COOLDOWN_SECONDS": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}",
+         "--timeout", "120", "tests.resilience.wsgi:app"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if requests.get(f"{url}/register", timeout=5, allow_redirects=False).status_code:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(process.stderr.read().decode()[-3000:])  # type: ignore[union-attr]
+        time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(30)
+
+
+def together(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls at the same moment (a barrier releases all threads at once)."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def clone(http: requests.Session) -> requests.Session:
+    copy = LoopbackSession()
+    copy.cookies.update(http.cookies)
+    return copy
+
+
+def figures(name: str, **values: object) -> None:
+    print(f"\nFIGURES {name}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+
+
+# 50 registrations --------------------------------------------------------------------------
+
+
+def test_fifty_registrations_at_once(gunicorn, bridge, outbox, live_app, approved_org,
+                                     tracked, check):
+    addresses = [email(f"crowd{i}") for i in range(50)]
+    tracked.emails.update(addresses)
+
+    def register(address: str) -> str:
+        wizard = WizardClient(gunicorn, outbox)
+        wizard.account("individual", approved_org["npi"], approved_org["tin"])
+        wizard.individual(person(address), site_admin=False)
+        wizard.password(PASSWORD)
+        assert wizard.step == "sign_in", wizard.page.text[:500] if wizard.page else ""
+        # Keycloak sends the sign-in back to the bridge's registered callback URL.
+        wizard.bridge_url = bridge
+        sign_in_and_finish(wizard, address)
+        return wizard.step
+
+    with ThreadPoolExecutor(10) as pool:
+        steps = list(pool.map(register, addresses))
+    with live_app.app_context():
+        db.session.remove()
+        saved = Membership.query.filter(Membership.email.in_(addresses)).count()
+    figures("50 registrations", completed=steps.count("complete"), saved=saved)
+    assert steps == ["complete"] * 50 and saved == 50
+    check()
+
+
+@pytest.fixture
+def approved_org(bridge, live_app, plan_admin, new_registered_org, tracked):  # type: ignore[no-untyped-def]
+    org = new_registered_org()
+    tracked.org_keys.add(org["key"])
+    tracked.emails.add(org["admin"])
+    with live_app.app_context():
+        oid = Organization.query.filter_by(key=org["key"]).one().id
+    post_form(signed_in(bridge, plan_admin["email"]), bridge, f"/admin/organizations/{oid}",
+              f"/admin/organizations/{oid}/approve", {"note": "ok"})
+    return org
+
+
+# The last two Site Administrators ----------------------------------------------------------
+
+
+def _admins(live_app, key: str) -> int:  # type: ignore[no-untyped-def]
+    with live_app.app_context():
+        db.session.remove()
+        org = Organization.query.filter_by(key=key).one()
+        return int(db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.organization_id == org.id, Membership.status == "approved",
+            Membership.is_site_admin.is_(True))) or 0)
+
+
+def _membership(live_app, address: str) -> Membership:  # type: ignore[no-untyped-def]
+    with live_app.app_context():
+        db.session.remove()
+        return Membership.query.filter_by(email=address).one()
+
+
+def test_last_two_site_administrators_race(gunicorn, bridge, live_app, approved_org,
+                                           new_individual, tracked, check):
+    key = approved_org["key"]
+    members_page = f"/org/{key}/members"
+    first = approved_org["admin"]
+    a_http = signed_in(gunicorn, first)
+
+    def second_admin() -> tuple[str, requests.Session]:
+        address = new_individual(approved_org)
+        tracked.emails.add(address)
+        mid = _membership(live_app, address).id
+        for action in ("approve", "grant-admin"):
+            post_form(a_http, gunicorn, members_page, f"{members_page}/{mid}/{action}")
+        return address, signed_in(gunicorn, address)
+
+    def race(action: str, x: tuple[str, requests.Session],
+             y: tuple[str, requests.Session]) -> list[int]:
+        tokens = [csrf_of(s.get(f"{gunicorn}{members_page}", timeout=30).text) for _, s in (x, y)]
+        targets = [_membership(live_app, y[0]).id, _membership(live_app, x[0]).id]
+
+        def act(who: requests.Session, token: str, target: int) -> Callable[[], int]:
+            return lambda: clone(who).post(f"{gunicorn}{members_page}/{target}/{action}",
+                                           data={"csrf_token": token}, timeout=60).status_code
+
+        return together([act(x[1], tokens[0], targets[0]), act(y[1], tokens[1], targets[1])])
+
+    outcomes: Counter[str] = Counter()
+    a = (first, a_http)
+    b = second_admin()
+    for _ in range(20):  # demotions: each revokes the other's Site Administrator role
+        codes = race("revoke-admin", a, b)
+        admins = _admins(live_app, key)
+        outcomes[f"revoke-admin: {admins} admin(s) left"] += 1
+        assert admins == 1 and max(codes) < 500, codes
+        demoted = a if not _membership(live_app, a[0]).is_site_admin else b
+        keeper = b if demoted is a else a
+        mid = _membership(live_app, demoted[0]).id
+        post_form(keeper[1], gunicorn, members_page, f"{members_page}/{mid}/grant-admin")
+        assert _admins(live_app, key) == 2
+    for _ in range(4):  # removals: each removes the other
+        codes = race("remove", a, b)
+        admins = _admins(live_app, key)
+        outcomes[f"remove: {admins} admin(s) left"] += 1
+        assert admins == 1 and max(codes) < 500, codes
+        a = a if _membership(live_app, a[0]).status == "approved" else b
+        b = second_admin()
+    figures("last two admins", trials=sum(outcomes.values()), **{
+        k.replace(" ", "_").replace(":", "").replace("(", "").replace(")", ""): v
+        for k, v in outcomes.items()})
+    check()
+
+
+# Email codes -------------------------------------------------------------------------------
+
+
+def _at_individual(gunicorn: str, outbox, org: dict[str, str], address: str) -> WizardClient:  # type: ignore[no-untyped-def]
+    wizard = WizardClient(gunicorn, outbox)
+    wizard.account("individual", org["npi"], org["tin"])
+    assert wizard.step == "individual"
+    return wizard
+
+
+def test_forty_wrong_codes_at_once(gunicorn, outbox, live_app, approved_org):
+    address = email("forty")
+    wizard = _at_individual(gunicorn, outbox, approved_org, address)
+    who = person(address)
+    wizard.send_code(who)
+    right = outbox.latest(address, channel="email").code
+    token = wizard.csrf()
+    wrong = [f"{(int(right) + i) % 1_000_000:06d}" for i in range(1, 41)]
+
+    def guess(code: str) -> Callable[[], str]:
+        return lambda: clone(wizard.http).post(
+            f"{gunicorn}/register/individual",
+            data={**who, "csrf_token": token, "email_code": code, "action": "verify_code"},
+            timeout=60).text
+
+    pages = together([guess(code) for code in wrong])
+    told_left = sum("tries left" in p or "try left" in p for p in pages)
+    wizard.page = wizard.get("individual")
+    tries = _draft_by_email(live_app, address).code_wrong_tries
+    figures("40 wrong codes", evaluated=tries, answered_tries_left=told_left,
+            refused=len(pages) - told_left)
+    assert tries <= MAX_WRONG_TRIES and told_left <= MAX_WRONG_TRIES - 1
+    locked = wizard.verify_email(who, right)  # even the right code: the draft is locked
+    assert "Too many incorrect codes" in locked.text
+
+
+def _draft_by_email(live_app, address: str) -> RegistrationDraft:  # type: ignore[no-untyped-def]
+    with live_app.app_context():
+        db.session.remove()
+        for draft in RegistrationDraft.query.order_by(RegistrationDraft.created_at.desc()) \
+                .limit(200):
+            if (draft.context.get("email_code") or {}).get("email") == address.lower():
+                return draft
+    raise LookupError(address)
+
+
+def test_twenty_send_code_at_once(gunicorn, outbox, live_app, approved_org):
+    address = email("twenty")
+    wizard = _at_individual(gunicorn, outbox, approved_org, address)
+    who = person(address)
+    token = wizard.csrf()
+
+    def send() -> int:
+        return clone(wizard.http).post(f"{gunicorn}/register/individual",
+                                       data={**who, "csrf_token": token, "action": "send_code"},
+                                       timeout=60).status_code
+
+    codes = together([send] * 20)
+    time.sleep(2)
+    sent = outbox.count(address, channel="email")
+    figures("20 sends", emails_sent=sent, cap=MAX_SENDS_PER_DRAFT,
+            statuses=dict(Counter(codes)))
+    assert max(codes) < 500 and 1 <= sent <= MAX_SENDS_PER_DRAFT
+    assert _draft_by_email(live_app, address).code_sends == sent
+
+
+# Same pair, same email ---------------------------------------------------------------------
+
+
+def test_same_npi_tin_pair_finished_together(gunicorn, keycloak, outbox, live_app, fresh_org,
+                                             tracked, check):
+    outcomes: Counter[str] = Counter()
+    for _ in range(5):
+        org = fresh_org()
+        key = f"{org['npi']}-{org['tin'].replace('-', '')}"
+        tracked.org_keys.add(key)
+        wizards = []
+        for n in range(2):
+            address = email(f"pair{n}")
+            tracked.emails.add(address)
+            new_login(keycloak, address)
+            wizard = WizardClient(gunicorn, outbox)
+            wizard.account("organization", org["npi"], org["tin"])
+            wizard.answer_questionnaire()
+            wizard.organization()
+            wizard.individual(person(address))
+            assert wizard.step == "merge"
+            wizards.append(wizard)
+        tokens = [w.csrf() for w in wizards]
+        pages = together([lambda w=w, t=t: w.http.post(f"{gunicorn}/register/merge",
+                                                       data={"csrf_token": t, "merge": "yes"},
+                                                       timeout=60)
+                          for w, t in zip(wizards, tokens, strict=True)])
+        assert max(p.status_code for p in pages) < 500
+        winners = [p for p in pages if p.url.endswith("/register/complete")]
+        losers = [(w, p) for w, p in zip(wizards, pages, strict=True)
+                  if not p.url.endswith("/register/complete")]
+        outcomes[f"{len(winners)} registered the organization"] += 1
+        assert len(winners) == 1
+        loser, page = losers[0]
+        assert page.text.count("17712") == 1 and 'id="join-organization"' in page.text
+        loser.page = page
+        joined = loser.post("join", {})
+        assert joined.url.endswith("/register/complete"), joined.text[:800]
+        with live_app.app_context():
+            db.session.remove()
+            organization = Organization.query.filter_by(key=key).one()
+            assert sorted(m.is_site_admin for m in organization.memberships) == [False, True]
+    figures("same NPI/TIN pair", trials=5, **{k.replace(" ", "_"): v
+                                              for k, v in outcomes.items()},
+            losers_joined_as_individual=5)
+    check()
+
+
+def test_same_email_at_password_setup(gunicorn, keycloak, outbox, approved_org, tracked,
+                                      check):
+    logins = []
+    for _ in range(5):
+        address = email("twin")
+        tracked.emails.add(address)
+        wizards = []
+        for _ in range(2):
+            wizard = _at_individual(gunicorn, outbox, approved_org, address)
+            wizard.individual(person(address), site_admin=False)
+            assert wizard.step == "password"
+            wizards.append(wizard)
+        tokens = [w.csrf() for w in wizards]
+        pages = together([lambda w=w, t=t: w.http.post(
+            f"{gunicorn}/register/password",
+            data={"csrf_token": t, "password": PASSWORD, "confirm_password": PASSWORD},
+            timeout=60) for w, t in zip(wizards, tokens, strict=True)])
+        assert max(p.status_code for p in pages) < 500
+        made = len(keycloak.admin.get_users({"email": address, "exact": True}))
+        logins.append(made)
+        assert made == 1
+        assert sum(p.url.endswith("/register/sign_in") for p in pages) == 1
+        assert any("already exists" in p.text for p in pages)
+    figures("same email", trials=5, logins_per_email=logins)
