@@ -113,7 +113,7 @@ class TokenVerifier:
             aud={"essential": True, "value": self.audience},
             typ={"essential": True, "value": typ},
             exp={"essential": True}, sub={"essential": True},
-            **expected)  # type: ignore[arg-type]
+            **expected)
 
     def _now(self) -> int:
         return int(self.clock())
@@ -186,6 +186,11 @@ class JwksCache:
         self._last_started = -math.inf
         self._running: threading.Event | None = None
         self._lock = threading.Lock()
+
+    @property
+    def refreshing(self) -> bool:
+        """Is a download under way?"""
+        return self._running is not None
 
     def load(self, document: str | bytes) -> None:
         """Use this key set now (keys pinned in configuration, or tests); refreshes still run."""
@@ -323,7 +328,7 @@ def _verifier(algorithm: str, public: Any) -> Verify:
             public.verify(encode_dss_signature(r, s), data, ecdsa)
         return verify_ec
     if algorithm == "EdDSA" and isinstance(public, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-        return public.verify  # type: ignore[no-any-return]
+        return public.verify
     raise ValueError(f"key cannot verify {algorithm}")
 
 

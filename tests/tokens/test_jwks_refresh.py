@@ -1,0 +1,141 @@
+"""Key downloads are bounded and never hold up tokens signed with keys we already have."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from joserfc.jwk import RSAKey
+
+from idp_bridge.tokens import InvalidToken, TokenVerifier
+from tests.support.tokens import JwksServer, access_claims, sign
+
+
+@pytest.fixture
+def server():
+    with JwksServer() as jwks:
+        jwks.add_key("k1")
+        yield jwks
+
+
+def random_kid_tokens(issuer: str, count: int) -> list[str]:
+    stranger = RSAKey.generate_key(2048)
+    claims = access_claims(issuer)
+    return [sign(stranger, claims, kid=secrets.token_hex(6)) for _ in range(count)]
+
+
+def refuse_all(verifier: TokenVerifier, tokens: list[str], threads: int = 4) -> None:
+    def send(mine: list[str]) -> None:
+        for token in mine:
+            with pytest.raises(InvalidToken, match="unknown signing key"):
+                verifier.verify(token)
+    workers = [threading.Thread(target=send, args=(tokens[i::threads],)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def per_second(check: Callable[[], object], seconds: float) -> float:
+    count, stop = 0, time.perf_counter() + seconds
+    started = time.perf_counter()
+    while time.perf_counter() < stop:
+        check()
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def test_a_thousand_random_kids_start_one_download_per_interval(server):
+    verifier = TokenVerifier(server.issuer, "provider-apps")  # default interval: 60 s
+    tokens = random_kid_tokens(server.issuer, 1000)
+    started = time.monotonic()
+    refuse_all(verifier, tokens)
+    elapsed = time.monotonic() - started
+    print(f"\n1,000 random-kid tokens from 4 threads: {server.fetches} JWKS download(s) "
+          f"in {elapsed:.2f} s")
+    assert server.fetches == 1 == verifier.keys.fetches  # the first kid loads the keys, once
+    assert elapsed < 5  # nobody waited for a download that was not going to happen
+    assert verifier.verify(sign(server.keys[0], access_claims(server.issuer)))["sub"]
+    assert server.fetches == 1
+
+
+def test_downloads_stay_spaced_by_the_interval(server):
+    verifier = TokenVerifier(server.issuer, "provider-apps", unknown_kid_interval_seconds=0.25)
+    tokens = random_kid_tokens(server.issuer, 50)
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        refuse_all(verifier, tokens, threads=2)
+    allowed = int((time.monotonic() - started) / 0.25) + 1
+    assert 2 <= server.fetches <= allowed
+
+
+def test_a_rotated_key_is_picked_up_without_a_restart(server):
+    verifier = TokenVerifier(server.issuer, "provider-apps", unknown_kid_interval_seconds=0.2)
+    verifier.verify(sign(server.keys[0], access_claims(server.issuer)))
+    rotated = server.add_key("k2")
+    time.sleep(0.25)  # downloads are spaced by the interval, the first one included
+    assert verifier.verify(sign(rotated, access_claims(server.issuer)))["typ"] == "Bearer"
+    assert server.fetches == 2
+
+
+def test_a_withdrawn_key_stops_verifying_after_the_key_set_ages(server):
+    verifier = TokenVerifier(server.issuer, "provider-apps", jwks_max_age_seconds=0.2,
+                             unknown_kid_interval_seconds=0.2)
+    old = server.keys[0]
+    token = sign(old, access_claims(server.issuer))
+    verifier.verify(token)
+    server.keys[:] = [RSAKey.generate_key(2048, parameters={"kid": "k2", "use": "sig"})]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        try:
+            verifier.verify(token)  # still served from the current keys while refreshing
+        except InvalidToken:
+            break
+    else:
+        pytest.fail("a key removed from the JWKS kept verifying")
+
+
+def test_a_hanging_download_holds_up_nobody_with_a_known_key(server):
+    verifier = TokenVerifier(server.issuer, "provider-apps", unknown_kid_interval_seconds=1.0)
+    valid = sign(server.keys[0], access_claims(server.issuer))
+    verifier.verify(valid)
+    normal = per_second(lambda: verifier.verify(valid), 1.0)  # also lets the interval pass
+
+    server.hang()
+    waited: list[float] = []
+
+    def unknown_kid() -> None:
+        started = time.monotonic()
+        with pytest.raises(InvalidToken, match="unknown signing key"):
+            verifier.verify(random_kid_tokens(server.issuer, 1)[0])
+        waited.append(time.monotonic() - started)
+
+    caller = threading.Thread(target=unknown_kid)
+    caller.start()
+    deadline = time.monotonic() + 5
+    while server.fetches < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.fetches == 2
+    during = per_second(lambda: verifier.verify(valid), 1.0)
+    caller.join()
+    assert verifier.keys.refreshing  # the download is still stuck ...
+    after = per_second(lambda: verifier.verify(valid), 1.0)
+    print(f"\nvalid verifications/s: normal {normal:,.0f}, during a hanging JWKS refresh "
+          f"{during:,.0f} ({during / ((normal + after) / 2):.2f}x), after {after:,.0f}; "
+          f"the unknown-kid caller waited {waited[0]:.2f} s")
+    assert waited[0] <= 3.5  # ... but its caller gave up within the fetch timeout
+    assert during >= 0.5 * (normal + after) / 2  # a lock across the download would give ~0
+
+    deadline = time.monotonic() + 5
+    while verifier.keys.refreshing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not verifier.keys.refreshing  # the stuck download itself was abandoned
+    assert verifier.verify(valid)  # the failed refresh kept the keys we had
+    fetches, verifier.keys.min_interval = server.fetches, 60
+    with pytest.raises(InvalidToken):
+        verifier.verify(random_kid_tokens(server.issuer, 1)[0])
+    assert server.fetches == fetches  # a failed download counts toward the interval
