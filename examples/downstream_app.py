@@ -3,7 +3,9 @@
     export PORTAL_ISSUER=http://127.0.0.1:8080/realms/provider-portal
     flask --app "examples.downstream_app:create_app()" run --port 5050
 
-Callers send the portal's access token as ``Authorization: Bearer <token>``.
+Callers send the portal's access token as ``Authorization: Bearer <token>``. A missing,
+malformed, foreign, expired or non-access token is answered 401 (RFC 6750), never 500; an
+access token whose holder is not approved for the organization or role is answered 403.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, abort, jsonify, request
+from flask import Flask, Response, abort, jsonify, request
 
 from idp_bridge.access import Access
 from idp_bridge.tokens import InvalidToken, TokenVerifier
@@ -19,16 +21,17 @@ from idp_bridge.tokens import InvalidToken, TokenVerifier
 
 def create_app(verifier: TokenVerifier | None = None) -> Flask:
     app = Flask(__name__)
+    # One verifier per process, shared by every thread: it holds the parsed keys.
     verifier = verifier or TokenVerifier(os.environ["PORTAL_ISSUER"], audience="provider-apps")
 
     def access() -> Access:
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            abort(401)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            abort(_unauthorized())
         try:
-            return Access.from_claims(verifier.verify(header.removeprefix("Bearer ")))
+            return Access.from_claims(verifier.verify(token.strip()))
         except InvalidToken:
-            abort(401)
+            abort(_unauthorized('error="invalid_token"'))
 
     @app.get("/organizations/<org_key>/claims")
     def claims(org_key: str) -> Any:
@@ -37,3 +40,12 @@ def create_app(verifier: TokenVerifier | None = None) -> Flask:
         return jsonify(organization=org_key, claims=[])
 
     return app
+
+
+def _unauthorized(detail: str = "") -> Response:
+    # The reason stays out of the answer: it would tell an attacker which check failed.
+    challenge = f'Bearer realm="provider-apps"{", " + detail if detail else ""}'
+    answer = jsonify(error="unauthorized")
+    answer.status_code = 401
+    answer.headers["WWW-Authenticate"] = challenge
+    return answer

@@ -30,9 +30,10 @@ class Access:
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Access:
+        # Claims of an unexpected shape grant nothing rather than raising (a 500 in an app).
         return cls(subject=str(claims.get("sub", "")),
-                   organizations=grants_from_groups(claims.get("groups") or []),
-                   realm_roles=set(claims.get("realm_roles") or []))
+                   organizations=grants_from_groups(_strings(claims.get("groups"))),
+                   realm_roles=set(_strings(claims.get("realm_roles"))))
 
     @property
     def is_plan_admin(self) -> bool:
@@ -52,6 +53,11 @@ class Access:
     def allows(self, org_key: str, role: str | None = None) -> bool:
         """Is this user approved in ``org_key`` (and, if given, holding ``role``)?"""
         return self.is_member(org_key) and (role is None or self.has_role(org_key, role))
+
+
+def _strings(value: object) -> list[str]:
+    """A claim that should be a list of strings, with anything else dropped."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def grants_from_groups(paths: Iterable[str]) -> dict[str, OrgGrant]:
