@@ -25,6 +25,30 @@ DEV_KEYCLOAK_ENV = {
 }
 
 
+# The stack's settings the Keycloak plugin reads, as Keycloak SPI options (environment form of
+# --spi-<spi>--<provider>--<option>): the plugin reads its settings through Keycloak's Config,
+# once at boot, so a wrong value stops the server instead of failing a sign-in later.
+_PHONE_CODES = "KC_SPI_AUTHENTICATOR__PHONE_CODE_AUTHENTICATOR__"
+PLUGIN_OPTIONS = {
+    "IDP_PHONE_SENDER": "KC_SPI_PHONE_SENDER__PROVIDER",
+    "IDP_OUTBOX_DIR": "KC_SPI_PHONE_SENDER__DEV__OUTBOX_DIR",
+    "TWILIO_ACCOUNT_SID": "KC_SPI_PHONE_SENDER__TWILIO__ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN": "KC_SPI_PHONE_SENDER__TWILIO__AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER": "KC_SPI_PHONE_SENDER__TWILIO__FROM_NUMBER",
+    "TWILIO_BASE_URL": "KC_SPI_PHONE_SENDER__TWILIO__BASE_URL",
+    "IDP_PHONE_CODE_LIFETIME_SECONDS": _PHONE_CODES + "CODE_LIFETIME_SECONDS",
+    "IDP_PHONE_RESEND_COOLDOWN_SECONDS": _PHONE_CODES + "RESEND_COOLDOWN_SECONDS",
+    "IDP_PHONE_MAX_WRONG_TRIES": _PHONE_CODES + "MAX_WRONG_TRIES",
+    "IDP_PHONE_MAX_SENDS_PER_SIGN_IN": _PHONE_CODES + "MAX_SENDS_PER_SIGN_IN",
+    "IDP_PHONE_MAX_SENDS_PER_HOUR": _PHONE_CODES + "MAX_SENDS_PER_HOUR",
+}
+
+
+def plugin_options(env: Mapping[str, str]) -> dict[str, str]:
+    """The plugin's SPI options for the stack settings present in ``env``."""
+    return {option: env[name] for name, option in PLUGIN_OPTIONS.items() if env.get(name)}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -73,10 +97,11 @@ class KeycloakServer:
         """``kc.sh build``: bake build-time options (database vendor...) for ``start``."""
         subprocess.run(  # noqa: S603
             [str(self.home / "bin" / "kc.sh"), "build", *options],
-            env={**os.environ, **self.env}, check=True, capture_output=True, timeout=600)
+            env={**os.environ, **self.env, **plugin_options(self.env)}, check=True,
+            capture_output=True, timeout=600)
 
     def start(self) -> KeycloakServer:
-        env = {**os.environ, **self.env, "KC_HEALTH_ENABLED": "true"}
+        env = {**os.environ, **self.env, **plugin_options(self.env), "KC_HEALTH_ENABLED": "true"}
         command = [
             str(self.home / "bin" / "kc.sh"), self.mode,
             "--http-host", "127.0.0.1",

@@ -26,10 +26,13 @@ class Message:
     subject: str | None
     body: str
     sent_at: str
+    sent_code: str | None = None  # "code" in the file: the phone plugin writes it on its own
 
     @property
     def code(self) -> str | None:
         """The six-digit code in the message, if it carries one."""
+        if self.sent_code:
+            return self.sent_code
         match = CODE_PATTERN.search(self.body)
         return match.group(1) if match else None
 
@@ -63,6 +66,7 @@ class Outbox:
                 subject=data.get("subject"),
                 body=data.get("body", ""),
                 sent_at=data.get("sent_at", ""),
+                sent_code=data.get("code"),
             )
             if to is not None and message.to.lower() != to.lower():
                 continue

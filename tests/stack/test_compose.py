@@ -38,7 +38,7 @@ def test_production_services_are_pinned_and_have_no_dev_parts():
     assert keycloak["image"] == "quay.io/keycloak/keycloak:26.7.3"
     assert keycloak["command"][0] == "start"  # production mode, never start-dev
     assert keycloak["environment"]["KC_DB"] == "postgres"
-    assert keycloak["environment"]["IDP_PHONE_SENDER"] == "twilio"
+    assert keycloak["environment"]["KC_SPI_PHONE_SENDER__PROVIDER"] == "twilio"
     assert all("healthcheck" in services[name] for name in ("postgres", "keycloak"))
     assert "IDP_DEV_MODE" not in services["bridge"]["environment"]
     assert "gunicorn" in (REPO_ROOT / "Dockerfile").read_text()

@@ -1,27 +1,48 @@
+<#-- The Log In page of the guides: email and password, "Need help signing in?" (Keycloak's
+     reset-password flow), "Don't have an account? Sign up" (the bridge's registration). -->
 <#import "template.ftl" as layout>
 <#import "field.ftl" as field>
 <#import "buttons.ftl" as buttons>
+<#import "social-providers.ftl" as identityProviders>
+<#import "passkeys.ftl" as passkeys>
 <@layout.registrationLayout displayMessage=!messagesPerField.existsError('username','password') displayInfo=true; section>
     <#if section = "header">
         ${msg("loginAccountTitle")}
     <#elseif section = "form">
-        <form id="kc-form-login" class="${properties.kcFormClass!}" onsubmit="login.disabled = true; return true;" action="${url.loginAction}" method="post" novalidate="novalidate">
-            <@field.input name="username" label=msg("email") error=messagesPerField.getFirstError('username','password') autofocus=true autocomplete="username" value=login.username!'' />
-            <@field.password name="password" label=msg("password") error="" forgotPassword=false autocomplete="current-password">
-                <#if realm.rememberMe>
-                    <@field.checkbox name="rememberMe" label=msg("rememberMe") value=login.rememberMe?? />
-                </#if>
-            </@field.password>
-            <input type="hidden" id="id-hidden-input" name="credentialId" <#if auth.selectedCredential?has_content>value="${auth.selectedCredential}"</#if>/>
-            <@buttons.loginButton />
-        </form>
-    <#elseif section = "info">
+        <div id="kc-form">
+          <div id="kc-form-wrapper">
+            <#if realm.password>
+                <form id="kc-form-login" class="${properties.kcFormClass!}" onsubmit="login.disabled = true; return true;" action="${url.loginAction}" method="post" novalidate="novalidate">
+                    <#if !usernameHidden??>
+                        <@field.input name="username" label=msg("email") error=messagesPerField.getFirstError('username','password')
+                            autofocus=true autocomplete="${(enableWebAuthnConditionalUI?has_content)?then('username webauthn', 'username')}" value=login.username!'' />
+                    </#if>
+                    <@field.password name="password" label=msg("password") error="" forgotPassword=false autofocus=usernameHidden?? autocomplete="current-password">
+                        <#if realm.rememberMe && !usernameHidden??>
+                            <@field.checkbox name="rememberMe" label=msg("rememberMe") value=login.rememberMe?? />
+                        </#if>
+                    </@field.password>
+                    <input type="hidden" id="id-hidden-input" name="credentialId" <#if auth.selectedCredential?has_content>value="${auth.selectedCredential}"</#if>/>
+                    <@buttons.loginButton />
+                </form>
+            </#if>
+          </div>
+        </div>
+        <@passkeys.conditionalUIData />
+    <#elseif section = "socialProviders" >
+        <#if realm.password && social.providers?? && social.providers?has_content>
+            <@identityProviders.show social=social/>
+        </#if>
+    <#elseif section = "info" >
         <div id="kc-portal-links">
             <#if realm.resetPasswordAllowed>
                 <p><a id="need-help" href="${url.loginResetCredentialsUrl}">${msg("needHelpSigningIn")}</a></p>
             </#if>
-            <p id="kc-registration">${msg("noAccount")} <a id="sign-up" href="${properties.signupUrl}">${msg("doRegister")}</a></p>
-            <p class="portal-chrome">${msg("chromeRecommended")}</p>
+            <p id="kc-registration">${msg("portalNoAccount")} <a id="sign-up" href="${properties.signupUrl}"><strong>${msg("portalSignUp")}</strong></a></p>
+            <p id="portal-chrome" class="portal-note">${msg("chromeRecommended")}</p>
+            <#if msg("portalSupport")?has_content && msg("portalSupport") != "portalSupport">
+                <p id="portal-support" class="portal-note">${msg("portalSupport")}</p>
+            </#if>
         </div>
     </#if>
 </@layout.registrationLayout>

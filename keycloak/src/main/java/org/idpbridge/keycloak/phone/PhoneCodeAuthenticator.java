@@ -1,31 +1,52 @@
 package org.idpbridge.keycloak.phone;
 
 import jakarta.ws.rs.core.MultivaluedMap;
+import java.util.Locale;
+import java.util.Optional;
 import org.keycloak.authentication.AuthenticationFlowContext;
-import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.CredentialValidator;
-import org.keycloak.credential.CredentialModel;
 import org.keycloak.credential.CredentialProvider;
+import org.keycloak.events.Details;
+import org.keycloak.events.Errors;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 
-/** Sign-in step after the password: a code to the enrolled phone, by text or call. */
+/**
+ * The sign-in step after the password: a code to the enrolled phone, by text or call. The
+ * first visit sends a code; a refresh (GET) only shows the form again; "Send a new code"
+ * resends (cooldown and caps apply). Wrong, older-than-the-last and locked-out codes are
+ * {@code LOGIN_ERROR} events ({@code invalid_user_credentials}, detail {@code phone_code}) and
+ * count in Keycloak's brute-force detection for the user ({@link PhoneBruteForce}); expired or
+ * already used codes are {@code LOGIN_ERROR} events that do not. While Keycloak has the user
+ * locked out, no code is sent or accepted, not even the right one.
+ */
 public class PhoneCodeAuthenticator implements Authenticator,
         CredentialValidator<PhoneCredentialProvider> {
     static final String TEMPLATE = "phone-code.ftl";
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
+        Optional<PhoneCredentialProvider.Phone> phone =
+                PhoneCredentialProvider.phoneOf(context.getUser());
+        if (phone.isEmpty()) {
+            context.attempted();  // not configured: let another factor (or setup) run
+            return;
+        }
         PhoneCodeSession codes = codes(context);
-        LoginFormsProvider form = form(context);
-        // A refresh shows the page again; only a first visit (or "resend") sends a code.
-        if (!codes.load().hasLiveCode()) {
-            String refused = send(context, codes);
+        LoginFormsProvider form = form(context, phone.get(), codes);
+        if (lockedOut(context)) {
+            form.setAttribute("phoneLocked", true);
+            error(form, new PhoneMessages.Message(PhoneMessages.ACCOUNT_LOCKED));
+        } else if (codes.locked()) {
+            error(form, PhoneMessages.refusal(PhoneCodeRules.Check.LOCKED, 0));
+        } else if (!codes.load().hasUnusedCode()) {
+            PhoneMessages.Message refused = codes.sendCode(context.getUser(),
+                    phone.get().e164(), phone.get().channel());
             if (refused != null) {
-                form.setError(refused);
+                error(form, refused);
             }
         }
         context.challenge(form.createForm(TEMPLATE));
@@ -33,56 +54,95 @@ public class PhoneCodeAuthenticator implements Authenticator,
 
     @Override
     public void action(AuthenticationFlowContext context) {
+        PhoneCredentialProvider.Phone phone =
+                PhoneCredentialProvider.phoneOf(context.getUser()).orElse(null);
+        if (phone == null) {
+            context.attempted();
+            return;
+        }
         MultivaluedMap<String, String> params =
                 context.getHttpRequest().getDecodedFormParameters();
         PhoneCodeSession codes = codes(context);
+        if (lockedOut(context)) {
+            LoginFormsProvider form = form(context, phone, codes).setAttribute("phoneLocked", true);
+            context.challenge(error(form, new PhoneMessages.Message(PhoneMessages.ACCOUNT_LOCKED))
+                    .createForm(TEMPLATE));
+            return;
+        }
         if ("resend".equals(params.getFirst("action"))) {
-            String refused = send(context, codes);
-            LoginFormsProvider form = form(context);
+            PhoneMessages.Message refused = codes.sendCode(context.getUser(), phone.e164(),
+                    phone.channel());
+            LoginFormsProvider form = form(context, phone, codes);
             if (refused != null) {
-                form.setError(refused);
+                error(form, refused);
             } else {
-                form.setInfo("A new code was sent. Only the newest code can be used.");
+                form.setInfo(PhoneMessages.RESENT);
             }
             context.challenge(form.createForm(TEMPLATE));
             return;
         }
         PhoneCodeRules.Check result = codes.check(params.getFirst("code"));
         if (result == PhoneCodeRules.Check.OK) {
-            codes.reset();
+            codes.forgetCode();
+            context.getEvent().detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                    .detail("phone_method", phone.channel().key);
             context.success();
             return;
         }
-        context.getEvent().detail("phone_code", result.name().toLowerCase());
-        context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS,
-                form(context).setError(PhoneMessages.refusal(result, codes.triesLeft()))
-                        .createForm(TEMPLATE));
+        PhoneMessages.Message message = PhoneMessages.refusal(result, codes.triesLeft());
+        LoginFormsProvider form = error(form(context, phone, codes), message);
+        String phoneCode = result.name().toLowerCase(Locale.ROOT);
+        switch (result) {
+            case WRONG, SUPERSEDED, LOCKED -> {
+                context.getEvent().clone().user(context.getUser())
+                        .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                        .detail("phone_code", phoneCode)
+                        .error(Errors.INVALID_USER_CREDENTIALS);
+                // Counted here, not through failureChallenge: the flow would report the
+                // failure in the "phone-otp" category, which Keycloak's protector ignores.
+                PhoneBruteForce.countFailure(context.getSession(), context.getRealm(),
+                        context.getUser());
+                context.challenge(form.createForm(TEMPLATE));
+            }
+            case EXPIRED, USED -> {
+                context.getEvent().clone().user(context.getUser())
+                        .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                        .detail("phone_code", phoneCode)
+                        .error(PhoneMessages.eventError(result));
+                context.challenge(form.createForm(TEMPLATE));
+            }
+            default -> context.challenge(form.createForm(TEMPLATE));  // nothing typed / sent
+        }
     }
 
-    private String send(AuthenticationFlowContext context, PhoneCodeSession codes) {
-        CredentialModel phone = PhoneCredentialProvider.of(context.getUser()).orElseThrow();
-        return codes.sendCode(context.getUser().getId(),
-                PhoneCredentialProvider.field(phone, "phone"),
-                PhoneChannel.of(PhoneCredentialProvider.field(phone, "method")),
-                planName(context.getRealm()));
+    /** Keycloak's brute-force detection has the user locked out: say so, record it. */
+    private static boolean lockedOut(AuthenticationFlowContext context) {
+        String error = PhoneBruteForce.lockout(context.getSession(), context.getRealm(),
+                context.getUser());
+        if (error == null) {
+            return false;
+        }
+        context.getEvent().clone().user(context.getUser())
+                .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                .error(error);
+        return true;
     }
 
-    private LoginFormsProvider form(AuthenticationFlowContext context) {
-        CredentialModel phone = PhoneCredentialProvider.of(context.getUser()).orElseThrow();
-        PhoneChannel channel = PhoneChannel.of(PhoneCredentialProvider.field(phone, "method"));
+    private LoginFormsProvider form(AuthenticationFlowContext context,
+                                    PhoneCredentialProvider.Phone phone, PhoneCodeSession codes) {
         return context.form()
-                .setAttribute("maskedPhone",
-                        PhoneNumbers.mask(PhoneCredentialProvider.field(phone, "phone")))
-                .setAttribute("phoneMethod", channel.key);
+                .setAttribute("maskedPhone", PhoneNumbers.mask(phone.e164()))
+                .setAttribute("phoneMethod", phone.channel().key)
+                .setAttribute("phoneLocked", codes.locked());
+    }
+
+    private static LoginFormsProvider error(LoginFormsProvider form, PhoneMessages.Message m) {
+        return form.setError(m.key(), m.params());
     }
 
     private static PhoneCodeSession codes(AuthenticationFlowContext context) {
-        return new PhoneCodeSession(context.getSession(), context.getAuthenticationSession());
-    }
-
-    private static String planName(RealmModel realm) {
-        String name = realm.getDisplayName();
-        return name == null || name.isBlank() ? "Health Plan" : name;
+        return new PhoneCodeSession(context.getSession(), context.getRealm(),
+                context.getAuthenticationSession());
     }
 
     @Override
@@ -104,7 +164,9 @@ public class PhoneCodeAuthenticator implements Authenticator,
 
     @Override
     public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-        user.addRequiredAction(PhoneVerificationRequiredAction.ID);
+        if (user.getRequiredActionsStream().noneMatch(PhoneVerificationRequiredAction.ID::equals)) {
+            user.addRequiredAction(PhoneVerificationRequiredAction.ID);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.idpbridge.keycloak.phone;
 
 import java.util.List;
+import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
@@ -8,10 +9,27 @@ import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
 
+/**
+ * The phone-code step. Its SPI options are the deployment's code limits
+ * ({@link PhoneCodePolicy.Setting}), e.g. {@code --spi-authenticator--phone-code-authenticator--max-wrong-tries=5}
+ * or {@code KC_SPI_AUTHENTICATOR__PHONE_CODE_AUTHENTICATOR__MAX_WRONG_TRIES=5}; the enrollment
+ * required action uses the same limits.
+ */
 public class PhoneCodeAuthenticatorFactory implements AuthenticatorFactory {
     public static final String ID = "phone-code-authenticator";
+    private static final Logger LOG = Logger.getLogger(PhoneCodeAuthenticatorFactory.class);
     private static final PhoneCodeAuthenticator INSTANCE = new PhoneCodeAuthenticator();
+    private PhoneCodePolicy policy = PhoneCodePolicy.DEFAULT;
+
+    /** The deployment's limits, as read at boot. */
+    static PhoneCodePolicy deploymentPolicy(KeycloakSession session) {
+        var factory = session.getKeycloakSessionFactory()
+                .getProviderFactory(Authenticator.class, ID);
+        return factory instanceof PhoneCodeAuthenticatorFactory phone ? phone.policy
+                : PhoneCodePolicy.DEFAULT;
+    }
 
     @Override
     public String getDisplayType() {
@@ -58,6 +76,20 @@ public class PhoneCodeAuthenticatorFactory implements AuthenticatorFactory {
 
     @Override
     public void init(Config.Scope config) {
+        policy = PhoneCodePolicy.fromOptions(config::get);  // a bad value stops the boot
+        LOG.infof("phone codes: %s", policy);
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        ProviderConfigurationBuilder options = ProviderConfigurationBuilder.create();
+        for (PhoneCodePolicy.Setting setting : PhoneCodePolicy.Setting.values()) {
+            options.property().name(setting.option).type(ProviderConfigProperty.INTEGER_TYPE)
+                    .helpText(setting.help + " A realm attribute " + setting.realmAttribute
+                            + " overrides it per realm.")
+                    .defaultValue(setting.valueIn(PhoneCodePolicy.DEFAULT)).add();
+        }
+        return options.build();
     }
 
     @Override

@@ -11,39 +11,33 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 
-/** A verified phone number and how to reach it (text or call), as a second factor. */
-public class PhoneCredentialProvider implements CredentialProvider<CredentialModel>,
+/**
+ * A verified phone number and how to reach it (text or call), as a second factor: credential
+ * type {@code phone-otp}, stored as a {@link PhoneCredentialModel} (data
+ * {@link PhoneCredentialData}, no secret).
+ */
+public class PhoneCredentialProvider implements CredentialProvider<PhoneCredentialModel>,
         CredentialInputValidator {
-    public static final String TYPE = "phone-otp";
+    public static final String TYPE = PhoneCredentialModel.TYPE;
     private final KeycloakSession session;
+
+    /** The stored number and method of a phone credential. */
+    public record Phone(String e164, PhoneChannel channel) {
+    }
 
     public PhoneCredentialProvider(KeycloakSession session) {
         this.session = session;
     }
 
-    public static CredentialModel credential(String e164, PhoneChannel channel) {
-        CredentialModel model = new CredentialModel();
-        model.setType(TYPE);
-        model.setUserLabel(channel.label + " " + PhoneNumbers.mask(e164));
-        model.setCreatedDate(System.currentTimeMillis());
-        model.setCredentialData("{\"phone\":\"" + e164 + "\",\"method\":\"" + channel.key + "\"}");
-        model.setSecretData("{}");  // nothing secret: codes live only in the auth session
-        return model;
+    public static PhoneCredentialModel credential(String e164, PhoneChannel channel) {
+        return PhoneCredentialModel.create(e164, channel, System.currentTimeMillis());
     }
 
-    public static Optional<CredentialModel> of(UserModel user) {
-        return user.credentialManager().getStoredCredentialsByTypeStream(TYPE).findFirst();
-    }
-
-    public static String field(CredentialModel model, String name) {
-        String data = model.getCredentialData();
-        String marker = "\"" + name + "\":\"";
-        int start = data.indexOf(marker);
-        if (start < 0) {
-            return "";
-        }
-        start += marker.length();
-        return data.substring(start, data.indexOf('"', start));
+    /** The user's phone, if enrolled (one per user). */
+    public static Optional<Phone> phoneOf(UserModel user) {
+        return user.credentialManager().getStoredCredentialsByTypeStream(TYPE)
+                .map(PhoneCredentialModel::from).flatMap(Optional::stream).findFirst()
+                .map(model -> new Phone(model.data().phone(), model.data().channel()));
     }
 
     @Override
@@ -53,29 +47,39 @@ public class PhoneCredentialProvider implements CredentialProvider<CredentialMod
 
     @Override
     public CredentialModel createCredential(RealmModel realm, UserModel user,
-                                            CredentialModel credential) {
+                                            PhoneCredentialModel credential) {
         // One phone per person: a new enrollment replaces the old number.
-        of(user).ifPresent(old -> user.credentialManager().removeStoredCredentialById(old.getId()));
+        user.credentialManager().getStoredCredentialsByTypeStream(TYPE).toList()
+                .forEach(old -> user.credentialManager().removeStoredCredentialById(old.getId()));
         return user.credentialManager().createStoredCredential(credential);
     }
 
     @Override
     public boolean deleteCredential(RealmModel realm, UserModel user, String credentialId) {
-        return user.credentialManager().removeStoredCredentialById(credentialId);
+        boolean removed = user.credentialManager().removeStoredCredentialById(credentialId);
+        if (removed && user.credentialManager().getStoredCredentialsByTypeStream(TYPE)
+                .findAny().isEmpty()) {
+            user.removeAttribute("mfa_phone");
+            user.removeAttribute("mfa_phone_method");
+        }
+        return removed;
     }
 
     @Override
-    public CredentialModel getCredentialFromModel(CredentialModel model) {
-        return model;
+    public PhoneCredentialModel getCredentialFromModel(CredentialModel model) {
+        return PhoneCredentialModel.wrap(model);
     }
 
     @Override
     public CredentialTypeMetadata getCredentialTypeMetadata(CredentialTypeMetadataContext ctx) {
+        // Display name and help text are message keys; the texts themselves are the keys'
+        // fallbacks, so they read well in any theme (login "Try another way", account console).
         return CredentialTypeMetadata.builder()
                 .type(TYPE)
                 .category(CredentialTypeMetadata.Category.TWO_FACTOR)
                 .displayName("Phone (text or call)")
                 .helpText("A security code sent to your phone by text message or phone call.")
+                .iconCssClass("kcAuthenticatorOTPClass")
                 .createAction(PhoneVerificationRequiredAction.ID)
                 .removeable(true)
                 .build(session);
@@ -88,7 +92,7 @@ public class PhoneCredentialProvider implements CredentialProvider<CredentialMod
 
     @Override
     public boolean isConfiguredFor(RealmModel realm, UserModel user, String credentialType) {
-        return supportsCredentialType(credentialType) && of(user).isPresent();
+        return supportsCredentialType(credentialType) && phoneOf(user).isPresent();
     }
 
     @Override

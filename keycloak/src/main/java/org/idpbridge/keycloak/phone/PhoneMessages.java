@@ -1,20 +1,68 @@
 package org.idpbridge.keycloak.phone;
 
-/** What the person reads when a code is refused. No message says whether a number or an
- *  account exists elsewhere. */
-final class PhoneMessages {
+import java.util.List;
+
+/**
+ * What the person reads, as message keys of the login theme (defaults in
+ * {@code theme-resources/messages/messages_en.properties}, which a brand theme may override)
+ * with their parameters. No message says whether a number or an account exists elsewhere.
+ */
+public final class PhoneMessages {
     private PhoneMessages() {
     }
 
-    static String refusal(PhoneCodeRules.Check check, int triesLeft) {
+    /** A message key and its MessageFormat parameters. */
+    public record Message(String key, Object... params) {
+    }
+
+    public static final String ENROLLED_SMS = "phoneEnrolledSms";
+    public static final String ENROLLED_VOICE = "phoneEnrolledVoice";
+    public static final String SENT_SMS = "phoneCodeSentSms";
+    public static final String SENT_VOICE = "phoneCodeSentVoice";
+    public static final String RESENT = "phoneCodeResent";
+    public static final String NUMBER_INVALID = "phoneNumberInvalid";
+    public static final String VERIFY_FIRST = "phoneVerifyFirst";
+    public static final String SEND_FAILED = "phoneSendFailed";
+    /** Keycloak's brute-force detection has locked the user out for now. */
+    public static final String ACCOUNT_LOCKED = "phoneAccountLocked";
+
+    /** Every key the plugin uses (a unit test checks each has a default text). */
+    public static final List<String> KEYS = List.of(ENROLLED_SMS, ENROLLED_VOICE, SENT_SMS,
+            SENT_VOICE, RESENT, NUMBER_INVALID, VERIFY_FIRST, SEND_FAILED, ACCOUNT_LOCKED,
+            "phoneCodeWrong",
+            "phoneCodeSuperseded", "phoneCodeExpired", "phoneCodeUsed", "phoneCodeLocked",
+            "phoneCodeMissing", "phoneCodeNone", "phoneSendCooldown", "phoneSendTooMany");
+
+    public static Message refusal(PhoneCodeRules.Check check, int triesLeft) {
         return switch (check) {
-            case WRONG -> "The security code is incorrect. " + triesLeft
-                    + (triesLeft == 1 ? " try" : " tries") + " left.";
-            case EXPIRED -> "This security code has expired. Please request a new code.";
-            case USED -> "This security code was already used. Please request a new code.";
-            case LOCKED -> "Too many incorrect codes were entered. Please start again later.";
-            case NO_CODE -> "Please request a code first.";
-            case OK -> "";
+            case WRONG -> new Message("phoneCodeWrong", triesLeft);
+            case SUPERSEDED -> new Message("phoneCodeSuperseded", triesLeft);
+            case EXPIRED -> new Message("phoneCodeExpired");
+            case USED -> new Message("phoneCodeUsed");
+            case LOCKED -> new Message("phoneCodeLocked");
+            case MISSING -> new Message("phoneCodeMissing");
+            case NO_CODE, OK -> new Message("phoneCodeNone");
         };
+    }
+
+    public static Message refusal(PhoneCodeRules.Issued issued) {
+        return switch (issued.refusal()) {
+            case COOLDOWN -> new Message("phoneSendCooldown", issued.waitSeconds());
+            case LOCKED -> new Message("phoneCodeLocked");
+            case TOO_MANY_SENDS -> new Message("phoneSendTooMany");
+        };
+    }
+
+    public static Message sent(PhoneChannel channel, String maskedNumber) {
+        return new Message(channel == PhoneChannel.VOICE ? SENT_VOICE : SENT_SMS, maskedNumber);
+    }
+
+    public static Message enrolled(PhoneChannel channel) {
+        return new Message(channel == PhoneChannel.VOICE ? ENROLLED_VOICE : ENROLLED_SMS);
+    }
+
+    /** The event error name for a refused code, e.g. {@code phone_code_expired}. */
+    public static String eventError(PhoneCodeRules.Check check) {
+        return "phone_code_" + check.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

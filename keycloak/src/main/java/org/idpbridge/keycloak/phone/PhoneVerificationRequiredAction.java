@@ -1,25 +1,40 @@
 package org.idpbridge.keycloak.phone;
 
 import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.core.Response;
+import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.credential.CredentialProvider;
+import org.keycloak.events.Details;
+import org.keycloak.events.EventBuilder;
 import org.keycloak.events.EventType;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.UserModel;
+import org.keycloak.sessions.AuthenticationSessionModel;
 
-/** "Multi Factor Authentication Enrollment": choose text or call, enter the number, Request
- *  Code, Verify Code, Continue. The verified number becomes the user's phone credential. */
+/**
+ * "Multi Factor Authentication Enrollment" (the guides' Phone Verification screens): choose
+ * Enroll SMS (Text) or Voice (Call) Verification, enter the number, Request Code, enter it,
+ * Verify Code, "Text enrolled successfully", Continue. The verified number becomes the user's
+ * {@code phone-otp} credential and the attributes {@code mfa_phone} / {@code mfa_phone_method}.
+ * Wrong codes count in Keycloak's brute-force detection for the user, as at sign-in.
+ */
 public class PhoneVerificationRequiredAction implements RequiredActionProvider {
     public static final String ID = "phone-verification";
     static final String TEMPLATE = "phone-enroll.ftl";
     private static final String NOTE_PHONE = "phone.enroll.number";
     private static final String NOTE_METHOD = "phone.enroll.method";
+    private static final String NOTE_TYPED = "phone.enroll.typed";
     private static final String NOTE_VERIFIED = "phone.enroll.verified";
 
     @Override
+    public InitiatedActionSupport initiatedActionSupport() {
+        return InitiatedActionSupport.SUPPORTED;  // "Set up phone" / change number later
+    }
+
+    @Override
     public void evaluateTriggers(RequiredActionContext context) {
+        // A default action of the realm: every new user gets it; nothing to add here.
     }
 
     @Override
@@ -31,68 +46,114 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
     public void processAction(RequiredActionContext context) {
         MultivaluedMap<String, String> params =
                 context.getHttpRequest().getDecodedFormParameters();
+        AuthenticationSessionModel auth = context.getAuthenticationSession();
+        PhoneChannel.parse(params.getFirst("method"))
+                .ifPresent(channel -> auth.setAuthNote(NOTE_METHOD, channel.key));
         String action = params.getFirst("action");
         if ("request".equals(action)) {
-            request(context, params);
+            request(context, params.getFirst("phone"));
         } else if ("verify".equals(action)) {
             verify(context, params.getFirst("code"));
-        } else if ("true".equals(context.getAuthenticationSession().getAuthNote(NOTE_VERIFIED))) {
+        } else if ("true".equals(auth.getAuthNote(NOTE_VERIFIED))) {
+            for (String note : new String[] {NOTE_PHONE, NOTE_METHOD, NOTE_TYPED,
+                NOTE_VERIFIED}) {
+                auth.removeAuthNote(note);
+            }
             context.success();
         } else {
-            context.challenge(form(context).setError("Please verify your phone number to continue.")
-                    .createForm(TEMPLATE));
+            show(context, error(form(context), new PhoneMessages.Message(
+                    PhoneMessages.VERIFY_FIRST)));
         }
     }
 
-    private void request(RequiredActionContext context, MultivaluedMap<String, String> params) {
-        PhoneChannel channel = PhoneChannel.of(params.getFirst("method"));
-        String typed = params.getFirst("phone");
-        var auth = context.getAuthenticationSession();
+    private void request(RequiredActionContext context, String typed) {
+        AuthenticationSessionModel auth = context.getAuthenticationSession();
+        PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_METHOD));
         auth.setAuthNote(NOTE_METHOD, channel.key);
-        auth.setAuthNote("phone.enroll.typed", typed == null ? "" : typed);
+        auth.setAuthNote(NOTE_TYPED, typed == null ? "" : typed.strip());
         var e164 = PhoneNumbers.toE164(typed);
         if (e164.isEmpty()) {
-            context.challenge(form(context).setError("Please enter a valid phone number, e.g. "
-                    + "608-555-1234.").createForm(TEMPLATE));
+            show(context, error(form(context),
+                    new PhoneMessages.Message(PhoneMessages.NUMBER_INVALID)));
             return;
         }
         if (!e164.get().equals(auth.getAuthNote(NOTE_PHONE))) {
             auth.removeAuthNote(NOTE_VERIFIED);
         }
-        auth.setAuthNote(NOTE_PHONE, e164.get());
-        String refused = codes(context).sendCode(context.getUser().getId(), e164.get(), channel,
-                planName(context));
-        LoginFormsProvider form = form(context);
-        if (refused != null) {
-            form.setError(refused);
-        } else {
-            form.setInfo("A code was sent to " + PhoneNumbers.mask(e164.get()) + ".");
+        if (lockedOut(context)) {
+            return;
         }
-        context.challenge(form.createForm(TEMPLATE));
+        PhoneMessages.Message refused = codes(context).sendCode(context.getUser(), e164.get(),
+                channel);
+        if (refused != null) {
+            show(context, error(form(context), refused));
+            return;
+        }
+        // The code is bound to the number and method it was sent to.
+        auth.setAuthNote(NOTE_PHONE, e164.get());
+        auth.setAuthNote(NOTE_PHONE + ".method", channel.key);
+        PhoneMessages.Message sent = PhoneMessages.sent(channel, PhoneNumbers.mask(e164.get()));
+        show(context, form(context).setInfo(sent.key(), sent.params()));
     }
 
     private void verify(RequiredActionContext context, String code) {
-        var auth = context.getAuthenticationSession();
+        AuthenticationSessionModel auth = context.getAuthenticationSession();
         String e164 = auth.getAuthNote(NOTE_PHONE);
-        PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_METHOD));
+        PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_PHONE + ".method"));
+        if (lockedOut(context)) {
+            return;
+        }
         PhoneCodeSession codes = codes(context);
         PhoneCodeRules.Check result = e164 == null ? PhoneCodeRules.Check.NO_CODE
                 : codes.check(code);
+        EventBuilder event = context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL)
+                .user(context.getUser())
+                .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                .detail("custom_required_action", ID)
+                .detail("phone_method", channel.key);
         if (result != PhoneCodeRules.Check.OK) {
-            context.getEvent().clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR)
-                    .detail("custom_required_action", ID).error("phone_code_" + result.name()
-                            .toLowerCase());
-            context.challenge(form(context).setError(PhoneMessages.refusal(result,
-                    codes.triesLeft())).createForm(TEMPLATE));
+            if (countsAsGuess(result)) {
+                PhoneBruteForce.countFailure(context.getSession(), context.getRealm(),
+                        context.getUser());
+            }
+            event.event(EventType.UPDATE_CREDENTIAL_ERROR)
+                    .detail("phone_code", result.name().toLowerCase(java.util.Locale.ROOT))
+                    .error(PhoneMessages.eventError(result));
+            show(context, error(form(context), PhoneMessages.refusal(result, codes.triesLeft())));
             return;
         }
+        codes.forgetCode();
         enroll(context, e164, channel);
         auth.setAuthNote(NOTE_VERIFIED, "true");
-        context.getEvent().clone().event(EventType.CUSTOM_REQUIRED_ACTION)
-                .detail("custom_required_action", ID).detail("phone_method", channel.key)
-                .success();
-        context.challenge(form(context).setSuccess(channel.label + " enrolled successfully")
-                .setAttribute("enrolled", true).createForm(TEMPLATE));
+        auth.setAuthNote(NOTE_METHOD, channel.key);
+        event.detail("phone", PhoneNumbers.mask(e164)).success();
+        PhoneMessages.Message done = PhoneMessages.enrolled(channel);
+        show(context, form(context).setSuccess(done.key(), done.params())
+                .setAttribute("phoneEnrolled", true));
+    }
+
+    /** A wrong, older or after-the-limit code is a guess; an expired or used one is not. */
+    private static boolean countsAsGuess(PhoneCodeRules.Check result) {
+        return result == PhoneCodeRules.Check.WRONG || result == PhoneCodeRules.Check.SUPERSEDED
+                || result == PhoneCodeRules.Check.LOCKED;
+    }
+
+    /** Keycloak's brute-force detection has the user locked out: no code is sent or checked
+     *  (the lock holds for enrollment as for sign-in). */
+    private boolean lockedOut(RequiredActionContext context) {
+        String error = PhoneBruteForce.lockout(context.getSession(), context.getRealm(),
+                context.getUser());
+        if (error == null) {
+            return false;
+        }
+        context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL_ERROR)
+                .user(context.getUser())
+                .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                .detail("custom_required_action", ID)
+                .error(error);
+        show(context, error(form(context).setAttribute("phoneLocked", true),
+                new PhoneMessages.Message(PhoneMessages.ACCOUNT_LOCKED)));
+        return true;
     }
 
     private void enroll(RequiredActionContext context, String e164, PhoneChannel channel) {
@@ -101,27 +162,36 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
                 .getProvider(CredentialProvider.class, PhoneCredentialProviderFactory.ID);
         provider.createCredential(context.getRealm(), user,
                 PhoneCredentialProvider.credential(e164, channel));
-        // The bridge reads these (declared in the realm's user profile).
+        // For the bridge (both declared, admin-editable, in the realm's user profile).
         user.setSingleAttribute("mfa_phone", e164);
         user.setSingleAttribute("mfa_phone_method", channel.key);
     }
 
     private LoginFormsProvider form(RequiredActionContext context) {
-        var auth = context.getAuthenticationSession();
+        AuthenticationSessionModel auth = context.getAuthenticationSession();
         String method = auth.getAuthNote(NOTE_METHOD);
-        String typed = auth.getAuthNote("phone.enroll.typed");
+        String typed = auth.getAuthNote(NOTE_TYPED);
+        PhoneCodeSession codes = codes(context);
         return context.form()
-                .setAttribute("phoneMethod", method == null ? "sms" : method)
-                .setAttribute("phoneTyped", typed == null ? "" : typed);
+                .setAttribute("phoneMethod", method == null ? "" : method)
+                .setAttribute("phoneTyped", typed == null ? "" : typed)
+                .setAttribute("phoneCodeSentTo", auth.getAuthNote(NOTE_PHONE) == null ? ""
+                        : PhoneNumbers.mask(auth.getAuthNote(NOTE_PHONE)))
+                .setAttribute("phoneEnrolled", "true".equals(auth.getAuthNote(NOTE_VERIFIED)))
+                .setAttribute("phoneLocked", codes.locked());
+    }
+
+    private static LoginFormsProvider error(LoginFormsProvider form, PhoneMessages.Message m) {
+        return form.setError(m.key(), m.params());
+    }
+
+    private static void show(RequiredActionContext context, LoginFormsProvider form) {
+        context.challenge(form.createForm(TEMPLATE));
     }
 
     private static PhoneCodeSession codes(RequiredActionContext context) {
-        return new PhoneCodeSession(context.getSession(), context.getAuthenticationSession());
-    }
-
-    static String planName(RequiredActionContext context) {
-        String name = context.getRealm().getDisplayName();
-        return name == null || name.isBlank() ? "Health Plan" : name;
+        return new PhoneCodeSession(context.getSession(), context.getRealm(),
+                context.getAuthenticationSession());
     }
 
     @Override

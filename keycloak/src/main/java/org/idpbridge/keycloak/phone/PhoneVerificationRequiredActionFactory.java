@@ -6,13 +6,14 @@ import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 
+/** Required action {@code phone-verification}. */
 public class PhoneVerificationRequiredActionFactory implements RequiredActionFactory {
     private static final PhoneVerificationRequiredAction INSTANCE =
             new PhoneVerificationRequiredAction();
 
     @Override
     public String getDisplayText() {
-        return "Phone verification (text or call)";
+        return "Multi Factor Authentication Enrollment (phone: text or call)";
     }
 
     @Override

@@ -13,7 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** A Twilio-compatible REST API: Messages for texts, Calls (TwiML Say) for voice. */
+/**
+ * A Twilio-compatible REST API: {@code POST {base}/2010-04-01/Accounts/{sid}/Messages.json}
+ * (form {@code To, From, Body}) for texts, {@code .../Calls.json} (form {@code To, From,
+ * Twiml} with {@code <Response><Say>}) for calls; HTTP basic auth {@code sid:token}.
+ * Nothing it logs or throws contains the code.
+ */
 public class TwilioPhoneSender implements PhoneSender {
     private final String baseUrl;
     private final String accountSid;
@@ -31,40 +36,44 @@ public class TwilioPhoneSender implements PhoneSender {
     }
 
     @Override
-    public void send(PhoneChannel channel, String e164, String code, String planName)
-            throws PhoneSendException {
+    public void send(PhoneMessage message) throws PhoneSendException {
         Map<String, String> form = new LinkedHashMap<>();
-        form.put("To", e164);
+        form.put("To", message.to());
         form.put("From", fromNumber);
         String resource;
-        if (channel == PhoneChannel.VOICE) {
+        if (message.channel() == PhoneChannel.VOICE) {
             resource = "Calls.json";
-            form.put("Twiml", "<Response><Say>" + PhoneSender.callScript(code, planName)
-                    .replaceAll("\\s*\\(\\d{6}\\)$", "") + "</Say></Response>");
+            form.put("Twiml", PhoneScripts.twiml(message.code(), message.planName(),
+                    message.validFor()));
         } else {
             resource = "Messages.json";
-            form.put("Body", PhoneSender.textMessage(code, planName));
+            form.put("Body", PhoneScripts.text(message.code(), message.planName(),
+                    message.validFor()));
         }
         String auth = Base64.getEncoder().encodeToString(
                 (accountSid + ":" + authToken).getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(
-                        baseUrl + "/2010-04-01/Accounts/" + accountSid + "/" + resource))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/2010-04-01/Accounts/"
+                        + URLEncoder.encode(accountSid, StandardCharsets.UTF_8) + "/" + resource))
                 .timeout(Duration.ofSeconds(15))
                 .header("Authorization", "Basic " + auth)
                 .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(encode(form)))
                 .build();
+        HttpResponse<Void> response;
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 != 2) {
-                // Status only: the request carried the code, the response may echo it.
-                throw new PhoneSendException("provider answered " + response.statusCode(), null);
-            }
+            // The response body may echo the message (and so the code): it is never read.
+            response = http.send(request, HttpResponse.BodyHandlers.discarding());
         } catch (IOException e) {
-            throw new PhoneSendException("provider unreachable", e);
+            // The HTTP client's exceptions carry the address, never the request body.
+            throw new PhoneSendException("phone provider unreachable at " + baseUrl, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PhoneSendException("interrupted", e);
+            throw new PhoneSendException("interrupted while sending", e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new PhoneSendException("phone provider answered HTTP " + response.statusCode()
+                    + " to " + resource, null);
         }
     }
 
