@@ -14,7 +14,7 @@ LOGIN_EMAIL_PATTERN = (
     r"^(?=.{1,254}$)(?=[^@]{1,64}@)[A-Za-z0-9%+'_-]+(?:\.[A-Za-z0-9%+'_-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 LOGIN_EMAIL = re.compile(LOGIN_EMAIL_PATTERN)
-EMAIL_RULES = ("Enter a valid email address, e.g. name@clinic.org: up to 64 letters, digits "
+EMAIL_RULES = ("Enter a valid email address, e.g. name@clinic.org. Up to 64 letters, digits "
                "or . _ % + - ' before the @, with no two dots in a row.")
 NAME_PUNCTUATION = frozenset(" '\u2019.,()-")
 NAME_RULES = ("may use letters, spaces, apostrophes, hyphens, periods, commas and "

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 
 import pytest
 from flask import Flask
 
+from idp_bridge.auth.sessions import WebSession
+from idp_bridge.extensions import db
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 from tests.conftest import KeycloakHandle
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
@@ -26,8 +29,12 @@ def _new_user(keycloak: KeycloakHandle, email: str, first: str = "Pat",
 
 
 def _bridge_session(app: Flask, http: LoopbackSession) -> dict:
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    return serializer.loads(http.cookies["session"])
+    """What the bridge keeps server-side for this browser (the cookie is only its key)."""
+    cookie = http.cookies["session"]
+    with app.app_context():
+        row = db.session.get(WebSession, hashlib.sha256(cookie.encode()).hexdigest())
+        assert row is not None
+        return dict(row.data)
 
 
 def test_user_signs_in_and_sees_their_name(keycloak, bridge, unique_email):
@@ -55,23 +62,24 @@ def test_id_token_is_verified_by_signature_issuer_audience_and_nonce(
     http, _ = sign_in_to_bridge(bridge, unique_email, PASSWORD)
     id_token = _bridge_session(live_app, http)["id_token"]
     issuer = f"{keycloak.base_url}/realms/{keycloak.realm}"
-    claims = TokenVerifier(issuer, "idp-bridge").verify(id_token)
+    claims = TokenVerifier(issuer, "idp-bridge").verify_id_token(id_token)
     assert claims["email"] == unique_email
     assert claims["nonce"]  # authlib sent one at /login and checked it at the callback
 
     with pytest.raises(InvalidToken, match="nonce"):
-        TokenVerifier(issuer, "idp-bridge").verify(id_token, nonce="someone-elses-nonce")
+        TokenVerifier(issuer, "idp-bridge").verify_id_token(id_token, nonce="someone-elses-nonce")
     with pytest.raises(InvalidToken, match="audience"):
-        TokenVerifier(issuer, "another-app").verify(id_token)
+        TokenVerifier(issuer, "another-app").verify_id_token(id_token)
     with pytest.raises(InvalidToken):  # another realm: neither its keys nor its issuer match
-        TokenVerifier(f"{keycloak.base_url}/realms/master", "idp-bridge").verify(id_token)
+        TokenVerifier(f"{keycloak.base_url}/realms/master", "idp-bridge").verify_id_token(id_token)
 
     header, payload, signature = id_token.split(".")
     forged = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     forged["email"] = "attacker@evil.test"
     forged_payload = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
     with pytest.raises(InvalidToken, match="signature"):
-        TokenVerifier(issuer, "idp-bridge").verify(f"{header}.{forged_payload}.{signature}")
+        TokenVerifier(issuer, "idp-bridge").verify_id_token(
+            f"{header}.{forged_payload}.{signature}")
 
 
 def test_replayed_callback_is_refused(keycloak, bridge, unique_email):
@@ -94,27 +102,34 @@ def test_replayed_callback_is_refused(keycloak, bridge, unique_email):
 
 
 def test_service_account_grants_org_group_that_shows_in_next_token(
-        keycloak, bridge, unique_email):
+        keycloak, bridge, live_app, unique_email):
     gateway = keycloak.gateway
     user_id = _new_user(keycloak, unique_email)
     org_key = f"org-{uuid.uuid4().hex[:8]}"
     group_id = gateway.create_subgroup(gateway.orgs_group_id(), org_key,
                                        {"npi": ["1234567893"], "tin": ["123456789"]})
 
-    _, before = sign_in_to_bridge(bridge, unique_email, PASSWORD)
-    assert f"/provider-orgs/{org_key}" not in before.text
+    http, _ = sign_in_to_bridge(bridge, unique_email, PASSWORD)
+    assert f"/provider-orgs/{org_key}" not in _id_token_claims(live_app, http).get("groups", [])
 
     gateway.add_to_group(user_id, group_id)
     assert gateway.user_group_paths(user_id) == [f"/provider-orgs/{org_key}"]
-    _, after = sign_in_to_bridge(bridge, unique_email, PASSWORD)
-    assert f"/provider-orgs/{org_key}" in after.text
+    http, _ = sign_in_to_bridge(bridge, unique_email, PASSWORD)
+    assert f"/provider-orgs/{org_key}" in _id_token_claims(live_app, http).get("groups", [])
+
+
+def _id_token_claims(app: Flask, http: LoopbackSession) -> dict:
+    payload = _bridge_session(app, http)["id_token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def test_logout_ends_the_keycloak_session(keycloak, bridge, unique_email):
     _new_user(keycloak, unique_email)
     http, _ = sign_in_to_bridge(bridge, unique_email, PASSWORD)
 
-    out = http.get(f"{bridge}/logout", timeout=30)
+    home = http.get(f"{bridge}/", timeout=30)
+    csrf = home.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    out = http.post(f"{bridge}/logout", data={"csrf_token": csrf}, timeout=30)
     assert out.url.split("?")[0] == bridge + "/"
     assert "Log in" in out.text
 
