@@ -17,6 +17,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+import click
 from authlib.integrations.base_client.errors import OAuthError
 from flask import (
     Blueprint,
@@ -29,6 +30,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.cli import AppGroup
 from werkzeug.wrappers import Response
 
 from idp_bridge.access import Access
@@ -40,6 +42,7 @@ from idp_bridge.auth.sessions import (
     DatabaseSessionInterface,
     ServerSession,
     end_keycloak_session,
+    purge_expired,
 )
 from idp_bridge.extensions import csrf, oauth
 from idp_bridge.keycloak_gateway import GatewayError
@@ -69,6 +72,16 @@ def init_app(app: Flask) -> None:
         absolute=timedelta(hours=app.config["SESSION_MAX_HOURS"]))
     headers.init_app(app)
     app.register_blueprint(bp)
+    app.cli.add_command(sessions_cli)
+
+
+sessions_cli = AppGroup("sessions", help="Server-side web sessions.")
+
+
+@sessions_cli.command("purge")
+def purge_sessions() -> None:
+    """Delete expired sessions (run it hourly; an expired row is never honoured anyway)."""
+    click.echo(f"removed {purge_expired()} expired session(s)")
 
 
 def current_user() -> dict[str, Any] | None:

@@ -68,3 +68,23 @@ def test_garbage_cookies_start_a_fresh_session(client):
     for junk in ["x" * 5000, "a.b.c", "../../etc/passwd", "\x00" * 40]:
         client.set_cookie("session", junk)
         assert client.get("/").status_code == 200
+
+
+def test_expired_sessions_are_not_honoured_and_are_purged(app, client):
+    from datetime import timedelta
+
+    from idp_bridge.auth.sessions import WebSession, purge_expired
+    from idp_bridge.models import utcnow
+
+    client.get("/register")  # starts an anonymous session holding a draft
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    with app.app_context():
+        row = db.session.scalars(db.select(WebSession)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    fresh = client.get("/register")
+    assert fresh.headers["Set-Cookie"].split(";")[0] != f"session={cookie.value}"
+    with app.app_context():
+        assert purge_expired() == 1
+        assert db.session.scalars(db.select(WebSession)).one()  # only the fresh one is left
