@@ -7,11 +7,10 @@ Importing is :mod:`idp_bridge.npi.bulk_import`; this module reads the tables bac
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, select
 
 from idp_bridge.extensions import db
 from idp_bridge.npi.bulk_import import ImportResult, import_files
@@ -34,46 +33,49 @@ def import_sample() -> int:
 
 
 class OfflineRegistry:
+    """Lookups by primary key and distractors by an index range scan: one or two round trips
+    each, whatever the registry's size."""
+
     def lookup(self, npi: str) -> RegistryRecord | None:
-        records = self._records([npi])
+        records = self._fetch(_RECORDS.c.npi == npi)
         return records[0] if records else None
 
     def distractors(self, exclude_npi: str, entity_type: int, count: int,
                     rng: random.Random) -> list[RegistryRecord]:
-        """Active records of that type around a random NPI: an index range scan, so the
-        cost does not grow with the registry (no COUNT, no OFFSET)."""
-        candidates = self._npis_from_random_start(exclude_npi, entity_type, count * 3, rng)
-        return self._records(rng.sample(candidates, min(count, len(candidates))))
-
-    def _npis_from_random_start(self, exclude_npi: str, entity_type: int, wanted: int,
-                                rng: random.Random) -> list[str]:
+        """Active records of that type from a random NPI on (no COUNT, no OFFSET)."""
         same_kind = select(_RECORDS.c.npi).where(
             _RECORDS.c.entity_type == entity_type, _RECORDS.c.active.is_(True),
             _RECORDS.c.npi != exclude_npi)
-        lowest = db.session.scalar(same_kind.order_by(_RECORDS.c.npi).limit(1))
-        highest = db.session.scalar(same_kind.order_by(_RECORDS.c.npi.desc()).limit(1))
+        lowest, highest = db.session.execute(select(
+            same_kind.order_by(_RECORDS.c.npi).limit(1).scalar_subquery(),
+            same_kind.order_by(_RECORDS.c.npi.desc()).limit(1).scalar_subquery())).one()
         if lowest is None or highest is None:
             return []
         start = f"{rng.randint(int(lowest), int(highest)):010d}"
-        found = list(db.session.scalars(
-            same_kind.where(_RECORDS.c.npi >= start).order_by(_RECORDS.c.npi).limit(wanted)))
-        if len(found) < wanted:  # wrap around to the lowest NPIs
-            found += db.session.scalars(same_kind.where(_RECORDS.c.npi < start)
-                                        .order_by(_RECORDS.c.npi).limit(wanted - len(found)))
-        return found
+        wanted = count * 3
+        candidates = self._fetch(_RECORDS.c.npi.in_(
+            same_kind.where(_RECORDS.c.npi >= start).order_by(_RECORDS.c.npi).limit(wanted)
+            .scalar_subquery()))
+        if len(candidates) < wanted:  # wrap around to the lowest NPIs
+            candidates += self._fetch(_RECORDS.c.npi.in_(
+                same_kind.where(_RECORDS.c.npi < start).order_by(_RECORDS.c.npi)
+                .limit(wanted - len(candidates)).scalar_subquery()))
+        return rng.sample(candidates, min(count, len(candidates)))
 
-    def _records(self, npis: Sequence[str]) -> list[RegistryRecord]:
-        if not npis:
-            return []
-        rows = db.session.execute(select(_RECORDS).where(_RECORDS.c.npi.in_(npis))).all()
-        names: dict[str, list[OtherName]] = {}
-        for name in db.session.execute(
-                select(_OTHER_NAMES).where(_OTHER_NAMES.c.npi.in_(npis))
-                .order_by(_OTHER_NAMES.c.npi, _OTHER_NAMES.c.position)):
-            names.setdefault(name.npi, []).append(OtherName(name=name.name,
-                                                            type_code=name.type_code))
-        by_npi = {row.npi: _record(row, names.get(row.npi, [])) for row in rows}
-        return [by_npi[npi] for npi in npis if npi in by_npi]
+    def _fetch(self, condition: ColumnElement[bool]) -> list[RegistryRecord]:
+        """Records and their other names in one query, in NPI order."""
+        rows = db.session.execute(
+            select(_RECORDS, _OTHER_NAMES.c.name.label("other_name"), _OTHER_NAMES.c.type_code)
+            .outerjoin(_OTHER_NAMES, _OTHER_NAMES.c.npi == _RECORDS.c.npi)
+            .where(condition).order_by(_RECORDS.c.npi, _OTHER_NAMES.c.position))
+        records: list[RegistryRecord] = []
+        for row in rows:
+            if not records or records[-1].npi != row.npi:
+                records.append(_record(row, []))
+            if row.other_name is not None:
+                records[-1].other_names.append(OtherName(name=row.other_name,
+                                                         type_code=row.type_code))
+        return records
 
 
 def _record(row: Row[Any], other_names: list[OtherName]) -> RegistryRecord:
