@@ -36,8 +36,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="members per organization for approvals, e.g. "
                         "100,1000,10000,100000 (default; --quick: 100,1000)")
     parser.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
-    parser.add_argument("--database-url", help="the bridge's database (default: SQLite in a "
-                        "temporary directory); also passed to the registry section")
+    parser.add_argument("--postgres", metavar="SERVER_URL",
+                        help="run on PostgreSQL: a server URL where the user may create "
+                        "databases, e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres "
+                        "(default: SQLite); the registry section gets it too")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     return parser.parse_args(argv)
 
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "host": socket.gethostname(), "cpus": _cpus(), "python": platform.python_version(),
         "quick": args.quick, "sizes": sizes, "sections": {}, "errors": {},
+        "database": "postgresql" if args.postgres else "sqlite",
     }
     if {"signin", "registration", "approvals"} & set(sections):
         _with_stack(args, sections, sizes, results)
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     path = _write(results, args.out)
     log(f"results: {path}")
     print(report.table(results))
+    if results["errors"]:
+        log(f"not measured: {', '.join(results['errors'])}")
     return 1 if results["errors"] and not results["sections"] else 0
 
 
@@ -72,7 +77,7 @@ def _with_stack(args: argparse.Namespace, sections: list[str], sizes: list[int],
                 results: dict[str, Any]) -> None:
     from bench import stack as stack_module
 
-    stack = stack_module.start(args.database_url, log=log)
+    stack = stack_module.start(args.postgres, log=log)
     try:
         for name in ("signin", "registration", "approvals"):
             if name not in sections:
@@ -97,7 +102,7 @@ def _other_agents_module(name: str, args: argparse.Namespace, results: dict[str,
     log(f"{name} ...")
     try:
         module = importlib.import_module(f"bench.{name}")
-        kwargs = {"database_url": args.database_url} if name == "registry" else {}
+        kwargs = {"database_url": args.postgres} if name == "registry" else {}
         results["sections"][name] = module.run(args.quick, **kwargs)
     except Exception as exc:  # noqa: BLE001
         traceback.print_exc()
@@ -112,15 +117,28 @@ def _cpus() -> int:
 
 def _write(results: dict[str, Any], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    suffix = "-quick" if results["quick"] else ""
+    suffix = ("-postgres" if results["database"] == "postgresql" else "") + \
+        ("-quick" if results["quick"] else "")
     path = out / f"{results['started'][:10]}-{results['host']}{suffix}.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    if not results["quick"]:  # the committed table is the full run's
-        (HERE / "RESULTS.md").write_text(report.markdown(results))
-    else:
-        (out / f"{results['started'][:10]}-{results['host']}-quick.md").write_text(
-            report.markdown(results))
+    if results["quick"]:
+        path.with_suffix(".md").write_text(report.markdown([results]))
+    else:  # the committed table: the newest full run on each database
+        (HERE / "RESULTS.md").write_text(report.markdown(_latest_full_runs(out)))
     return path
+
+
+def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
+    newest: dict[str, dict[str, Any]] = {}
+    for candidate in sorted(out.glob("*.json")):
+        data = json.loads(candidate.read_text())
+        if data.get("quick"):
+            continue
+        data["file"] = candidate.name
+        kept = newest.get(data.get("database", "sqlite"))
+        if kept is None or data["started"] > kept["started"]:
+            newest[data.get("database", "sqlite")] = data
+    return [newest[k] for k in sorted(newest, key=lambda d: d != "sqlite")]
 
 
 if __name__ == "__main__":

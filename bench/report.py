@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 Row = tuple[str, str, str, str]  # work, measured, target, verdict
@@ -37,7 +38,10 @@ def _signin(s: dict[str, Any]) -> Iterator[Row]:
                f"{bridge['p95_ms']:.0f} vs {alone['p95_ms']:.0f} ms; CPU per sign-in: bridge "
                f"{bridge['cpu_ms_per_sign_in']['bridge']:.0f} ms, Keycloak "
                f"{bridge['cpu_ms_per_sign_in']['keycloak']:.0f} vs "
-               f"{alone['cpu_ms_per_sign_in']['keycloak']:.0f} ms)",
+               f"{alone['cpu_ms_per_sign_in']['keycloak']:.0f} ms, the benchmark's clients "
+               f"{bridge['cpu_ms_per_sign_in'].get('client', 0):.0f} vs "
+               f"{alone['cpu_ms_per_sign_in'].get('client', 0):.0f} ms; server capacity "
+               f"ratio {level.get('server_cpu_ratio', float('nan')):.2f} ×)",
                f"≥ {SIGN_IN_RATIO} ×", _verdict(ratio >= SIGN_IN_RATIO))
 
 
@@ -78,6 +82,33 @@ def _tokens(s: dict[str, Any]) -> Iterator[Row]:
            _verdict(s["ratio"] >= s["target"]))
 
 
+def _registry(s: dict[str, Any]) -> Iterator[Row]:
+    targets = s.get("targets", {})
+    for database in ("sqlite", "postgresql"):
+        f = s.get(database)
+        if not f:
+            continue
+        rows = f"{s.get('rows', 0):,} rows, {s.get('columns', 330)} columns"
+        if "rows_per_second" in f:
+            goal = targets.get("rows_per_second", 100_000)
+            extra = (f", {f['rows_per_cpu_second']:,.0f} per CPU-second"
+                     if "rows_per_cpu_second" in f else "")
+            yield (f"NPPES bulk import, {database} ({rows})",
+                   f"{f['rows_per_second']:,.0f} rows/s{extra}", f"≥ {goal:,} rows/s",
+                   _verdict(f["rows_per_second"] >= goal))
+        if "peak_rss_mib" in f:
+            goal = targets.get("peak_rss_mib", 300)
+            yield (f"NPPES bulk import, {database}: peak RSS ({rows})",
+                   f"{f['peak_rss_mib']:.0f} MiB", f"< {goal} MiB",
+                   _verdict(f["peak_rss_mib"] < goal))
+        if "lookup_p99_ms" in f:
+            goal = targets.get("lookup_p99_ms", 5.0)
+            yield (f"Registry lookup, {database} ({s.get('rows', 0):,} records)",
+                   f"p50 {f.get('lookup_p50_ms', float('nan')):.2f} ms, p99 "
+                   f"{f['lookup_p99_ms']:.2f} ms", f"p99 < {goal} ms",
+                   _verdict(f["lookup_p99_ms"] < goal))
+
+
 def _generic(name: str, s: dict[str, Any]) -> Iterator[Row]:
     """A section that lists its own rows (``rows``: work, measured, target, met)."""
     for row in s.get("rows", []):
@@ -91,7 +122,7 @@ def _generic(name: str, s: dict[str, Any]) -> Iterator[Row]:
 
 RENDERERS: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "signin": _signin, "registration": _registration, "approvals": _approvals,
-    "tokens": _tokens,
+    "tokens": _tokens, "registry": _registry,
 }
 
 
@@ -114,10 +145,16 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def markdown(results: dict[str, Any]) -> str:
-    head = (f"# Benchmark results\n\n`make bench` on {results['host']} ({results['cpus']} "
-            f"CPUs, Python {results['python']}), {results['started']} → "
-            f"{results.get('finished', '')}. Full figures: "
-            f"`bench/results/{results['started'][:10]}-{results['host']}.json`.\n\n")
-    notes = results.get("notes", "")
-    return head + table(results) + "\n" + (f"\n{notes}\n" if notes else "")
+def markdown(runs: list[dict[str, Any]]) -> str:
+    out = ["# Benchmark results", "",
+           "`make bench` (`python -m bench`): the bridge beside Keycloak alone in one run, "
+           "interleaved; ratios are the claims. Targets from issue #13.", ""]
+    for results in runs:
+        out += [f"## {results.get('database', 'sqlite')}: {results['host']} "
+                f"({results['cpus']} CPUs, Python {results['python']})", "",
+                f"{results['started']} → {results.get('finished', '')}; figures in "
+                f"`bench/results/{results.get('file', '')}`.", "", table(results), ""]
+    notes = Path(__file__).with_name("NOTES.md")
+    if notes.exists():
+        out += [notes.read_text()]
+    return "\n".join(out) + "\n"

@@ -4,6 +4,7 @@ hits both sides alike."""
 
 from __future__ import annotations
 
+import resource
 import threading
 import time
 import uuid
@@ -13,7 +14,7 @@ from typing import Any
 
 from bench import flows
 from bench.stack import Stack
-from bench.stats import summary
+from bench.stats import letters, summary
 from idp_bridge.keycloak_gateway import KeycloakGateway
 from tests.support.keycloak_login import LoopbackSession
 
@@ -35,12 +36,18 @@ def enrolled_users(stack: Stack, count: int) -> list[dict[str, str]]:
     for i in range(count):
         email = f"signin-{i}-{uuid.uuid4().hex[:6]}@clinic.test"
         number = f"608-3{i:02d}-{1000 + i:04d}"
-        user_id = admin.create_user(email, "Sam", f"Signin{i}", {},
+        user_id = admin.create_user(email, "Sam", f"Signin {letters(i)}", {},
                                     required_actions=["phone-verification"])
         admin.set_password(user_id, flows.PASSWORD)
         flows.first_sign_in_keycloak_alone(stack, LoopbackSession(), email, number)
         users.append({"email": email, "phone": number, "id": user_id})
     return users
+
+
+def _own_cpu() -> float:
+    """This process: the clients (and the mail sink), on the same two cores as the servers."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run(stack: Stack, side: str, users: list[dict[str, str]], clients: int,
@@ -64,18 +71,36 @@ def _run(stack: Stack, side: str, users: list[dict[str, str]], clients: int,
                     steps[step] += seconds
 
     threads = [threading.Thread(target=client, args=(users[i],)) for i in range(clients)]
-    cpu_before = stack.cpu()
+    cpu_before = {**stack.cpu(), "client": _own_cpu()}
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
-    cpu_after = stack.cpu()
+    cpu_after = {**stack.cpu(), "client": _own_cpu()}
     if errors:
         raise RuntimeError(f"{side} sign-in failed: {errors[0]!r}") from errors[0]
     return {"wall": wall, "latencies": latencies, "steps": steps,
             "cpu": {k: cpu_after[k] - cpu_before[k] for k in cpu_after}}
+
+
+def profile_callback(stack: Stack, user: dict[str, str]) -> str:
+    """Where the bridge's callback spends its time: one sign-in whose Keycloak part runs
+    over HTTP and whose bridge part runs in this process under cProfile."""
+    from bench.approvals import profile
+
+    app = stack.app()
+    client = app.test_client()
+    start = client.get("/login")
+    http = LoopbackSession()
+    login_page, _ = flows._walk(http, http.get(start.headers["Location"],
+                                               allow_redirects=False, timeout=60),
+                                lambda u: False)
+    callback = flows._password_and_phone(stack, http, login_page, user,
+                                         lambda u: u.startswith(stack.callback_url))
+    path = callback.removeprefix(stack.bridge_url)
+    return profile(lambda: client.get(path), lines=40)
 
 
 def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -87,7 +112,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     results: dict[str, Any] = {"rounds": rounds, "per_client_per_round": per_client}
     for clients in (1, 4):
         totals: dict[str, dict[str, Any]] = {
-            s: {"wall": 0.0, "latencies": [], "cpu": {"keycloak": 0.0, "bridge": 0.0},
+            s: {"wall": 0.0, "latencies": [],
+                "cpu": {"keycloak": 0.0, "bridge": 0.0, "client": 0.0},
                 "steps": defaultdict(float)}
             for s in SIDES}
         names = list(SIDES)
@@ -111,8 +137,14 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                                              for k, v in t["steps"].items()}}
         level["throughput_ratio"] = level["bridge"]["per_second"] / \
             level["keycloak_alone"]["per_second"]
+        # Server capacity: sign-ins per server-CPU-second, bridge side over Keycloak alone
+        # (what a deployment whose browsers are elsewhere would see when CPU-bound).
+        alone_cpu = level["keycloak_alone"]["cpu_ms_per_sign_in"]["keycloak"]
+        bridge_cpu = level["bridge"]["cpu_ms_per_sign_in"]
+        level["server_cpu_ratio"] = alone_cpu / (bridge_cpu["keycloak"] + bridge_cpu["bridge"])
         results[f"clients_{clients}"] = level
         log(f"sign-in, {clients} client(s): Keycloak alone "
             f"{level['keycloak_alone']['per_second']:.2f}/s, bridge "
             f"{level['bridge']['per_second']:.2f}/s, ratio {level['throughput_ratio']:.3f}")
+    results["profile_callback"] = profile_callback(stack, users[0])
     return results

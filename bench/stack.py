@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,10 +162,38 @@ def _env(workdir: Path, ports: dict[str, int], database_url: str) -> dict[str, s
     }
 
 
-def start(database_url: str | None = None, log=print) -> Stack:  # type: ignore[no-untyped-def]
+def fresh_database(server_url: str) -> str:
+    """An empty PostgreSQL database for this run on the server ``server_url`` names (a user
+    who may create databases, e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres)."""
+    import sqlalchemy
+
+    name = f"bridge_bench_{uuid.uuid4().hex[:8]}"
+    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return str(sqlalchemy.engine.make_url(server_url).set(database=name).render_as_string(
+        hide_password=False))
+
+
+def drop_database(server_url: str, database_url: str) -> None:
+    import sqlalchemy
+
+    name = sqlalchemy.engine.make_url(database_url).database
+    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def start(postgres_server: str | None = None, log=print) -> Stack:  # type: ignore[no-untyped-def]
+    """``postgres_server``: run the bridge on a fresh PostgreSQL database there (the
+    production database); by default SQLite in the run's directory."""
     workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
     ports = {k: free_port() for k in ("keycloak", "management", "bridge", "smtp")}
-    env = _env(workdir, ports, database_url or f"sqlite:///{workdir / 'bridge.sqlite3'}")
+    database_url = fresh_database(postgres_server) if postgres_server else \
+        f"sqlite:///{workdir / 'bridge.sqlite3'}"
+    env = _env(workdir, ports, database_url)
     (workdir / "outbox").mkdir()
     outbox = FastOutbox(env["IDP_OUTBOX_DIR"])
     sink = MailSink(env["IDP_OUTBOX_DIR"], port=ports["smtp"]).start()
@@ -173,7 +202,8 @@ def start(database_url: str | None = None, log=print) -> Stack:  # type: ignore[
     keycloak = KeycloakServer.in_private_copy(
         workdir, http_port=ports["keycloak"], management_port=ports["management"], env=env,
         log_path=workdir / "keycloak.log").start()
-    stack = Stack(workdir, env, keycloak, outbox, env["IDP_BRIDGE_URL"], sink=sink)
+    stack = Stack(workdir, env, keycloak, outbox, env["IDP_BRIDGE_URL"], sink=sink,
+                  extras={"postgres_server": postgres_server})
     try:
         _prepare_database(stack)
         keycloak.wait_ready()
@@ -233,5 +263,7 @@ def stop(stack: Stack, keep: bool = False) -> None:
     stack.keycloak.stop()
     if stack.sink is not None:
         stack.sink.stop()
+    if stack.extras.get("postgres_server"):
+        drop_database(stack.extras["postgres_server"], stack.env["DATABASE_URL"])
     if not keep:
         shutil.rmtree(stack.workdir, ignore_errors=True)

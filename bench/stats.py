@@ -20,3 +20,13 @@ def summary(seconds: Sequence[float]) -> dict[str, float]:
         return {"n": 0}
     return {"n": len(seconds), "p50_ms": 1000 * statistics.median(seconds),
             "p95_ms": 1000 * percentile(seconds, 0.95), "max_ms": 1000 * max(seconds)}
+
+
+def letters(number: int, width: int = 4) -> str:
+    """A number spelled in letters (0 -> "aaaa"): the realm's user profile allows no digits in
+    names, and seeded people still need distinct ones."""
+    out = ""
+    for _ in range(width):
+        number, digit = divmod(number, 26)
+        out = chr(ord("a") + digit) + out
+    return out.capitalize()

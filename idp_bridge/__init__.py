@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from idp_bridge import sqlite_tuning
 from idp_bridge.brand import get_brand
 from idp_bridge.config import load_settings
 from idp_bridge.extensions import csrf, db, migrate, oauth
@@ -28,6 +29,7 @@ def create_app(
     _prepare_local_dirs(app)
     logging.basicConfig(level=logging.INFO)
 
+    sqlite_tuning.install()  # WAL: commits without fsync waits (see the module)
     db.init_app(app)
     _import_models()
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
