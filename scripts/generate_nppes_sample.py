@@ -1,7 +1,8 @@
 """Generate the shipped offline registry sample in the real NPPES bulk-file format.
 
-Deterministic (seeded): re-running produces the same files. The first records are the
-fixed ones documented in idp_bridge/npi/data/README.md, which tests and the demo use.
+All 330 columns of npidata_pfile, every value quoted. Deterministic (seeded): re-running
+produces the same files. The first records are the fixed ones documented in
+idp_bridge/npi/data/README.md, which tests and the demo use.
 
     python scripts/generate_nppes_sample.py
 """
@@ -14,23 +15,12 @@ from pathlib import Path
 
 from stdnum import luhn
 
+from idp_bridge.npi.bulk_format import NPIDATA_COLUMNS
+
 OUT = Path(__file__).resolve().parent.parent / "idp_bridge" / "npi" / "data"
 
-HEADER = [
-    "NPI", "Entity Type Code", "Replacement NPI", "Employer Identification Number (EIN)",
-    "Provider Organization Name (Legal Business Name)", "Provider Last Name (Legal Name)",
-    "Provider First Name", "Provider First Line Business Mailing Address",
-    "Provider Second Line Business Mailing Address", "Provider Business Mailing Address City Name",
-    "Provider Business Mailing Address State Name", "Provider Business Mailing Address Postal Code",
-    "Provider First Line Business Practice Location Address",
-    "Provider Second Line Business Practice Location Address",
-    "Provider Business Practice Location Address City Name",
-    "Provider Business Practice Location Address State Name",
-    "Provider Business Practice Location Address Postal Code", "Provider Enumeration Date",
-    "Last Update Date", "NPI Deactivation Reason Code", "NPI Deactivation Date",
-    "NPI Reactivation Date",
-] + [f"{name}_{i}" for i in (1, 2, 3) for name in (
-    "Healthcare Provider Taxonomy Code", "Healthcare Provider Primary Taxonomy Switch")]
+# Every column of the real npidata_pfile, in its order; the sample fills a few of them.
+HEADER = NPIDATA_COLUMNS
 OTHER_HEADER = ["NPI", "Provider Other Organization Name",
                 "Provider Other Organization Name Type Code"]
 
