@@ -83,7 +83,8 @@ class TokenVerifier:
                  fetch_timeout_seconds: float = 3.0,
                  clock: Callable[[], float] = time.time,
                  jwks_url: str | None = None,
-                 max_token_chars: int = MAX_TOKEN_CHARS) -> None:
+                 max_token_chars: int = MAX_TOKEN_CHARS,
+                 remember_tokens: int = 1024) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
         self.leeway = int(leeway_seconds)
@@ -95,15 +96,33 @@ class TokenVerifier:
                               max_age_seconds=jwks_max_age_seconds)
         self._access_claims = self._registry("Bearer")
         self._id_claims = self._registry("ID")
+        # Apps see each access token on many requests: remember the payload of tokens whose
+        # signature held (exact token text → payload JSON, per key set) to skip the RSA
+        # check next time. Claims are re-parsed and re-checked (expiry) on every call.
+        self._remember = remember_tokens
+        self._seen: dict[str, tuple[int, str]] = {}
 
     def verify(self, token: object) -> dict[str, Any]:
         """The claims of a valid access token; ``InvalidToken`` for anything else."""
-        return self._verify(token, self._access_claims)
+        if not isinstance(token, str) or len(token) > self.max_token_chars:
+            raise InvalidToken("malformed token")
+        seen = self._seen.get(token)
+        if seen is not None and seen[0] == self.keys.generation:
+            self.keys.check_age()
+            return self._checked(_json_object_text(seen[1]), self._access_claims)
+        claims, text = self._verify(token, self._access_claims)
+        if self._remember:
+            if len(self._seen) >= self._remember:
+                self._seen = {}  # crude but bounded; only genuine tokens get in
+            self._seen[token] = (self.keys.generation, text)
+        return claims
 
     def verify_id_token(self, token: object, nonce: str | None = None) -> dict[str, Any]:
         """The claims of a valid ID token (audience = the client id), checking ``nonce``."""
         registry = self._id_claims if nonce is None else self._registry("ID", nonce=nonce)
-        return self._verify(token, registry)
+        if not isinstance(token, str) or len(token) > self.max_token_chars:
+            raise InvalidToken("malformed token")
+        return self._verify(token, registry)[0]
 
     def _registry(self, typ: str, **extra: str) -> ClaimsRegistry:
         expected = {name: {"essential": True, "value": value} for name, value in extra.items()}
@@ -118,16 +137,19 @@ class TokenVerifier:
     def _now(self) -> int:
         return int(self.clock())
 
-    def _verify(self, token: object, registry: ClaimsRegistry) -> dict[str, Any]:
-        if not isinstance(token, str) or len(token) > self.max_token_chars:
-            raise InvalidToken("malformed token")
+    def _verify(self, token: str, registry: ClaimsRegistry) -> tuple[dict[str, Any], str]:
+        """The checked claims and the payload's JSON text."""
         header, payload, signature = _segments(token)
         key = self.keys.key_for_header(header)
         try:
             key.verify(_b64decode(signature), token[:len(header) + len(payload) + 1].encode())
         except (InvalidSignature, ValueError):
             raise InvalidToken("bad signature") from None
-        claims = _json_object(payload)
+        text = _utf8(_b64decode(payload))
+        return self._checked(_json_object_text(text), registry), text
+
+    @staticmethod
+    def _checked(claims: dict[str, Any], registry: ClaimsRegistry) -> dict[str, Any]:
         try:
             registry.validate(claims)
         except JoseError as exc:
@@ -180,6 +202,7 @@ class JwksCache:
         self.max_age = max_age_seconds
         self.monotonic = monotonic
         self.fetches = 0  # downloads started, for operators and tests
+        self.generation = 0  # bumped whenever a new key set replaces the old one
         self._keys: Mapping[str, _Key] = {}
         self._by_header: dict[str, _Key] = {}
         self._loaded_at = -math.inf
@@ -199,14 +222,19 @@ class JwksCache:
     def _install(self, keys: dict[str, _Key]) -> None:
         self._keys, self._by_header = keys, {}
         self._loaded_at = self.monotonic()
+        self.generation += 1
+
+    def check_age(self) -> None:
+        """Refresh in the background once the key set is older than its maximum age."""
+        if self.monotonic() - self._loaded_at > self.max_age:
+            self._start_refresh()
 
     def key_for_header(self, header: str) -> _Key:
         """The key a token's header names, refusing algorithms the key is not meant for."""
         key = self._by_header.get(header)
         if key is None:
-            key = self._resolve(header)
-        elif self.monotonic() - self._loaded_at > self.max_age:
-            self._start_refresh()  # keep serving the current keys; removed keys drop soon
+            return self._resolve(header)
+        self.check_age()  # keep serving the current keys; removed keys drop soon
         return key
 
     def _resolve(self, header: str) -> _Key:
@@ -347,10 +375,21 @@ def _b64decode(segment: str) -> bytes:
         raise InvalidToken("malformed token") from None
 
 
-def _json_object(segment: str) -> dict[str, Any]:
+def _utf8(data: bytes) -> str:
     try:
-        value = _decode_json(_b64decode(segment).decode("utf-8"))
-    except (ValueError, RecursionError):  # bad UTF-8/JSON, over-long numbers, deep nesting
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidToken("malformed token") from None
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    return _json_object_text(_utf8(_b64decode(segment)))
+
+
+def _json_object_text(text: str) -> dict[str, Any]:
+    try:
+        value = _decode_json(text)
+    except (ValueError, RecursionError):  # bad JSON, over-long numbers, deep nesting
         raise InvalidToken("malformed token") from None
     if not isinstance(value, dict):
         raise InvalidToken("malformed token")

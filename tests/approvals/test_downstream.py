@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from examples.downstream_app import create_app
-from idp_bridge.tokens import TokenVerifier
+from idp_bridge.tokens import InvalidToken, TokenVerifier
 from tests.approvals.conftest import signed_in
 from tests.approvals.test_approvals import approve, membership_id, site_act
 from tests.support.tokens import refresh, user_tokens
@@ -89,3 +89,25 @@ def test_downstream_app_refuses_foreign_expired_and_tampered_tokens(keycloak, do
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     assert call(downstream, "any", f"{header}.{forged}.{signature}") == 401
     assert call(downstream, "any", "not-a-token") == 401
+
+
+def test_keycloak_id_and_refresh_tokens_are_refused_as_access_tokens(keycloak, bridge,
+                                                                     plan_admin):
+    tokens = tokens_for(keycloak, bridge, plan_admin["email"])
+    issuer = f"{keycloak.base_url}/realms/{keycloak.realm}"
+    # An app whose audience is the ID token's own (the bridge's client id) ...
+    same_audience = TokenVerifier(issuer, "idp-bridge")
+    id_claims = same_audience.verify_id_token(tokens["id_token"])  # genuine, and for it
+    assert (id_claims["typ"], id_claims["aud"]) == ("ID", "idp-bridge")
+    # ... still refuses it as a bearer token: Keycloak marks access tokens typ=Bearer.
+    with pytest.raises(InvalidToken, match="token type"):
+        same_audience.verify(tokens["id_token"])
+    assert call(create_app(same_audience).test_client(), "any", tokens["id_token"]) == 401
+    # Refresh tokens are signed with the realm's HMAC key: no published key verifies them.
+    with pytest.raises(InvalidToken, match="algorithm"):
+        same_audience.verify(tokens["refresh_token"])
+    # The access token from the same sign-in is the one that works, and only as one.
+    apps = TokenVerifier(issuer, "provider-apps")
+    assert apps.verify(tokens["access_token"])["typ"] == "Bearer"
+    with pytest.raises(InvalidToken, match="token type"):
+        TokenVerifier(issuer, "provider-apps").verify_id_token(tokens["access_token"])

@@ -121,3 +121,21 @@ def test_ec_and_pss_keys_verify_when_published_for_them(jwks):
         verifier = TokenVerifier(server.issuer, "provider-apps")
         assert verifier.verify(sign(ec_key, access_claims(server.issuer), alg="ES256"))
         assert verifier.verify(sign(pss_key, access_claims(server.issuer), alg="PS256"))
+
+
+def test_a_remembered_token_is_still_checked_for_expiry_and_key_withdrawal(jwks, signing_key):
+    now = [time.time()]
+    verifier = TokenVerifier(jwks.issuer, "provider-apps", clock=lambda: now[0])
+    token = sign(signing_key, access_claims(jwks.issuer))
+    first = verifier.verify(token)
+    first["groups"].append("/provider-orgs/mallory")  # callers get their own copy
+    assert verifier.verify(token)["groups"] == ["/provider-orgs/org-1",
+                                                "/provider-orgs/org-1/roles/claims"]
+    now[0] += 400
+    with pytest.raises(InvalidToken, match="expired"):
+        verifier.verify(token)
+    now[0] -= 400
+    other = ECKey.generate_key("P-256", parameters={"kid": "other", "use": "sig"})
+    verifier.keys.load(json.dumps({"keys": [other.as_dict(private=False)]}))  # k1 withdrawn
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        verifier.verify(token)
