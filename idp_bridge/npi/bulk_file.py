@@ -74,6 +74,8 @@ def _decode(raw: bytes) -> str:
     except UnicodeDecodeError:
         # Older files were Windows-1252; a stray byte must not stop an 8 M-line load.
         text = raw.decode("cp1252", errors="replace")
+    if "\x00" in text:  # PostgreSQL cannot store it; nothing in NPPES has one
+        raise _BadRow("the line contains a NUL character")
     return text.rstrip("\r\n")
 
 
@@ -103,7 +105,8 @@ def _header(path: Path, first: bytes, kind: str, required: list[str],
             exact: bool = False) -> list[str]:
     if not first.strip():
         raise NotAnNppesFile(f"{path.name} is empty.")
-    names = [n.strip() for n in next(csv.reader([_decode(first).lstrip("\ufeff")]), [])]
+    header = first.decode("utf-8", errors="replace").lstrip("\ufeff")
+    names = [n.strip() for n in next(csv.reader([header]), [])]
     missing = [n for n in required if n not in names]
     if missing:
         raise NotAnNppesFile(f"{path.name} is not an NPPES {kind} file: its header has no "
@@ -180,8 +183,8 @@ class NpidataReader:
         number = 1
         for raw in handle:
             number += 1
-            text = _decode(raw)
             try:
+                text = _decode(raw)
                 if text.count('","') == separators and text[:1] == text[-1:] == '"':
                     values = pick(text[1:-1].split('","', maxsplit))
                 elif text:
@@ -206,6 +209,8 @@ class NpidataReader:
                     raise _BadRow(f"Entity Type Code {values[1]!r} is not 1 or 2")
                 flags = values[switches]
                 primary = values[codes][flags.index("Y")] if "Y" in flags else ""
+                if len(primary) > 10:
+                    raise _BadRow(f"taxonomy code {primary!r} is longer than 10 characters")
                 yield (number, npi, entity_type, active, name, *values[7:17],
                        " ".join(values[codes]).strip(), primary, deactivated, reactivated)
             except _BadRow as exc:
@@ -228,10 +233,10 @@ class OthernameReader:
             pick = itemgetter(*positions)
             splitter = _Splitter(len(names), max(positions))
             for number, raw in enumerate(handle, 2):
-                text = _decode(raw)
-                if not text:
-                    continue
                 try:
+                    text = _decode(raw)
+                    if not text:
+                        continue
                     npi, name, type_code = pick(splitter.split(text))
                     type_code = type_code.strip()
                     if not (type_code.isascii() and type_code.isdigit() and len(type_code) <= 2):

@@ -174,7 +174,8 @@ def test_malformed_lines_are_refused_by_number_and_the_others_import_intact(regi
         synthetic.organization("12345", "SHORT NPI LLC"),                    # line 4
         {**synthetic.organization(C, "NINE LLC"), col.ENTITY_TYPE: "9"},     # line 5
         {**synthetic.organization(D, "DATED LLC"), col.DEACTIVATION_DATE: "2023-08-01"},
-        good_e,                                                              # line 7
+        synthetic.organization(B, "NUL\x00 LLC"),                          # line 7
+        good_e,                                                              # line 8
     )
 
     result = import_files(npidata)
@@ -185,6 +186,7 @@ def test_malformed_lines_are_refused_by_number_and_the_others_import_intact(regi
         "npidata_pfile_broken.csv, line 5: Entity Type Code '9' is not 1 or 2",
         "npidata_pfile_broken.csv, line 6: NPI Deactivation Date '2023-08-01' is not a date "
         "MM/DD/YYYY",
+        "npidata_pfile_broken.csv, line 7: the line contains a NUL character",
     ]
     assert result.records == 2
     assert {r.npi for r in db.session.scalars(sqlalchemy.select(NpiRecord))} == {A, E}
@@ -195,7 +197,7 @@ def test_malformed_lines_are_refused_by_number_and_the_others_import_intact(regi
     run = registry_app.test_cli_runner().invoke(args=["npi", "import", str(npidata)])
     assert run.exit_code == 1
     assert "Imported 2 NPI records" in run.output
-    assert "Refused 4 lines (not imported; the other lines were):" in run.output
+    assert "Refused 5 lines (not imported; the other lines were):" in run.output
     assert "npidata_pfile_broken.csv, line 3: expected 330 columns, found 5" in run.output
 
 
