@@ -75,9 +75,7 @@ def lock_organization(organization: Organization) -> None:
         db.session.execute(update(Organization).where(Organization.id == organization.id)
                            .values(id=Organization.id)
                            .execution_options(synchronize_session=False))
-    db.session.refresh(organization)
-    for membership in organization.memberships:
-        db.session.refresh(membership)
+    db.session.expire_all()  # reloaded on next access, after the lock
 
 
 def _lock_member(membership: Membership, expected: str) -> None:
