@@ -106,15 +106,16 @@ class TokenVerifier:
         """The claims of a valid access token; ``InvalidToken`` for anything else."""
         if not isinstance(token, str) or len(token) > self.max_token_chars:
             raise InvalidToken("malformed token")
+        generation = self.keys.generation  # read first: a key set swapped meanwhile wins
         seen = self._seen.get(token)
-        if seen is not None and seen[0] == self.keys.generation:
+        if seen is not None and seen[0] == generation:
             self.keys.check_age()
             return self._checked(_json_object_text(seen[1]), self._access_claims)
         claims, text = self._verify(token, self._access_claims)
         if self._remember:
             if len(self._seen) >= self._remember:
                 self._seen = {}  # crude but bounded; only genuine tokens get in
-            self._seen[token] = (self.keys.generation, text)
+            self._seen[token] = (generation, text)
         return claims
 
     def verify_id_token(self, token: object, nonce: str | None = None) -> dict[str, Any]:
