@@ -130,3 +130,15 @@ def test_the_phone_pages_render_under_keycloaks_own_theme(keycloak, outbox):
         assert "Text enrolled successfully" in text(done)
     # Without a brand theme the texts name the realm's display name.
     assert f"Your {display_name} Provider Portal security code is" in message.body
+
+
+@pytest.mark.parametrize("theme_type", ["login", "account"])
+def test_the_phone_credentials_name_is_a_message_every_theme_type_has(keycloak, theme_type):
+    """"Try another way" and the account console name the phone factor through a message key
+    that the plugin ships as a theme resource."""
+    http = Browser(keycloak.base_url, keycloak.realm)
+    words = http.get(f"{keycloak.base_url}/resources/{keycloak.realm}/{theme_type}/en",
+                     timeout=30)
+    assert words.status_code == 200, words.text[:500]
+    assert '"phoneCredentialDisplayName"' in words.text
+    assert "Phone (text or call)" in words.text

@@ -72,13 +72,12 @@ public class PhoneCredentialProvider implements CredentialProvider<PhoneCredenti
 
     @Override
     public CredentialTypeMetadata getCredentialTypeMetadata(CredentialTypeMetadataContext ctx) {
-        // Display name and help text are message keys; the texts themselves are the keys'
-        // fallbacks, so they read well in any theme (login "Try another way", account console).
+        // Message keys (theme resources, so every login and account theme has the words).
         return CredentialTypeMetadata.builder()
                 .type(TYPE)
                 .category(CredentialTypeMetadata.Category.TWO_FACTOR)
-                .displayName("Phone (text or call)")
-                .helpText("A security code sent to your phone by text message or phone call.")
+                .displayName(PhoneMessages.CREDENTIAL_NAME)
+                .helpText(PhoneMessages.CREDENTIAL_HELP)
                 .iconCssClass("kcAuthenticatorOTPClass")
                 .createAction(PhoneVerificationRequiredAction.ID)
                 .removeable(true)

@@ -23,13 +23,16 @@ public final class PhoneMessages {
     public static final String NUMBER_INVALID = "phoneNumberInvalid";
     public static final String VERIFY_FIRST = "phoneVerifyFirst";
     public static final String SEND_FAILED = "phoneSendFailed";
+    /** The phone credential's name and help ("Try another way", the account console). */
+    public static final String CREDENTIAL_NAME = "phoneCredentialDisplayName";
+    public static final String CREDENTIAL_HELP = "phoneCredentialHelpText";
     /** Keycloak's brute-force detection has locked the user out for now. */
     public static final String ACCOUNT_LOCKED = "phoneAccountLocked";
 
     /** Every key the plugin uses (a unit test checks each has a default text). */
     public static final List<String> KEYS = List.of(ENROLLED_SMS, ENROLLED_VOICE, SENT_SMS,
             SENT_VOICE, RESENT, NUMBER_INVALID, VERIFY_FIRST, SEND_FAILED, ACCOUNT_LOCKED,
-            "phoneCodeWrong",
+            CREDENTIAL_NAME, CREDENTIAL_HELP, "phoneCodeWrong",
             "phoneCodeSuperseded", "phoneCodeExpired", "phoneCodeUsed", "phoneCodeLocked",
             "phoneCodeMissing", "phoneCodeNone", "phoneSendCooldown", "phoneSendTooMany");
 
