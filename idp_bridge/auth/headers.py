@@ -1,8 +1,8 @@
 """Security headers on every bridge response (Keycloak sends its own on its pages).
 
 Scripts come only from our static files; the one inline ``<style>`` (the brand's colours)
-carries a per-response nonce. Pages shown to a signed-in user are never cached: a shared
-computer's back button must not show someone else's members list.
+carries a per-response nonce. Pages shown to a signed-in user are never stored: a shared
+computer's back button must not show someone else's members list after they signed out.
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if session.get("user") or response.mimetype == "text/html":
-            # HTML can carry a CSRF token or a registrant's data even when signed out.
+        if session.get("user"):
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
+        elif response.mimetype == "text/html":
+            # A registrant's wizard pages stay out of shared caches; the browser's own history
+            # keeps them, so Back shows the wizard's "no going back" note, not an error page.
+            headers["Cache-Control"] = "private, no-cache"
         return response
