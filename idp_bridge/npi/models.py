@@ -38,14 +38,19 @@ class NpiRecord(db.Model):  # type: ignore[name-defined]
     deactivated_on: Mapped[date | None]
     reactivated_on: Mapped[date | None]
 
-    # The questionnaire's plausible wrong answers: a range scan from a random NPI.
-    __table_args__ = (Index("ix_npi_records_distractors", "entity_type", "active", "npi"),)
+    __table_args__ = (
+        # The questionnaire's plausible wrong answers: a range scan from a random NPI.
+        Index("ix_npi_records_distractors", "entity_type", "active", "npi"),
+        # SQLite: the rows live in the NPI key's B-tree, not in a second one beside it.
+        {"sqlite_with_rowid": False},
+    )
 
 
 class NpiOtherName(db.Model):  # type: ignore[name-defined]
     """An organization's other names (othername_pfile): DBA (3), former legal name (4)..."""
 
     __tablename__ = "npi_other_names"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     npi: Mapped[str] = mapped_column(String(10), primary_key=True)
     # The line of the othername file it came from: keeps the file's order, unique per file.

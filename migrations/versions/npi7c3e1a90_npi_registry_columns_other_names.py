@@ -44,7 +44,8 @@ def upgrade():
     sa.Column('primary_taxonomy', sa.String(length=10), nullable=False),
     sa.Column('deactivated_on', sa.Date(), nullable=True),
     sa.Column('reactivated_on', sa.Date(), nullable=True),
-    sa.PrimaryKeyConstraint('npi')
+    sa.PrimaryKeyConstraint('npi'),
+    sqlite_with_rowid=False,  # SQLite: rows in the NPI key's B-tree, no second one
     )
     with op.batch_alter_table('npi_records', schema=None) as batch_op:
         batch_op.create_index('ix_npi_records_distractors', ['entity_type', 'active', 'npi'],
@@ -55,7 +56,8 @@ def upgrade():
     sa.Column('position', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('name', sa.String(), nullable=False),
     sa.Column('type_code', sa.String(length=2), nullable=False),
-    sa.PrimaryKeyConstraint('npi', 'position')
+    sa.PrimaryKeyConstraint('npi', 'position'),
+    sqlite_with_rowid=False,
     )
 
 
