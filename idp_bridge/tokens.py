@@ -1,7 +1,8 @@
 """Verify a Keycloak-issued token: the helper any health-plan app can use to trust our tokens.
 
 ``TokenVerifier.verify`` accepts only access tokens (Keycloak's ``typ`` claim ``Bearer``);
-``verify_id_token`` only ID tokens (``typ`` ``ID``). Either checks, in this order: the shape
+``verify_id_token`` only ID tokens (``typ`` ``ID``), ``verify_logout_token`` only back-channel
+logout tokens (``typ`` ``Logout``). Either checks, in this order: the shape
 of the token, the signature against the realm's published keys, then the claims (issuer,
 audience, type, expiry with a little clock skew, and for ID tokens the nonce) through
 joserfc's claims registry. Whatever is wrong, the caller gets ``InvalidToken`` and nothing else.
@@ -42,6 +43,7 @@ _EC_CURVES = {"ES256": ("secp256r1", 32), "ES384": ("secp384r1", 48), "ES512": (
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
               "ES256", "ES384", "ES512", "EdDSA")
 
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 MAX_TOKEN_CHARS = 64 * 1024  # a user in hundreds of organizations still fits
 _MAX_HEADER_CHARS = 2048
 _MAX_JWKS_BYTES = 1024 * 1024
@@ -96,6 +98,12 @@ class TokenVerifier:
                               max_age_seconds=jwks_max_age_seconds)
         self._access_claims = self._registry("Bearer")
         self._id_claims = self._registry("ID")
+        self._logout_claims = ClaimsRegistry(
+            now=self._now, leeway=self.leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            typ={"essential": True, "value": "Logout"},
+            iat={"essential": True}, events={"essential": True})
         # Apps see each access token on many requests: remember the payload of tokens whose
         # signature held (exact token text → payload JSON, per key set) to skip the RSA
         # check next time. Claims are re-parsed and re-checked (expiry) on every call.
@@ -124,6 +132,24 @@ class TokenVerifier:
         if not isinstance(token, str) or len(token) > self.max_token_chars:
             raise InvalidToken("malformed token")
         return self._verify(token, registry)[0]
+
+    def verify_logout_token(self, token: object) -> dict[str, Any]:
+        """The claims of a valid OIDC back-channel logout token (audience = the client id).
+
+        Keycloak marks them ``typ`` ``Logout``; they must carry the back-channel event, a
+        ``sid`` or ``sub``, and never a ``nonce`` (so an ID token cannot pass for one).
+        """
+        if not isinstance(token, str) or len(token) > self.max_token_chars:
+            raise InvalidToken("malformed token")
+        claims = self._verify(token, self._logout_claims)[0]
+        events = claims.get("events")
+        if not isinstance(events, dict) or BACKCHANNEL_LOGOUT_EVENT not in events:
+            raise InvalidToken("not a back-channel logout event")
+        if "nonce" in claims:
+            raise InvalidToken("logout tokens carry no nonce")
+        if not isinstance(claims.get("sid"), str) and not isinstance(claims.get("sub"), str):
+            raise InvalidToken("missing claim sid or sub")
+        return claims
 
     def _registry(self, typ: str, **extra: str) -> ClaimsRegistry:
         expected = {name: {"essential": True, "value": value} for name, value in extra.items()}

@@ -139,3 +139,22 @@ def test_a_remembered_token_is_still_checked_for_expiry_and_key_withdrawal(jwks,
     verifier.keys.load(json.dumps({"keys": [other.as_dict(private=False)]}))  # k1 withdrawn
     with pytest.raises(InvalidToken, match="unknown signing key"):
         verifier.verify(token)
+
+
+def test_logout_tokens_verify_only_as_logout_tokens(jwks, signing_key):
+    verifier = TokenVerifier(jwks.issuer, "idp-bridge")
+    event = {"http://schemas.openid.net/event/backchannel-logout": {}}
+
+    def logout(**changes):
+        claims = {"typ": "Logout", "aud": "idp-bridge", "sid": "s-1", "events": event}
+        return sign(signing_key, access_claims(jwks.issuer, **{**claims, **changes}))
+
+    assert verifier.verify_logout_token(logout())["sid"] == "s-1"
+    with pytest.raises(InvalidToken, match="token type"):  # even where the audience fits
+        TokenVerifier(jwks.issuer, "provider-apps").verify(logout(aud="provider-apps"))
+    for changes, reason in [({"events": {"other": {}}}, "back-channel"),
+                            ({"nonce": "n"}, "nonce"), ({"sid": None, "sub": None}, "sid or sub"),
+                            ({"typ": "ID"}, "token type"), ({"aud": "provider-apps"}, "audience"),
+                            ({"iat": None}, "missing claim iat")]:
+        with pytest.raises(InvalidToken, match=reason):
+            verifier.verify_logout_token(logout(**changes))
