@@ -41,6 +41,8 @@ def refused(verifier: TokenVerifier, token: object) -> None:
         verifier.verify(token)
     with pytest.raises(InvalidToken):
         verifier.verify_id_token(token, nonce="n")
+    with pytest.raises(InvalidToken):
+        verifier.verify_logout_token(token)
 
 
 @FUZZ
