@@ -329,8 +329,10 @@ class JwksCache:
     def _download(self) -> bytes:
         deadline = time.monotonic() + self.fetch_timeout
         with requests.get(self.url, timeout=(self.fetch_timeout, self.fetch_timeout),
-                          stream=True, headers={"Accept": "application/json"}) as response:
-            response.raise_for_status()
+                          stream=True, allow_redirects=False,
+                          headers={"Accept": "application/json"}) as response:
+            if response.status_code != 200:  # redirects are not followed either
+                raise requests.HTTPError(f"JWKS answered {response.status_code}")
             body = bytearray()
             for chunk in response.iter_content(16 * 1024):
                 body += chunk
@@ -366,6 +368,8 @@ def _default_algorithm(public: object) -> str:
 def _verifier(algorithm: str, public: Any) -> Verify:
     """A function checking one algorithm's signatures with one key, built once per key."""
     if algorithm.startswith(("RS", "PS")) and isinstance(public, rsa.RSAPublicKey):
+        if public.key_size < 2048:
+            raise ValueError("RSA key shorter than 2048 bits")
         digest = _HASHES[algorithm[2:]]()
         scheme: padding.AsymmetricPadding = padding.PKCS1v15() if algorithm[0] == "R" else \
             padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)

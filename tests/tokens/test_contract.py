@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, RSAKey
 
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 from tests.support.tokens import access_claims, b64, sign, signed
@@ -158,3 +158,18 @@ def test_logout_tokens_verify_only_as_logout_tokens(jwks, signing_key):
                             ({"iat": None}, "missing claim iat")]:
         with pytest.raises(InvalidToken, match=reason):
             verifier.verify_logout_token(logout(**changes))
+
+
+@pytest.mark.filterwarnings("ignore:Key size should be")  # joserfc warns; we skip the key
+def test_a_published_rsa_key_shorter_than_2048_bits_is_not_used():
+    from tests.support.tokens import JwksServer
+
+    with JwksServer() as server:
+        weak = RSAKey.generate_key(1024, parameters={"kid": "weak", "alg": "RS256",
+                                                     "use": "sig"}, private=True)
+        server.keys.append(weak)
+        strong = server.add_key("strong")
+        verifier = TokenVerifier(server.issuer, "provider-apps")
+        assert verifier.verify(sign(strong, access_claims(server.issuer)))
+        with pytest.raises(InvalidToken, match="unknown signing key"):
+            verifier.verify(sign(weak, access_claims(server.issuer)))
