@@ -156,3 +156,31 @@ def write_bundle(directory: Path, rows: int, seed: int = 1, templates: int = 2_0
             for name, code in template.other_names:
                 names.write(othername_line(number, name, code))
     return npidata, othername
+
+
+def write_update(directory: Path, existing_rows: int, rows: int, seed: int = 2
+                 ) -> tuple[Path, Path]:
+    """A weekly update for a registry loaded from ``write_bundle(existing_rows)``: ``rows``
+    lines in NPI order, most of them changing existing NPIs, one in ten a new NPI and one
+    in twenty a deactivation."""
+    rng = random.Random(seed)  # noqa: S311  (made-up data, not security)
+    pool = [_random_template(rng) for _ in range(200)]
+    blank = line(deactivated("")).removeprefix('"",')
+    step = max(1, existing_rows // rows)
+    npidata = directory / f"npidata_pfile_update_{rows}.csv"
+    othername = directory / f"othername_pfile_update_{rows}.csv"
+    with npidata.open("w", encoding="utf-8", newline="") as lines, \
+            othername.open("w", encoding="utf-8", newline="") as names:
+        lines.write(header())
+        names.write(othername_header())
+        numbers = sorted(npi_at(existing_rows + k if k % 10 == 9 else k * step)
+                         for k in range(rows))
+        for k, number in enumerate(numbers):
+            if k % 20 == 19:
+                lines.write(f'"{number}",{blank}')
+                continue
+            template = pool[k % len(pool)]
+            lines.write(f'"{number}",{template.tail}')
+            for name, code in template.other_names:
+                names.write(othername_line(number, name, code))
+    return npidata, othername
