@@ -22,7 +22,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -70,6 +70,16 @@ class _Key:
     kid: str
     algorithm: str
     verify: Verify
+
+
+@dataclass
+class _KeySet:
+    """One downloaded key set, and which token headers resolved to which of its keys."""
+
+    keys: Mapping[str, _Key]
+    loaded_at: float
+    generation: int
+    by_header: dict[str, _Key] = field(default_factory=dict)
 
 
 class TokenVerifier:
@@ -229,13 +239,15 @@ class JwksCache:
         self.max_age = max_age_seconds
         self.monotonic = monotonic
         self.fetches = 0  # downloads started, for operators and tests
-        self.generation = 0  # bumped whenever a new key set replaces the old one
-        self._keys: Mapping[str, _Key] = {}
-        self._by_header: dict[str, _Key] = {}
-        self._loaded_at = -math.inf
+        self._current = _KeySet({}, loaded_at=-math.inf, generation=0)
         self._last_started = -math.inf
         self._running: threading.Event | None = None
         self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        """Bumped whenever a new key set replaces the old one."""
+        return self._current.generation
 
     @property
     def refreshing(self) -> bool:
@@ -247,24 +259,24 @@ class JwksCache:
         self._install(parse_jwks(document))
 
     def _install(self, keys: dict[str, _Key]) -> None:
-        self._keys, self._by_header = keys, {}
-        self._loaded_at = self.monotonic()
-        self.generation += 1
+        # One reference swap: readers see the old key set or the new one, never a mix.
+        self._current = _KeySet(keys, self.monotonic(), self._current.generation + 1)
 
     def check_age(self) -> None:
         """Refresh in the background once the key set is older than its maximum age."""
-        if self.monotonic() - self._loaded_at > self.max_age:
+        if self.monotonic() - self._current.loaded_at > self.max_age:
             self._start_refresh()
 
     def key_for_header(self, header: str) -> _Key:
         """The key a token's header names, refusing algorithms the key is not meant for."""
-        key = self._by_header.get(header)
+        current = self._current
+        key = current.by_header.get(header)
         if key is None:
-            return self._resolve(header)
+            return self._resolve(header, current)
         self.check_age()  # keep serving the current keys; removed keys drop soon
         return key
 
-    def _resolve(self, header: str) -> _Key:
+    def _resolve(self, header: str, current: _KeySet) -> _Key:
         if len(header) > _MAX_HEADER_CHARS:
             raise InvalidToken("malformed token")
         fields = _json_object(header)
@@ -273,25 +285,26 @@ class JwksCache:
             raise InvalidToken("unsupported key or algorithm")
         if "crit" in fields:  # we understand no critical extensions (RFC 7515 §4.1.11)
             raise InvalidToken("unsupported critical header")
-        keys = self._keys
-        key = keys.get(kid)
+        key = current.keys.get(kid)
         if key is None:
-            key = self._await_new_key(kid)
+            return self._check_algorithm(self._await_new_key(kid), alg)
+        self._check_algorithm(key, alg)
+        if len(current.by_header) >= _HEADER_CACHE_SIZE:
+            current.by_header.clear()
+        current.by_header[header] = key  # a key set replaced meanwhile takes its cache along
+        return key
+
+    @staticmethod
+    def _check_algorithm(key: _Key, alg: str) -> _Key:
         if key.algorithm != alg:
             raise InvalidToken("algorithm does not match the key")
-        by_header = self._by_header
-        if len(by_header) >= _HEADER_CACHE_SIZE:
-            by_header = {}
-        if keys is self._keys:  # do not cache a key from a key set replaced meanwhile
-            by_header[header] = key
-            self._by_header = by_header
         return key
 
     def _await_new_key(self, kid: str) -> _Key:
         running = self._start_refresh()
         if running is not None:
             running.wait(self.fetch_timeout)
-        key = self._keys.get(kid)
+        key = self._current.keys.get(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
         return key
@@ -302,8 +315,8 @@ class JwksCache:
             if self._running is not None:
                 return self._running
             now = self.monotonic()
-            interval = self.min_interval if self._keys else min(self.min_interval,
-                                                                 _EMPTY_RETRY_SECONDS)
+            interval = self.min_interval if self._current.keys else min(
+                self.min_interval, _EMPTY_RETRY_SECONDS)
             if now - self._last_started < interval:
                 return None
             self._last_started = now

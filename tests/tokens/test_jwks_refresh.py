@@ -110,10 +110,12 @@ def test_a_hanging_download_holds_up_nobody_with_a_known_key(server):
     server.hang()
     waited: list[float] = []
 
+    stranger = random_kid_tokens(server.issuer, 1)[0]
+
     def unknown_kid() -> None:
         started = time.monotonic()
         with pytest.raises(InvalidToken, match="unknown signing key"):
-            verifier.verify(random_kid_tokens(server.issuer, 1)[0])
+            verifier.verify(stranger)
         waited.append(time.monotonic() - started)
 
     caller = threading.Thread(target=unknown_kid)
