@@ -5,7 +5,7 @@ document per NPI) is dropped rather than converted: run ``flask npi import`` (or
 ``flask npi load-sample``) again after upgrading.
 
 Revision ID: npi7c3e1a90
-Revises: b3809f26ee0a
+Revises: rel_mail_outbox_code_limits
 Create Date: 2026-12-01 00:40:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'npi7c3e1a90'
-down_revision = 'b3809f26ee0a'
+down_revision = 'rel_mail_outbox_code_limits'
 branch_labels = None
 depends_on = None
 

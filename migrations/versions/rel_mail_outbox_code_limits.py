@@ -1,13 +1,13 @@
 """reliability: transactional mail outbox; email-code limits as columns
 
 Revision ID: rel_mail_outbox_code_limits
-Revises: b3809f26ee0a
+Revises: sec_web_sessions
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'rel_mail_outbox_code_limits'
-down_revision = 'b3809f26ee0a'
+down_revision = 'sec_web_sessions'
 branch_labels = None
 depends_on = None
 
