@@ -214,6 +214,9 @@ class _PostgresLoader(_Loader):
             rows = ordered.rest()
         staged = self._copy("npi_import_records", ("line", *RECORD_COLUMNS), rows)
         if staged:
+            # Temporary tables get no statistics by themselves; without them the planner may
+            # scan the whole registry to find the few NPIs of a weekly file.
+            self._execute("ANALYZE npi_import_records")
             for statement in self._MERGE:
                 self._execute(statement)
             if self.replace_other_names:  # their old other names go in finish()
@@ -221,7 +224,9 @@ class _PostgresLoader(_Loader):
         return count + staged
 
     def load_other_names(self, rows: Iterator[OtherNameRow]) -> int:
-        return self._copy("npi_import_other_names", OTHER_NAME_COLUMNS, rows)
+        count = self._copy("npi_import_other_names", OTHER_NAME_COLUMNS, rows)
+        self._execute("ANALYZE npi_import_other_names")
+        return count
 
     def _copy(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
               ) -> int:
