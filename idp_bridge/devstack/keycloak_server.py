@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -49,6 +53,34 @@ def plugin_options(env: Mapping[str, str]) -> dict[str, str]:
     return {option: env[name] for name, option in PLUGIN_OPTIONS.items() if env.get(name)}
 
 
+def production_options(database_url: str, public_url: str) -> tuple[str, ...]:
+    """``start`` options for a node on PostgreSQL behind a TLS-terminating reverse proxy.
+
+    ``database_url`` is the SQLAlchemy/JDBC-style URL of Keycloak's own database,
+    ``public_url`` the address users reach through the proxy: every node names itself by it,
+    so a token issued by one node is valid on any other.
+    """
+    db = urlsplit(database_url.replace("postgresql+psycopg://", "postgresql://"))
+    return ("--optimized", "--http-enabled", "true",
+            "--hostname", public_url, "--proxy-headers", "xforwarded",
+            "--db-url", f"jdbc:postgresql://{db.hostname}:{db.port or 5432}{db.path}",
+            "--db-username", db.username or "", "--db-password", db.password or "")
+
+
+def cluster_options(bind_port: int, bind_address: str = "127.0.0.1") -> tuple[str, ...]:
+    """Keycloak's own clustering: embedded Infinispan whose nodes find each other through the
+    shared database (the jdbc-ping stack, table JGROUPS_PING). Each node on one host needs
+    its own transport port; JGroups' failure detection listens 50000 above it."""
+    return ("--cache", "ispn", "--cache-stack", "jdbc-ping",
+            "--cache-embedded-network-bind-address", bind_address,
+            "--cache-embedded-network-bind-port", str(bind_port))
+
+
+# "ISPN000094: Received new cluster view for channel ISPN: [node-a|3] (2) [node-a, node-b]"
+_CLUSTER_VIEW = re.compile(r"ISPN000094: Received new cluster view for channel \S+: "
+                           r"\[[^\]]*\] \((\d+)\) \[([^\]]*)\]")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,7 +88,7 @@ def free_port() -> int:
 
 
 class KeycloakServer:
-    """One Keycloak process in dev mode, listening on loopback only."""
+    """One Keycloak process (dev mode, or ``start`` for production), on loopback only."""
 
     def __init__(
         self,
@@ -82,16 +114,46 @@ class KeycloakServer:
         return f"http://127.0.0.1:{self.http_port}"
 
     @classmethod
-    def in_private_copy(cls, workdir: Path, **kwargs: object) -> KeycloakServer:
-        """A throwaway copy of the distribution, so its embedded database starts empty."""
-        if not (DIST_DIR / "bin" / "kc.sh").exists():
+    def in_private_copy(cls, workdir: Path, source: Path = DIST_DIR,
+                        **kwargs: object) -> KeycloakServer:
+        """A throwaway copy of the distribution, so its embedded database starts empty.
+
+        ``source`` may be another node's home that was already ``build``-ed: cluster nodes
+        share one build and differ only in their ports.
+        """
+        if not (source / "bin" / "kc.sh").exists():
             raise FileNotFoundError(
-                f"{DIST_DIR} is missing: build it first with `make keycloak`"
+                f"{source} is missing: build it first with `make keycloak`"
             )
         home = workdir / "keycloak"
-        shutil.copytree(DIST_DIR, home, symlinks=True,
-                        ignore=shutil.ignore_patterns("h2", "tmp", "transaction-logs"))
+        shutil.copytree(source, home, symlinks=True,
+                        ignore=shutil.ignore_patterns("h2", "tmp", "transaction-logs", "log"))
         return cls(home=home, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def built_home(cls, *options: str) -> Path:
+        """A copy of the distribution after ``kc.sh build`` with ``options`` and the current
+        plugin jar, kept beside it and rebuilt only when either changes: a build takes a
+        minute or more, and every node of a cluster can start from copies of one build."""
+        jar = DIST_DIR / "providers" / "idp-bridge-keycloak.jar"
+        stamp = hashlib.sha256(jar.read_bytes() + "\0".join(options).encode()).hexdigest()
+        home = DIST_DIR.parent / "keycloak-built"
+        if (home / ".build-stamp").exists() and (home / ".build-stamp").read_text() == stamp:
+            return home
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(DIST_DIR.parent / "keycloak-built-tmp", ignore_errors=True)
+        node = cls.in_private_copy(DIST_DIR.parent / "keycloak-built-tmp", http_port=0,
+                                   management_port=0, env=DEV_KEYCLOAK_ENV,
+                                   log_path=DIST_DIR.parent / "keycloak-built.log")
+        node.build(*options)
+        node.home.rename(home)
+        (home / ".build-stamp").write_text(stamp)
+        shutil.rmtree(DIST_DIR.parent / "keycloak-built-tmp", ignore_errors=True)
+        return home
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def build(self, *options: str) -> None:
         """``kc.sh build``: bake build-time options (database vendor...) for ``start``."""
@@ -112,7 +174,7 @@ class KeycloakServer:
             *self.extra_args,
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")  # a restarted node keeps its earlier log above
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -131,6 +193,21 @@ class KeycloakServer:
                 pass
             time.sleep(1)
         raise TimeoutError(f"Keycloak not ready after {timeout}s; see {self.log_path}")
+
+    def cluster_view(self) -> list[str]:
+        """The members of the last cluster view this node logged (empty before it joined)."""
+        views = _CLUSTER_VIEW.findall(self.log_path.read_text(errors="replace"))
+        if not views:
+            return []
+        return [member.strip() for member in views[-1][1].split(",")]
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed host or an OOM kill would: no shutdown, no leaving the
+        cluster politely."""
+        if self.running:
+            assert self._process is not None
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
 
     def stop(self) -> None:
         if self._process is None or self._process.poll() is not None:

@@ -33,7 +33,7 @@ def _compose_cli() -> list[str] | None:
 def test_production_services_are_pinned_and_have_no_dev_parts():
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "keycloak", "bridge", "mail-deliverer"}
+    assert set(services) == {"postgres", "keycloak", "bridge", "mail-deliverer", "migrate", "proxy"}
     keycloak = services["keycloak"]
     assert keycloak["image"] == "quay.io/keycloak/keycloak:26.7.3"
     assert keycloak["command"][0] == "start"  # production mode, never start-dev
