@@ -94,10 +94,13 @@ def deliver_ids(ids: list[int], timeout: float = 5) -> None:
     for message_id in ids:
         try:
             if deliver_one(message_id, timeout=timeout) is False:
-                log.info("email %s queued for retry", message_id)
+                # The relay is away: don't make the user wait for each of the others too.
+                log.info("email %s and later ones queued for retry", message_id)
+                return
         except Exception:  # never let mail break the answer the user is waiting for
             log.exception("immediate delivery of email %s failed; the deliverer will retry",
                           message_id)
+            return
 
 
 def due_ids(limit: int = 50) -> list[int]:

@@ -18,7 +18,7 @@ from tests.resilience.conftest import email, new_login, post_form, signed_in
 from tests.support.wizard import WizardClient, person
 
 pytestmark = pytest.mark.keycloak
-SAMPLES = settings(max_examples=25, deadline=None, derandomize=True,
+SAMPLES = settings(max_examples=60, deadline=None, derandomize=True,
                    suppress_health_check=list(HealthCheck))
 TRICKY = ["", " ", "1234567893", "12-3456789", "608-555-0100", "a@b.co", "WI", "53715",
           "<script>alert(1)</script>", "' OR 1=1 --", "Zoë Ñúñez", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "x" * 300,

@@ -60,6 +60,7 @@ def test_every_email_arrives_once_after_a_mail_outage(
         time.sleep(3)  # the deliverer tries (and fails) meanwhile
         page = signed_in(bridge, plan_admin["email"]).get(f"{bridge}/admin/mail", timeout=30)
         assert page.status_code == 200 and member in page.text  # the plan admin sees it
+        assert admin_http.get(f"{bridge}/admin/mail", timeout=30).status_code == 403
         assert _subjects(outbox, member) == before[member]  # nothing could arrive
     finally:
         _restart(mail_sink)
@@ -86,3 +87,23 @@ def test_every_email_arrives_once_after_a_mail_outage(
     assert member not in page.text
     assert csrf_of(page.text)  # (a page, not an error)
     check()
+
+
+def test_a_code_sent_while_mail_is_down_arrives_when_it_is_back(
+        bridge, outbox, mail_sink, deliverer, fresh_org):
+    org = fresh_org()
+    wizard = WizardClient(bridge, outbox)
+    wizard.account("organization", org["npi"], org["tin"])
+    wizard.answer_questionnaire()
+    wizard.organization()
+    who = person(email("late-code"))
+    mail_sink.stop()
+    try:
+        page = wizard.send_code(who)
+        assert page.status_code < 500 and "will arrive within a few minutes" in page.text
+        assert 'value="Jordan"' in page.text  # what was typed is kept
+    finally:
+        _restart(mail_sink)
+    code = outbox.latest(who["email"], channel="email", timeout=30).code
+    assert "Email Validated Successfully" in wizard.verify_email(who, code).text
+    assert outbox.count(who["email"], channel="email") == 1

@@ -116,3 +116,20 @@ def test_four_deliverers_at_once_send_each_row_exactly_once(app, smtp, tmp_path:
         thread.join(60)
     message_ids = [m for m, _ in recorder.received]
     assert len(message_ids) == len(ids) == len(set(message_ids))
+
+
+def test_deliver_once_and_status_commands(app, smtp):
+    recorder, controller = smtp
+    _queue(app, 2)
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["mail", "deliver", "--once"])
+    assert down.exit_code == 0 and "0 sent, 2 to retry" in down.output
+    status = runner.invoke(args=["mail", "status"])
+    assert "pending: 2" in status.output and "ConnectionRefusedError" in status.output
+    controller.start()
+    with app.app_context():
+        db.session.execute(OutboundEmail.__table__.update().values(next_attempt_at=utcnow()))
+        db.session.commit()
+    up = runner.invoke(args=["mail", "deliver", "--once"])
+    assert "2 sent, 0 to retry" in up.output and len(recorder.received) == 2
+    assert "sent: 2" in runner.invoke(args=["mail", "status"]).output
