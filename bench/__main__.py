@@ -41,6 +41,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         "databases, e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres "
                         "(default: SQLite); the registry section gets it too")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--table", action="store_true",
+                        help="measure nothing: rewrite bench/RESULTS.md from the saved runs")
     return parser.parse_args(argv)
 
 
@@ -50,6 +52,9 @@ def log(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
+    if args.table:
+        (HERE / "RESULTS.md").write_text(report.markdown(_latest_full_runs(args.out)))
+        return 0
     sections = args.only.split(",") if args.only else list(SECTIONS)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
         [100, 1000] if args.quick else [100, 1000, 10_000, 100_000])
