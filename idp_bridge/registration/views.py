@@ -63,6 +63,17 @@ def _render(draft: RegistrationDraft, outcome: Outcome | None = None,
     return page, status
 
 
+@bp.before_app_request
+def refuse_nul_characters() -> Any:
+    """No form or query value may carry a NUL character: no one can type one, and
+    PostgreSQL refuses it in any text column (a 500 at the first query, or a registration
+    that could never be saved). Registered app-wide from here, answered as a bad request."""
+    pairs = [*request.args.lists(), *request.form.lists()]
+    if any("\x00" in key or any("\x00" in v for v in values) for key, values in pairs):
+        return "The request contains a character that isn't allowed.", 400
+    return None
+
+
 @bp.get("")
 def start() -> Response:
     draft = _current_draft(create=True)
