@@ -166,30 +166,26 @@ class _SqliteLoader(_Loader):
             select(NpiOtherName.npi).limit(1)) is not None
 
     def load_records(self, rows: Iterator[RecordRow]) -> int:
+        if not self.touched:
+            # executemany pulls line after line from the reader: no batch is ever held.
+            return self._insert_all(self._INSERT, rows)
         count = 0
-        cursor = self.connection.connection.cursor()
-        try:
-            for batch in _batches(rows):
-                cursor.executemany(self._INSERT, batch)
-                if self.touched:  # their old other names go in finish()
-                    cursor.executemany("INSERT INTO npi_import_touched VALUES (?)",
-                                       [(row[1],) for row in batch])
-                count += len(batch)
-        finally:
-            cursor.close()
+        for batch in _batches(rows):  # an update that also replaces other names
+            count += self._insert_all(self._INSERT, batch)
+            self._insert_all("INSERT INTO npi_import_touched VALUES (?)",
+                             [(row[1],) for row in batch])
         return count
 
     def load_other_names(self, rows: Iterator[OtherNameRow]) -> int:
-        count = 0
-        cursor = self.connection.connection.cursor()
+        return self._insert_all("INSERT INTO npi_import_other_names VALUES (?, ?, ?, ?)", rows)
+
+    def _insert_all(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        cursor: Any = self.connection.connection.cursor()
         try:
-            for batch in _batches(rows):
-                cursor.executemany("INSERT INTO npi_import_other_names VALUES (?, ?, ?, ?)",
-                                   batch)
-                count += len(batch)
+            cursor.executemany(sql, rows)
+            return int(cursor.rowcount)  # rows inserted; a REPLACE counts once
         finally:
             cursor.close()
-        return count
 
 
 class _PostgresLoader(_Loader):
