@@ -8,8 +8,9 @@ minimal quoting, say) goes through the csv module. A line that still does not ha
 header's column count, or whose values do not make sense, is refused with its line number;
 the lines around it are unaffected.
 
-Columns are found by their header names, never by position, so the shipped sample (a subset
-of the columns) and a real monthly or weekly file read the same way.
+Columns are found by their header names, never by position, so a file with fewer columns (a
+hand-made test file) and a real monthly or weekly file read the same way. Line numbers count
+the header as line 1, as an editor shows them.
 """
 
 from __future__ import annotations
