@@ -5,16 +5,20 @@ NPI in the file replaces the record the registry had (the last line wins if a fi
 NPI twice). With an othername file, the other names of every NPI in either file are
 replaced; without one, they are kept.
 
-- PostgreSQL: lines stream into a temporary table with ``COPY``; one ``INSERT … SELECT``
-  then replaces the records (the database does that work in its own process).
-- SQLite: lines go straight into the table with ``INSERT OR REPLACE`` in batches of
-  ``executemany``: no second copy of a million rows.
+- PostgreSQL: lines stream with ``COPY`` into a temporary table, and one ``DELETE`` plus one
+  ``INSERT … SELECT`` replace the records (the database does that work in its own process).
+  Into an empty registry, lines are copied straight into the table for as long as their
+  NPIs increase (a monthly file is in NPI order): no second copy of millions of rows.
+- SQLite: lines go straight into the table with ``INSERT OR REPLACE`` through one
+  ``executemany``.
 
-Memory stays bounded by one batch (SQLite) or psycopg's copy buffer, whatever the file size.
-A load that is large next to the table (the first monthly file) drops the secondary index
-first and builds it once at the end instead of row by row. Everything happens in one
-transaction: an import that fails half-way leaves the registry as it was. Refused lines
-(see :mod:`bulk_file`) are skipped and reported; they do not stop the import.
+Memory stays bounded by one line (SQLite's executemany pulls them one by one; a batch when an
+update also notes the NPIs whose other names it replaces) or psycopg's copy buffer, whatever
+the file size. The first load into an empty registry drops the secondary index and builds
+it once at the end instead of row by row. Everything happens in one transaction: an import
+that fails half-way leaves the registry as it was, and on PostgreSQL lookups keep reading
+the old records until it commits. Refused lines (see :mod:`bulk_file`) are skipped and
+reported; they do not stop the import.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Index, func, select, text
+from sqlalchemy import Connection, Index, select, text
 
 from idp_bridge.extensions import db
 from idp_bridge.npi.bulk_file import (
@@ -48,11 +52,6 @@ RECORD_COLUMNS = (
 )
 OTHER_NAME_COLUMNS = ("position", "npi", "name", "type_code")  # as OthernameReader yields
 BATCH = 5_000
-# A monthly NPPES line in the 330-column layout is 1-1.4 KB: enough to guess a file's size
-# in records before reading it.
-BYTES_PER_LINE = 1_000
-# Building the secondary index once beats maintaining it from this share of the table on.
-REBUILD_INDEX_RATIO = 0.25
 
 # The statements below are assembled from the constants above only, never from input.
 _COLUMNS = ", ".join(RECORD_COLUMNS)
@@ -93,7 +92,7 @@ def import_files(npidata: Path, othername: Path | None = None) -> ImportResult:
     loader = _loader_for(connection, replace_other_names=othername is not None)
     try:
         loader.start()
-        indexes = _indexes_to_rebuild(connection, npidata)
+        indexes = _indexes_to_rebuild(connection)
         for index in indexes:
             index.drop(connection)
         result.records = loader.load_records(NpidataReader(npidata, result.refusals).rows())
@@ -111,13 +110,11 @@ def import_files(npidata: Path, othername: Path | None = None) -> ImportResult:
     return result
 
 
-def _indexes_to_rebuild(connection: Connection, npidata: Path) -> list[Index]:
-    expected = npidata.stat().st_size // BYTES_PER_LINE
-    enough = int(expected / REBUILD_INDEX_RATIO) + 1
-    # Counting stops at "enough": a weekly file must not pay for counting 8 M rows.
-    sample = select(NpiRecord.npi).limit(enough).subquery()
-    existing = connection.scalar(select(func.count()).select_from(sample)) or 0
-    if existing >= enough:
+def _indexes_to_rebuild(connection: Connection) -> list[Index]:
+    """The secondary index, when the registry is empty: built once after the first load
+    instead of row by row. Into a loaded registry, even a whole monthly file keeps it:
+    dropping it would lock lookups out until the import commits."""
+    if connection.scalar(select(NpiRecord.npi).limit(1)) is not None:
         return []
     return sorted(NpiRecord.__table__.indexes, key=lambda index: index.name or "")
 
