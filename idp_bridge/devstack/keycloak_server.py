@@ -48,6 +48,10 @@ PLUGIN_OPTIONS = {
 }
 
 
+# Keycloak bakes which provider implements an SPI into the build (`spi-<spi>--provider`).
+BUILD_TIME_OPTIONS = frozenset({"KC_SPI_PHONE_SENDER__PROVIDER"})
+
+
 def plugin_options(env: Mapping[str, str]) -> dict[str, str]:
     """The plugin's SPI options for the stack settings present in ``env``."""
     return {option: env[name] for name, option in PLUGIN_OPTIONS.items() if env.get(name)}
@@ -131,19 +135,26 @@ class KeycloakServer:
         return cls(home=home, **kwargs)  # type: ignore[arg-type]
 
     @classmethod
-    def built_home(cls, *options: str) -> Path:
+    def built_home(cls, env: Mapping[str, str], *options: str) -> Path:
         """A copy of the distribution after ``kc.sh build`` with ``options`` and the current
         plugin jar, kept beside it and rebuilt only when either changes: a build takes a
-        minute or more, and every node of a cluster can start from copies of one build."""
+        minute or more, and every node of a cluster can start from copies of one build.
+
+        Of the stack settings in ``env``, only the build-time ones count (which phone sender
+        is the provider); ``start --optimized`` refuses a node whose build-time options differ.
+        """
+        build_env = {option: value for option, value in plugin_options(env).items()
+                     if option in BUILD_TIME_OPTIONS}
         jar = DIST_DIR / "providers" / "idp-bridge-keycloak.jar"
-        stamp = hashlib.sha256(jar.read_bytes() + "\0".join(options).encode()).hexdigest()
+        identity = "\0".join([*options, *sorted(f"{k}={v}" for k, v in build_env.items())])
+        stamp = hashlib.sha256(jar.read_bytes() + identity.encode()).hexdigest()
         home = DIST_DIR.parent / "keycloak-built"
         if (home / ".build-stamp").exists() and (home / ".build-stamp").read_text() == stamp:
             return home
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(DIST_DIR.parent / "keycloak-built-tmp", ignore_errors=True)
         node = cls.in_private_copy(DIST_DIR.parent / "keycloak-built-tmp", http_port=0,
-                                   management_port=0, env=DEV_KEYCLOAK_ENV,
+                                   management_port=0, env=build_env,
                                    log_path=DIST_DIR.parent / "keycloak-built.log")
         node.build(*options)
         node.home.rename(home)
@@ -208,6 +219,16 @@ class KeycloakServer:
             assert self._process is not None
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
+        # kc.sh runs the JVM as its child: the JVM may take a moment longer to vanish, and
+        # until then the kernel still accepts (and then resets) connections on its port.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and self._port_open():
+            time.sleep(0.05)
+
+    def _port_open(self) -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            return sock.connect_ex(("127.0.0.1", self.http_port)) == 0
 
     def stop(self) -> None:
         if self._process is None or self._process.poll() is not None:

@@ -31,6 +31,7 @@ from tests.support.keycloak_login import (
     LoopbackSession,
     answer_phone_challenge,
     enroll_phone,
+    finish_required_actions,
     new_phone_number,
     sign_in_to_bridge,
     submit_login,
@@ -106,7 +107,8 @@ def test_registration_moves_between_bridge_processes_and_approval_holds_on_both(
     wizard = WizardClient(cluster.bridge.url, cluster.outbox)
     wizard_to_password(wizard, org, admin_email)
     page = registration_sign_in(wizard, admin_email)
-    landed = enroll_phone(wizard.http, page, cluster.outbox, new_phone_number())
+    landed = finish_required_actions(wizard.http, page, cluster.bridge.url,
+                                     outbox=cluster.outbox)  # phone set-up, then the terms
     assert landed.url.startswith(cluster.bridge.url), landed.url
     served = cluster.bridge.served_by[before:]
     assert {BRIDGE_1, BRIDGE_2} <= set(served) and len(served) > 10
@@ -159,8 +161,8 @@ def test_node_a_killed_mid_journeys_they_finish_on_b_without_half_accounts(
         registering.append((address, wizard, number, requested))
     assert set(cluster.keycloak.served_by[-5:]) == {NODE_A}
 
-    cluster.nodes[NODE_A].kill()
     killed = time.monotonic()
+    cluster.nodes[NODE_A].kill()
     served_before = len(cluster.keycloak.served_by)
     first_answer: list[float] = []
     completed: list[str] = []
@@ -171,7 +173,8 @@ def test_node_a_killed_mid_journeys_they_finish_on_b_without_half_accounts(
         _done(address, landed.url.startswith(cluster.bridge.url) and address in landed.text)
 
     def finish_registration(address: str, wizard: WizardClient, number: str, page) -> None:  # type: ignore[no-untyped-def]
-        landed = verify_phone_code(wizard.http, page, number, latest_sms(cluster, number))
+        enrolled = verify_phone_code(wizard.http, page, number, latest_sms(cluster, number))
+        landed = finish_required_actions(wizard.http, enrolled, cluster.bridge.url)  # terms
         _done(address, landed.url.startswith(cluster.bridge.url))
 
     def _done(address: str, ok: bool) -> None:

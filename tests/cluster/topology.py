@@ -58,6 +58,16 @@ def fresh_database(server_url: str, purpose: str) -> str:
         hide_password=False)
 
 
+def drop_databases(server_url: str, *urls: str) -> None:
+    """Remove this run's databases (left behind only if the run itself was killed)."""
+    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for url in urls:
+            name = sqlalchemy.engine.make_url(url).database
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
 def _free(port: int) -> bool:
     with socket.socket() as sock:
         try:
@@ -119,7 +129,7 @@ class BridgeProcess:
                 self._process.wait()
 
 
-@dataclass
+@dataclass(repr=False)  # a failed assertion should not print every setting
 class Cluster:
     nodes: list[KeycloakServer]
     keycloak: FailoverProxy
@@ -189,7 +199,7 @@ def _env(ports: dict[str, int], outbox_dir: Path, bridge_database: str) -> dict[
 
 def _boot_keycloak(workdir: Path, env: dict[str, str], keycloak_database: str,
                    public_url: str) -> tuple[list[KeycloakServer], list[tuple[str, ...]]]:
-    built = KeycloakServer.built_home("--db=postgres", "--health-enabled=true")
+    built = KeycloakServer.built_home(env, "--db=postgres", "--health-enabled=true")
     taken: set[int] = set()
     nodes: list[KeycloakServer] = []
     args: list[tuple[str, ...]] = []
@@ -250,3 +260,4 @@ def running_cluster(workdir: Path) -> Iterator[Cluster]:
             deliverer.wait(timeout=20)
         for part in reversed(stack):
             part.stop()  # type: ignore[attr-defined]
+        drop_databases(SERVER, keycloak_database, bridge_database)
