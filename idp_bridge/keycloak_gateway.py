@@ -230,6 +230,10 @@ class KeycloakGateway:
         return str(self._call("create the group", self._admin.create_group, payload,
                               parent=parent_id, skip_exists=False))
 
+    def group_attributes(self, group_id: str) -> dict[str, list[str]]:
+        group = self._call("read the group", self._admin.get_group, group_id)
+        return dict(group.get("attributes") or {})
+
     def update_group_attributes(self, group_id: str, attributes: dict[str, list[str]]) -> None:
         group = self._call("read the group", self._admin.get_group, group_id)
         group["attributes"] = attributes
@@ -300,3 +304,40 @@ class KeycloakGateway:
     def assign_realm_role(self, user_id: str, role_name: str) -> None:
         role = self._call("read the role", self._admin.get_realm_role, role_name)
         self._call("assign the role", self._admin.assign_realm_roles, user_id, [role])
+
+    # Passkeys ----------------------------------------------------------------------------
+    # Keycloak's own WebAuthn passwordless credentials; registered by its required action
+    # ``webauthn-register-passwordless``, never by the bridge.
+
+    def passkeys(self, user_id: str) -> list[Passkey]:
+        """The user's passkeys, oldest first."""
+        reps = self._call("read the user's credentials", self._admin.get_credentials, user_id)
+        return [Passkey.from_rep(r) for r in reps if r.get("type") == PASSKEY_TYPE]
+
+    def passkey_holders(self, user_ids: list[str]) -> set[str]:
+        """Which of these users have a passkey. Keycloak's admin API has no credential
+        search across users, so this asks once per user; callers pass one page of people."""
+        return {user_id for user_id in user_ids if self.passkeys(user_id)}
+
+    def delete_passkey(self, user_id: str, credential_id: str) -> bool:
+        """Delete one of this user's passkeys; False when it is not theirs (or not a
+        passkey), so a forged id can neither touch another user nor their phone."""
+        if credential_id not in {p.id for p in self.passkeys(user_id)}:
+            return False
+        self._call("delete the passkey", self._admin.delete_credential, user_id, credential_id)
+        return True
+
+
+PASSKEY_TYPE = "webauthn-passwordless"
+
+
+@dataclass(frozen=True)
+class Passkey:
+    id: str
+    label: str
+    created_ms: int
+
+    @classmethod
+    def from_rep(cls, rep: dict[str, Any]) -> Passkey:
+        return cls(id=str(rep["id"]), label=str(rep.get("userLabel") or "Passkey"),
+                   created_ms=int(rep.get("createdDate") or 0))

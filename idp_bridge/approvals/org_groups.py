@@ -58,6 +58,11 @@ class KeycloakChanges:
         self.gateway.remove_from_group(user_id, group)
         self._undo.append(lambda: self.gateway.add_to_group(user_id, group))
 
+    def set_attributes(self, group: str, attributes: dict[str, list[str]]) -> None:
+        before = self.gateway.group_attributes(group)
+        self.gateway.update_group_attributes(group, attributes)
+        self._undo.append(lambda: self.gateway.update_group_attributes(group, before))
+
     def undo(self) -> None:
         for step in reversed(self._undo):
             try:

@@ -86,12 +86,25 @@ def _organization_group(gateway: KeycloakGateway, organization: Organization) ->
         organization.keycloak_group_id = gateway.create_subgroup(
             gateway.orgs_group_id(), organization.key, group_attributes(organization))
         changes.append(f"created Keycloak group {org_path(organization)}: it was missing")
-    elif organization.keycloak_group_id != group["id"]:
-        organization.keycloak_group_id = str(group["id"])
-        changes.append(f"linked {organization.key} to its Keycloak group {group['id']}")
+    else:
+        if organization.keycloak_group_id != group["id"]:
+            organization.keycloak_group_id = str(group["id"])
+            changes.append(f"linked {organization.key} to its Keycloak group {group['id']}")
+        changes += _attributes(gateway, organization, str(group["id"]))
     if organization.status == "active":
         ensure_structure(gateway, organization)
     return changes
+
+
+def _attributes(gateway: KeycloakGateway, organization: Organization,
+                group_id: str) -> list[str]:
+    """The group's name/NPI/TIN attributes (read by the token's organizations claim)."""
+    actual = gateway.group_attributes(group_id)
+    wanted = group_attributes(organization)
+    if all(sorted(actual.get(k) or []) == v for k, v in wanted.items()):
+        return []
+    gateway.update_group_attributes(group_id, {**actual, **wanted})
+    return [f"updated the name/NPI/TIN attributes of {org_path(organization)}"]
 
 
 def _group_members(gateway: KeycloakGateway, organization: Organization) -> list[str]:

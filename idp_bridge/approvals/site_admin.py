@@ -14,6 +14,7 @@ from idp_bridge.approvals.identifiers import add_identifier
 from idp_bridge.auth import current_user, site_admin_required
 from idp_bridge.extensions import db
 from idp_bridge.models import PORTAL_ROLES, Membership, Organization
+from idp_bridge.portal.passkeys import passkey_holders
 
 bp = Blueprint("site_admin", __name__, url_prefix="/org/<org_key>", template_folder="templates")
 
@@ -37,10 +38,11 @@ def _membership(organization: Organization, membership_id: int) -> Membership:
 def members(org_key: str) -> str:
     organization = _organization(org_key)
     page = listing.member_page(organization, request.args)
+    approved = page.rows.get("approved", [])
     return render_template("approvals/site_members.html", organization=organization,
                            page=page, pending=page.rows.get("pending", []),
-                           approved=page.rows.get("approved", []), roles=PORTAL_ROLES,
-                           back=_listing_args())
+                           approved=approved, roles=PORTAL_ROLES,
+                           back=_listing_args(), passkeys=passkey_holders(approved))
 
 
 def _back_to_members(org_key: str) -> Any:
