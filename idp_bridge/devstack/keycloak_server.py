@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import time
+import zipfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,8 +83,22 @@ def cluster_options(bind_port: int, bind_address: str = "127.0.0.1") -> tuple[st
 
 
 # "ISPN000094: Received new cluster view for channel ISPN: [node-a|3] (2) [node-a, node-b]"
-_CLUSTER_VIEW = re.compile(r"ISPN000094: Received new cluster view for channel \S+: "
-                           r"\[[^\]]*\] \((\d+)\) \[([^\]]*)\]")
+_CLUSTER_VIEW = re.compile(r"^(\S+ \S+) .*ISPN000094: Received new cluster view for channel "
+                           r"\S+: \[[^\]]*\] \(\d+\) \[([^\]]*)\]", re.MULTILINE)
+
+
+def _jar_contents(jar: Path) -> list[str]:
+    """Each entry's name and checksum: the same plugin rebuilt by Maven (new timestamps in the
+    jar) does not count as a change."""
+    with zipfile.ZipFile(jar) as archive:
+        return sorted(f"{entry.filename}:{entry.CRC}" for entry in archive.infolist())
+
+
+def _file_digests(*folders: Path) -> list[str]:
+    """The realm import and configuration the copy carries along, by content."""
+    return sorted(f"{path.relative_to(DIST_DIR)}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+                  for folder in folders if folder.exists()
+                  for path in folder.rglob("*") if path.is_file())
 
 
 def free_port() -> int:
@@ -145,9 +161,10 @@ class KeycloakServer:
         """
         build_env = {option: value for option, value in plugin_options(env).items()
                      if option in BUILD_TIME_OPTIONS}
-        jar = DIST_DIR / "providers" / "idp-bridge-keycloak.jar"
-        identity = "\0".join([*options, *sorted(f"{k}={v}" for k, v in build_env.items())])
-        stamp = hashlib.sha256(jar.read_bytes() + identity.encode()).hexdigest()
+        identity = "\0".join([*options, *sorted(f"{k}={v}" for k, v in build_env.items()),
+                               *_jar_contents(DIST_DIR / "providers" / "idp-bridge-keycloak.jar"),
+                               *_file_digests(DIST_DIR / "data" / "import", DIST_DIR / "conf")])
+        stamp = hashlib.sha256(identity.encode()).hexdigest()
         home = DIST_DIR.parent / "keycloak-built"
         if (home / ".build-stamp").exists() and (home / ".build-stamp").read_text() == stamp:
             return home
@@ -185,7 +202,8 @@ class KeycloakServer:
             *self.extra_args,
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")  # a restarted node keeps its earlier log above
+        # A restarted node keeps its earlier log above the new one.
+        log = self.log_path.open("ab" if self._process is not None else "wb")
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -205,12 +223,17 @@ class KeycloakServer:
             time.sleep(1)
         raise TimeoutError(f"Keycloak not ready after {timeout}s; see {self.log_path}")
 
+    def cluster_views(self) -> list[tuple[datetime, list[str]]]:
+        """Every cluster view this node logged: when, and its members."""
+        return [(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f"),
+                 [member.strip() for member in members.split(",")])
+                for stamp, members in _CLUSTER_VIEW.findall(
+                    self.log_path.read_text(errors="replace"))]
+
     def cluster_view(self) -> list[str]:
         """The members of the last cluster view this node logged (empty before it joined)."""
-        views = _CLUSTER_VIEW.findall(self.log_path.read_text(errors="replace"))
-        if not views:
-            return []
-        return [member.strip() for member in views[-1][1].split(",")]
+        views = self.cluster_views()
+        return views[-1][1] if views else []
 
     def kill(self) -> None:
         """SIGKILL, as a crashed host or an OOM kill would: no shutdown, no leaving the

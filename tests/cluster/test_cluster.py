@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 
 import pytest
 
@@ -159,9 +160,14 @@ def test_node_a_killed_mid_journeys_they_finish_on_b_without_half_accounts(
         requested = request_phone_code(wizard.http, registration_sign_in(wizard, address),
                                        number)
         registering.append((address, wizard, number, requested))
+    # And someone already signed in on A, whose session lives on in the database.
+    signed_in = registered_member(cluster)
+    code, verifier = authorization_code(cluster, signed_in)
+    tokens = token_request(cluster, NODE_A, grant_type="authorization_code", code=code,
+                           redirect_uri=redirect_uri(cluster), code_verifier=verifier).json()
     assert set(cluster.keycloak.served_by[-5:]) == {NODE_A}
 
-    killed = time.monotonic()
+    killed, killed_at = time.monotonic(), datetime.now()
     cluster.nodes[NODE_A].kill()
     served_before = len(cluster.keycloak.served_by)
     first_answer: list[float] = []
@@ -197,7 +203,16 @@ def test_node_a_killed_mid_journeys_they_finish_on_b_without_half_accounts(
     figures["node B takeover (kill to last journey finished), s"] = \
         round(max(first_answer), 1) if first_answer else None
     figures["journeys completed after the kill"] = f"{len(completed)} of {len(threads)}"
+    # B noticed on its own (JGroups failure detection) and went on as a cluster of one.
+    alone = [when for when, members in cluster.nodes[NODE_B].cluster_views()
+             if when >= killed_at.replace(microsecond=0) and len(members) == 1]
+    figures["node B's cluster view without A, s after the kill"] = \
+        round((alone[0] - killed_at).total_seconds(), 1) if alone else None
+    assert alone, cluster.nodes[NODE_B].cluster_views()
     assert set(cluster.keycloak.served_by[served_before:]) == {NODE_B}
+    refreshed = token_request(cluster, NODE_B, grant_type="refresh_token",
+                              refresh_token=tokens["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text  # still signed in, on B
     assert len(completed) == len(threads), completed
 
     # Every registration finished on B became a membership; nobody is left with a Keycloak
