@@ -331,3 +331,28 @@ def test_same_email_at_password_setup(gunicorn, keycloak, outbox, approved_org, 
         assert sum(p.url.endswith("/register/sign_in") for p in pages) == 1
         assert any("already exists" in p.text for p in pages)
     figures("same email", trials=5, logins_per_email=logins)
+
+
+def test_approve_and_deny_of_one_request_at_once(gunicorn, bridge, live_app, approved_org,
+                                                 new_individual, keycloak, tracked, check):
+    key = approved_org["key"]
+    members_page = f"/org/{key}/members"
+    admin = signed_in(bridge, approved_org["admin"])
+    outcomes: Counter[str] = Counter()
+    for _ in range(5):
+        address = new_individual(approved_org)
+        tracked.emails.add(address)
+        mid = _membership(live_app, address).id
+        token = csrf_of(admin.get(f"{gunicorn}{members_page}", timeout=30).text)
+        codes = together([
+            lambda a=action, m=mid, t=token: clone(admin).post(
+                f"{gunicorn}{members_page}/{m}/{a}", data={"csrf_token": t}, timeout=60)
+            .status_code for action in ("approve", "deny")])
+        assert max(codes) < 500
+        status = _membership(live_app, address).status
+        outcomes[status] += 1
+        in_group = f"/provider-orgs/{key}" in keycloak.gateway.user_group_paths(
+            keycloak.gateway.find_user_by_email(address).id)
+        assert status in ("approved", "denied") and in_group == (status == "approved")
+    figures("approve vs deny", trials=5, **outcomes)
+    check()
