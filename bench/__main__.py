@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import socket
 import sys
@@ -40,6 +41,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         help="run on PostgreSQL: a server URL where the user may create "
                         "databases, e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres "
                         "(default: SQLite); the registry section gets it too")
+    parser.add_argument("--keycloak-users", choices=("all", "pending"), default="all",
+                        help="approvals: import every seeded person into Keycloak (default) "
+                        "or only those waiting for approval (faster seeding)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--table", action="store_true",
                         help="measure nothing: rewrite bench/RESULTS.md from the saved runs")
@@ -63,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "host": socket.gethostname(), "cpus": _cpus(), "python": platform.python_version(),
         "quick": args.quick, "sizes": sizes, "sections": {}, "errors": {},
         "database": "postgresql" if args.postgres else "sqlite",
+        "only": args.only.split(",") if args.only else [],
+        "load_average_before": os.getloadavg(),
     }
     if {"signin", "registration", "approvals"} & set(sections):
         _with_stack(args, sections, sizes, results)
@@ -70,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in sections:
             _other_agents_module(name, args, results)
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["load_average_after"] = os.getloadavg()
     path = _write(results, args.out)
     log(f"results: {path}")
     print(report.table(results))
@@ -90,7 +97,8 @@ def _with_stack(args: argparse.Namespace, sections: list[str], sizes: list[int],
             log(f"{name} ...")
             try:
                 module = importlib.import_module(f"bench.{name}")
-                extra = {"sizes": sizes} if name == "approvals" else {}
+                extra = {"sizes": sizes, "keycloak_users": args.keycloak_users} \
+                    if name == "approvals" else {}
                 results["sections"][name] = module.run(stack, args.quick, log=log, **extra)
             except Exception as exc:  # noqa: BLE001  (one section failing keeps the others)
                 traceback.print_exc()
@@ -115,35 +123,43 @@ def _other_agents_module(name: str, args: argparse.Namespace, results: dict[str,
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 
 def _write(results: dict[str, Any], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     suffix = ("-postgres" if results["database"] == "postgresql" else "") + \
+        ("-" + "-".join(results["only"]) if results.get("only") else "") + \
         ("-quick" if results["quick"] else "")
     path = out / f"{results['started'][:10]}-{results['host']}{suffix}.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     if results["quick"]:
         path.with_suffix(".md").write_text(report.markdown([results]))
-    else:  # the committed table: the newest full run on each database
+    else:  # the committed table: each section's newest full-size run, per database
         (HERE / "RESULTS.md").write_text(report.markdown(_latest_full_runs(out)))
     return path
 
 
 def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
-    newest: dict[str, dict[str, Any]] = {}
-    for candidate in sorted(out.glob("*.json")):
+    """Per database, each section from the newest full-size run that measured it."""
+    merged: dict[str, dict[str, Any]] = {}
+    for candidate in sorted(out.glob("*.json"), key=lambda p: p.stat().st_mtime):
         data = json.loads(candidate.read_text())
         if data.get("quick"):
             continue
-        data["file"] = candidate.name
-        kept = newest.get(data.get("database", "sqlite"))
-        if kept is None or data["started"] > kept["started"]:
-            newest[data.get("database", "sqlite")] = data
-    return [newest[k] for k in sorted(newest, key=lambda d: d != "sqlite")]
+        database = data.get("database", "sqlite")
+        into = merged.setdefault(database, {**data, "sections": {}, "errors": {},
+                                            "files": {}})
+        for name, section in data["sections"].items():
+            into["sections"][name] = section
+            into["files"][name] = candidate.name
+            into["errors"].pop(name, None)
+        for name, error in data.get("errors", {}).items():
+            if name not in into["sections"]:
+                into["errors"][name] = error
+        for key in ("host", "cpus", "python"):
+            into[key] = data[key]
+    return [merged[k] for k in sorted(merged, key=lambda d: d != "sqlite")]
 
 
 if __name__ == "__main__":

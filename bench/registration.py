@@ -73,8 +73,16 @@ def wizard(stack: Stack, org: dict[str, str], serial: int) -> dict[str, float]:
     return dict(http.steps)
 
 
+def _requests_of(stack: Stack, registration: Callable[[], object]) -> dict[str, int]:
+    """What one registration asked of Keycloak (browser and bridge alike), from its log."""
+    offset = stack.keycloak_log_size()
+    registration()
+    time.sleep(1.5)  # the access log is written asynchronously
+    return stack.keycloak_requests_since(offset)
+
+
 def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
-    rounds, per_round = (2, 2) if quick else (5, 4)
+    rounds, per_round = (2, 2) if quick else (6, 5)
     org = seed_organization(stack)
     sides: dict[str, Callable[[int], dict[str, float]]] = {
         "keycloak_alone": lambda i: keycloak_alone(stack, i),
@@ -109,6 +117,9 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                                        for k, v in sorted(steps[side].items(),
                                                           key=lambda kv: -kv[1])}}
         out[side]["cpu_s_total"] = sum(out[side]["cpu_s_per_registration"].values())
+    out["keycloak_requests_per_registration"] = {
+        side: _requests_of(stack, lambda run=run, n=8000 + i: run(n))
+        for i, (side, run) in enumerate(sides.items())}
     alone = out["keycloak_alone"]["cpu_s_total"]
     out["cpu_added_fraction"] = (out["wizard"]["cpu_s_total"] - alone) / alone
     out["bridge_cpu_fraction_of_keycloak"] = (

@@ -57,11 +57,15 @@ def _registration(s: dict[str, Any]) -> Iterator[Row]:
            f"≤ {REGISTRATION_ADDED_CPU:.0%}", _verdict(added <= REGISTRATION_ADDED_CPU))
 
 
+def _cpu(series: dict[str, Any]) -> str:
+    return f" (its own CPU p95 {series['cpu_p95_ms']:.1f} ms)" if "cpu_p95_ms" in series else ""
+
+
 def _approvals(s: dict[str, Any]) -> Iterator[Row]:
     for size, f in s["sizes"].items():
         page, approve = f["members_page"], f["approve"]
         yield (f"Members page, {int(size):,} members: p95",
-               f"{page['p95_ms']:.1f} ms ({page['bytes'] / 1024:.0f} KiB; "
+               f"{page['p95_ms']:.1f} ms{_cpu(page)} ({page['bytes'] / 1024:.0f} KiB; "
                f"{page['sql_per_request']} SQL, {page['keycloak_calls_per_request']} Keycloak "
                f"calls; last page p95 {f['members_last_page']['p95_ms']:.1f} ms, search p95 "
                f"{f['members_search']['p95_ms']:.1f} ms)",
@@ -69,7 +73,7 @@ def _approvals(s: dict[str, Any]) -> Iterator[Row]:
                                                           and f["members_last_page"]["p95_ms"]
                                                           < MEMBERS_PAGE_P95_MS))
         yield (f"Approve a member, {int(size):,} members: p95",
-               f"{approve['p95_ms']:.1f} ms ({approve['sql_per_request']} SQL, "
+               f"{approve['p95_ms']:.1f} ms{_cpu(approve)} ({approve['sql_per_request']} SQL, "
                f"{approve['keycloak_calls_per_request']} Keycloak calls)",
                f"< {APPROVE_P95_MS:.0f} ms", _verdict(approve["p95_ms"] < APPROVE_P95_MS))
 
@@ -145,15 +149,25 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _load(results: dict[str, Any]) -> str:
+    if "load_average_before" not in results:
+        return ""
+    before, after = results["load_average_before"][0], results["load_average_after"][0]
+    return (f"load average {before:.1f} before, {after:.1f} after, on {results['cpus']} CPUs")
+
+
 def markdown(runs: list[dict[str, Any]]) -> str:
     out = ["# Benchmark results", "",
            "`make bench` (`python -m bench`): the bridge beside Keycloak alone in one run, "
-           "interleaved; ratios are the claims. Targets from issue #13.", ""]
+           "interleaved; ratios are the claims. Targets from issue #13. The machine (2 CPUs) "
+           "was shared with other work during every run: see the load averages.", ""]
     for results in runs:
+        files = results.get("files") or {"all": results.get("file", "")}
+        sources = "; ".join(f"{', '.join(n for n, f in files.items() if f == name)}: "
+                            f"`bench/results/{name}`" for name in dict.fromkeys(files.values()))
         out += [f"## {results.get('database', 'sqlite')}: {results['host']} "
                 f"({results['cpus']} CPUs, Python {results['python']})", "",
-                f"{results['started']} → {results.get('finished', '')}; figures in "
-                f"`bench/results/{results.get('file', '')}`.", "", table(results), ""]
+                f"Figures from {sources}.", "", table(results), ""]
     notes = Path(__file__).with_name("NOTES.md")
     if notes.exists():
         out += [notes.read_text()]

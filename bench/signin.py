@@ -25,8 +25,11 @@ SIDES: dict[str, Callable[[Stack, dict[str, str]], dict[str, float]]] = {
 
 
 def gateway(stack: Stack) -> KeycloakGateway:
-    return KeycloakGateway(stack.keycloak_url, "provider-portal", "idp-bridge",
-                           stack.env["IDP_CLIENT_SECRET"])
+    """One admin client per run, keeping its token, as the bridge's own gateway does."""
+    if "gateway" not in stack.extras:
+        stack.extras["gateway"] = KeycloakGateway(
+            stack.keycloak_url, "provider-portal", "idp-bridge", stack.env["IDP_CLIENT_SECRET"])
+    return stack.extras["gateway"]  # type: ignore[no-any-return]
 
 
 def enrolled_users(stack: Stack, count: int) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -128,6 +129,21 @@ class Stack:
         return {"keycloak": cpu_seconds(self.keycloak_pid()),
                 "bridge": cpu_seconds(self.bridge_pid())}
 
+    def keycloak_log_size(self) -> int:
+        return self.keycloak.log_path.stat().st_size
+
+    def keycloak_requests_since(self, offset: int) -> dict[str, int]:
+        """Requests Keycloak served since ``offset`` in its log, by method and path (ids and
+        query strings folded), from its HTTP access log."""
+        with self.keycloak.log_path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode("utf-8", "replace")
+        counts: dict[str, int] = {}
+        for method, path in re.findall(r'"(GET|POST|PUT|DELETE) ([^ ?"]+)', text):
+            path = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "{id}", path)
+            counts[f"{method} {path}"] = counts.get(f"{method} {path}", 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
     def admin_token(self) -> str:
         answer = requests.post(
             f"{self.keycloak_url}/realms/master/protocol/openid-connect/token",
@@ -201,7 +217,9 @@ def start(postgres_server: str | None = None, log=print) -> Stack:  # type: igno
     log(f"starting Keycloak in {workdir} ...")
     keycloak = KeycloakServer.in_private_copy(
         workdir, http_port=ports["keycloak"], management_port=ports["management"], env=env,
-        log_path=workdir / "keycloak.log").start()
+        log_path=workdir / "keycloak.log",
+        # One line per request in keycloak.log: lets a section count the calls a flow made.
+        extra_args=("--http-access-log-enabled=true",)).start()
     stack = Stack(workdir, env, keycloak, outbox, env["IDP_BRIDGE_URL"], sink=sink,
                   extras={"postgres_server": postgres_server})
     try:
