@@ -61,7 +61,8 @@ def home() -> str:
     grant = access.organizations.get(current.key) if current else None
     live_groups = live_group_paths(user["sub"]) if user else []
     return render_template("portal/home.html", user=user, current=current, grant=grant,
-                           access=access, role_names=PORTAL_ROLES, live_groups=live_groups)
+                           access=access, role_names=PORTAL_ROLES, live_groups=live_groups,
+                           passkeys=passkeys.my_passkeys() if user else [])
 
 
 @bp.post("/switch")
@@ -73,3 +74,6 @@ def switch() -> Any:
         abort(403)
     session["current_org"] = key
     return redirect(url_for("portal.home"))
+
+
+from idp_bridge.portal import passkeys  # noqa: E402  (its routes join this blueprint)

@@ -1,5 +1,7 @@
 <#-- The Log In page of the guides: email and password, "Need help signing in?" (Keycloak's
-     reset-password flow), "Don't have an account? Sign up" (the bridge's registration). -->
+     reset-password flow), "Don't have an account? Sign up" (the bridge's registration).
+     With the realm's passkeys on, Keycloak adds "Sign in with Passkey" and offers saved
+     passkeys in the email field (conditional UI); the phone code stays the default path. -->
 <#import "template.ftl" as layout>
 <#import "field.ftl" as field>
 <#import "buttons.ftl" as buttons>
@@ -29,6 +31,9 @@
           </div>
         </div>
         <@passkeys.conditionalUIData />
+        <#if enableWebAuthnConditionalUI?has_content>
+            <p id="passkey-help" class="portal-note">${msg("passkeyHelp")}</p>
+        </#if>
     <#elseif section = "socialProviders" >
         <#if realm.password && social.providers?? && social.providers?has_content>
             <@identityProviders.show social=social/>

@@ -1,0 +1,129 @@
+"""Security on the portal home: the user's passkeys, added and removed through Keycloak.
+
+Adding one is Keycloak's application-initiated action ``webauthn-register-passwordless``
+(Keycloak runs the WebAuthn ceremony, never the bridge). Removing one takes a fresh sign-in
+first (``prompt=login``, ``max_age=0``): whoever finds an unlocked, signed-in browser must
+not be able to strip the owner's phishing-resistant sign-in.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterable
+from typing import Any, cast
+
+from flask import current_app, flash, redirect, session, url_for
+from werkzeug.wrappers import Response
+
+from idp_bridge.auth import current_user, login_required
+from idp_bridge.extensions import oauth
+from idp_bridge.gateway import get_gateway
+from idp_bridge.keycloak_gateway import GatewayError, Passkey
+from idp_bridge.models import Membership
+from idp_bridge.portal import bp
+
+REGISTER_ACTION = "webauthn-register-passwordless"
+# A removal waits this long for its fresh sign-in; after that the user asks again.
+REMOVAL_WINDOW_SECONDS = 600
+CLOCK_SKEW_SECONDS = 5  # Keycloak's clock against ours
+_REMOVAL = "passkey_removal"
+_ADDING = "passkey_adding"
+
+
+def my_passkeys() -> list[Passkey] | None:
+    """The signed-in user's passkeys; None when Keycloak cannot say right now."""
+    user = current_user()
+    if user is None:
+        return []
+    try:
+        return get_gateway().passkeys(user["sub"])
+    except GatewayError:
+        return None
+
+
+def passkey_holders(members: Iterable[Membership]) -> set[str] | None:
+    """Which of these members (one page of a Site Administrator's list) have a passkey;
+    None when Keycloak cannot say right now (the page then shows nothing rather than "no")."""
+    try:
+        return get_gateway().passkey_holders([m.user_id for m in members])
+    except GatewayError:
+        return None
+
+
+def _to_keycloak(after: str, **params: str) -> Response:
+    """A sign-in round trip through Keycloak that lands back on ``after``."""
+    session["after_login"] = after
+    callback = current_app.config["BRIDGE_URL"] + url_for("auth.callback")
+    return cast(Response, oauth.keycloak.authorize_redirect(callback, **params))
+
+
+@bp.post("/security/passkeys/add")
+@login_required
+def add_passkey() -> Response:
+    known = my_passkeys()
+    session[_ADDING] = len(known) if known is not None else -1
+    return _to_keycloak(url_for("portal.passkey_added"), kc_action=REGISTER_ACTION)
+
+
+@bp.get("/security/passkeys/added")
+@login_required
+def passkey_added() -> Response:
+    before = session.pop(_ADDING, None)
+    now = my_passkeys()
+    if before is not None and now is not None and len(now) > before >= 0:
+        flash("Passkey added. Next time choose “Sign in with Passkey”.", "success")
+    elif before is not None:
+        flash("No passkey was added.", "notice")
+    return redirect(url_for("portal.home", _anchor="security"))
+
+
+@bp.post("/security/passkeys/<credential_id>/remove")
+@login_required
+def remove_passkey(credential_id: str) -> Response:
+    session[_REMOVAL] = {"id": credential_id[:64], "asked": int(time.time())}
+    return _to_keycloak(url_for("portal.confirm_passkey_removal"),
+                        prompt="login", max_age="0")
+
+
+@bp.get("/security/passkeys/remove")
+@login_required
+def confirm_passkey_removal() -> Response:
+    pending = session.pop(_REMOVAL, None)
+    if not pending or time.time() - pending["asked"] > REMOVAL_WINDOW_SECONDS:
+        flash("Nothing was removed: choose Remove again.", "notice")
+    elif _signed_in_at() < pending["asked"] - CLOCK_SKEW_SECONDS:
+        flash("Nothing was removed: please sign in again to remove a passkey.", "error")
+    else:
+        _delete(pending["id"])
+    return redirect(url_for("portal.home", _anchor="security"))
+
+
+def _delete(credential_id: str) -> None:
+    user = current_user() or {}
+    try:
+        removed = get_gateway().delete_passkey(str(user.get("sub", "")), credential_id)
+    except GatewayError:
+        flash("The passkey could not be removed just now. Please try again.", "error")
+        return
+    if removed:
+        flash("Passkey removed.", "success")
+    else:
+        flash("That passkey is not on your account.", "error")
+
+
+def _signed_in_at() -> int:
+    """``auth_time`` of the ID token stored at the last sign-in (verified then by authlib:
+    signature, issuer, audience, nonce); 0 when there is none."""
+    claims = _payload(str(session.get("id_token") or ""))
+    return int(claims.get("auth_time") or 0)
+
+
+def _payload(jwt: str) -> dict[str, Any]:
+    try:
+        body = jwt.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
