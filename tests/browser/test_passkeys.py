@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -21,7 +22,12 @@ from playwright.sync_api import Error as PlaywrightError
 
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.extensions import db, oauth
-from tests.approvals.conftest import new_registered_org  # noqa: F401,F811  (fixture)
+from idp_bridge.portal.passkeys import CLOCK_SKEW_SECONDS
+from tests.approvals.conftest import (
+    csrf_of,
+    new_registered_org,  # noqa: F401,F811  (fixture)
+    signed_in,
+)
 from tests.approvals.test_approvals import approve
 from tests.browser import steps
 from tests.browser.conftest import DESKTOP, SCREENSHOTS, Journey
@@ -206,3 +212,30 @@ def test_passkey_option_on_both_brands_sign_in_pages(browser, bridge, keycloak, 
     finally:
         context.close()
         keycloak.admin.update_realm(keycloak.realm, {"loginTheme": "dean"})
+
+
+def test_passkey_removal_needs_a_fresh_sign_in_and_touches_only_passkeys(
+        bridge, keycloak, new_registered_org):  # noqa: F811
+    """Plain HTTP, no browser: what an attacker with someone's signed-in session could try."""
+    org = new_registered_org()
+    user = keycloak.gateway.find_user_by_email(org["admin"])
+    assert user is not None
+    phone = next(c for c in keycloak.admin.get_credentials(user.id) if c["type"] != "password")
+    http = signed_in(bridge, org["admin"])
+    time.sleep(CLOCK_SKEW_SECONDS + 1)  # the sign-in is now older than any new request
+
+    # Remove is asked, Keycloak's sign-in page is skipped, the return URL is opened directly.
+    home = http.get(f"{bridge}/", timeout=30)
+    asked = http.post(f"{bridge}/security/passkeys/{phone['id']}/remove",
+                      data={"csrf_token": csrf_of(home.text)}, allow_redirects=False,
+                      timeout=30)
+    assert "prompt=login" in asked.headers["Location"]
+    assert "max_age=0" in asked.headers["Location"]
+    back = http.get(f"{bridge}/security/passkeys/remove", timeout=30)
+    assert "please sign in again to remove a passkey" in back.text
+    again = http.get(f"{bridge}/security/passkeys/remove", timeout=30)  # not replayable
+    assert "Nothing was removed: choose Remove again." in again.text
+
+    # Even with a fresh sign-in, only the user's own passkeys can go: not their phone.
+    assert keycloak.gateway.delete_passkey(user.id, phone["id"]) is False
+    assert phone["id"] in {c["id"] for c in keycloak.admin.get_credentials(user.id)}
