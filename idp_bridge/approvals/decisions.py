@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.approvals.org_groups import SITE_ADMINS, KeycloakChanges, ensure_structure, group_id
+from idp_bridge.auth.sessions import end_keycloak_session
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
 from idp_bridge.keycloak_gateway import GatewayError
@@ -231,14 +232,26 @@ def remove_member(membership: Membership, actor: dict[str, str]) -> None:
             changes.remove(membership.user_id, group_id(changes.gateway, organization,
                                                         SITE_ADMINS))
         changes.remove(membership.user_id, group_id(changes.gateway, organization))
-        # Access must end now, not when the current tokens expire.
-        changes.gateway.end_sessions(membership.user_id)
         membership.status, membership.roles, membership.is_site_admin = "removed", [], False
         membership.decided_at, membership.decided_by = utcnow(), _by(actor)
         _member_event("member.remove", membership)
         _email("member.removed", membership.email, f"{_portal()}: access removed",
                f"Your access to {organization.name} on the {_portal()} was removed. Please "
                "contact the Organization Site Administrator with any questions.")
+    _end_sessions(membership.user_id)
+
+
+def _end_sessions(user_id: str) -> None:
+    """End the person's Keycloak sessions (and, through back-channel logout, the bridge's)
+    once the removal is committed. Not inside the unit of work: it cannot be undone, and
+    Keycloak's back-channel call into the bridge must not wait on the decision's own locks.
+    If it fails, access has still ended: the groups are gone and every bridge request checks
+    the live membership; tokens already issued run out within minutes."""
+    end_keycloak_session(None, user_id)  # the bridge's own, without waiting for Keycloak
+    try:
+        get_gateway().end_sessions(user_id)
+    except GatewayError:
+        log.warning("removed member's Keycloak sessions could not be ended just now")
 
 
 def _site_admin_count(organization: Organization) -> int:

@@ -28,6 +28,7 @@ from idp_bridge.models import Organization
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
 
+MAX_NOTE = 2000
 bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
@@ -50,7 +51,10 @@ def _organization(org_id: int) -> Organization:
 @bp.get("/organizations/<int:org_id>")
 @plan_admin_required
 def organization(org_id: int) -> str:
-    organization = _organization(org_id)
+    return _review_page(_organization(org_id))
+
+
+def _review_page(organization: Organization, note: str = "", error: str = "") -> str:
     primary = next(i for i in organization.identifiers if i.is_primary)
     try:
         record = get_registry(current_app).lookup(primary.npi)
@@ -59,7 +63,8 @@ def organization(org_id: int) -> str:
     history = AuditEvent.query.filter_by(organization_key=organization.key) \
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
-                           record=record, primary=primary, history=history)
+                           record=record, primary=primary, history=history, note=note,
+                           error=error)
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
@@ -70,13 +75,16 @@ def decide(org_id: int, verdict: str) -> Any:
         flash("This organization was already reviewed.", "error")
         return redirect(url_for(".organization", org_id=org_id))
     note = request.form.get("note", "").strip()
+    if len(note) > MAX_NOTE:
+        return _review_page(organization, note=note[:MAX_NOTE],
+                            error=f"The note can be at most {MAX_NOTE:,} characters."), 422
     action = decisions.approve_organization if verdict == "approve" else \
         decisions.deny_organization
     try:
         action(organization, note, current_user() or {})
     except decisions.DecisionFailed as exc:
-        flash(str(exc), "error")
-        return redirect(url_for(".organization", org_id=org_id)), 303
+        # The same page with the reviewer's note kept, so a retry is one click.
+        return _review_page(organization, note=note, error=str(exc)), 409
     flash(f"{organization.name} {'approved' if verdict == 'approve' else 'denied'}.", "success")
     return redirect(url_for(".organizations"))
 

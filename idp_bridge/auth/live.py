@@ -8,11 +8,14 @@ realm role), once per request.
 
 from __future__ import annotations
 
-from flask import g
+import time
+
+from flask import g, session
 
 from idp_bridge.access import ORGS_PREFIX, PLAN_ADMIN_ROLE, Access
 from idp_bridge.extensions import db
 from idp_bridge.gateway import get_gateway
+from idp_bridge.keycloak_gateway import GatewayError
 from idp_bridge.models import Membership, Organization
 
 
@@ -47,7 +50,26 @@ def live_access(subject: str, token_roles: list[str]) -> Access:
 
 
 def is_plan_admin_now(subject: str) -> bool:
-    """Keycloak's answer this request; a GatewayError propagates (fail closed)."""
+    """Keycloak's answer this request. If Keycloak does not answer, the last answer it gave
+    this session counts for ``OUTAGE_GRACE_SECONDS`` (the decisions themselves still need
+    Keycloak, so an outage shows "nothing was changed" rather than a dead page); older than
+    that, the GatewayError propagates (fail closed)."""
     if "plan_admin_now" not in g:
-        g.plan_admin_now = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(subject)
+        g.plan_admin_now = _ask_keycloak(subject)
     return bool(g.plan_admin_now)
+
+
+OUTAGE_GRACE_SECONDS = 60
+_LAST_ANSWER = "plan_admin_answer"
+
+
+def _ask_keycloak(subject: str) -> bool:
+    try:
+        answer = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(subject)
+    except GatewayError:
+        last = session.get(_LAST_ANSWER) or {}
+        if last.get("sub") == subject and time.time() - last.get("at", 0) < OUTAGE_GRACE_SECONDS:
+            return bool(last.get("yes"))
+        raise
+    session[_LAST_ANSWER] = {"sub": subject, "yes": answer, "at": time.time()}
+    return answer

@@ -32,6 +32,11 @@ def clean_text(value: str, label: str, errors: dict[str, str], field: str, requi
     value = " ".join(value.split())
     if required and not value:
         errors[field] = f"{label} is required."
+    elif any(unicodedata.category(c) == "Cc" for c in value):
+        # Control characters (bell, escape, ...) mean a paste went wrong or a probe; they
+        # would end up in emails, CSV exports and Keycloak.
+        errors[field] = f"{label} contains characters that can't be used; please retype it."
+        value = "".join(c for c in value if unicodedata.category(c) != "Cc")
     elif len(value) > max_length:
         errors[field] = f"{label} must be at most {max_length} characters."
     return value

@@ -88,3 +88,12 @@ def test_expired_sessions_are_not_honoured_and_are_purged(app, client):
     with app.app_context():
         assert purge_expired() == 1
         assert db.session.scalars(db.select(WebSession)).one()  # only the fresh one is left
+
+
+def test_control_characters_are_refused_with_the_rest_kept():
+    from idp_bridge.registration.validation import clean_text
+
+    errors: dict[str, str] = {}
+    kept = clean_text("Office\x07 Manager\x1b", "Job Title", errors, "job_title", True)
+    assert errors["job_title"].startswith("Job Title contains characters")
+    assert kept == "Office Manager"
