@@ -10,6 +10,7 @@ Keycloak facts this module absorbs so callers don't have to:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -316,8 +317,14 @@ class KeycloakGateway:
 
     def passkey_holders(self, user_ids: list[str]) -> set[str]:
         """Which of these users have a passkey. Keycloak's admin API has no credential
-        search across users, so this asks once per user; callers pass one page of people."""
-        return {user_id for user_id in user_ids if self.passkeys(user_id)}
+        search across users, so this asks once per user, eight at a time (a page of 50: about
+        1.1 s one by one, 0.3-0.4 s like this, on a loaded 2-core test machine); callers pass
+        one page of people."""
+        if not user_ids:
+            return set()
+        with ThreadPoolExecutor(max_workers=min(PASSKEY_LOOKUPS_AT_ONCE, len(user_ids))) as pool:
+            found = pool.map(lambda user_id: bool(self.passkeys(user_id)), user_ids)
+            return {user_id for user_id, has in zip(user_ids, found, strict=True) if has}
 
     def delete_passkey(self, user_id: str, credential_id: str) -> bool:
         """Delete one of this user's passkeys; False when it is not theirs (or not a
@@ -329,6 +336,7 @@ class KeycloakGateway:
 
 
 PASSKEY_TYPE = "webauthn-passwordless"
+PASSKEY_LOOKUPS_AT_ONCE = 8  # Keycloak's request threads are shared with sign-ins
 
 
 @dataclass(frozen=True)
