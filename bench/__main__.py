@@ -143,8 +143,8 @@ def _write(results: dict[str, Any], out: Path) -> Path:
 def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
     """Per database, each section from the newest full-size run that measured it."""
     merged: dict[str, dict[str, Any]] = {}
-    for candidate in sorted(out.glob("*.json"), key=lambda p: p.stat().st_mtime):
-        data = json.loads(candidate.read_text())
+    runs = [(json.loads(p.read_text()), p) for p in out.glob("*.json")]
+    for data, candidate in sorted(runs, key=lambda run: str(run[0].get("started", ""))):
         if data.get("quick"):
             continue
         database = data.get("database", "sqlite")

@@ -117,7 +117,8 @@ def _password_and_phone(stack: Stack, http: requests.Session, login_page: reques
     sent = len(stack.outbox.messages(to=e164(user["phone"])))
     page, done = _post_form(http, login_page, "kc-form-login",
                             {"username": user["email"], "password": PASSWORD}, stop)
-    assert done is None and 'id="kc-phone-code-form"' in page.text, page.text[:500]
+    assert done is None and 'id="kc-phone-code-form"' in page.text, \
+        f"after the password, not the phone code: {page.url} {feedback(page.text)}"
     code = _new_code(stack, user["phone"], sent)
     page, done = _post_form(http, page, "kc-phone-code-form",
                             {"code": code, "action": "verify"}, stop)
@@ -191,6 +192,13 @@ def first_sign_in_keycloak_alone(stack: Stack, http: requests.Session, email: st
                             {"username": email, "password": PASSWORD}, stop)
     callback = done or finish_first_sign_in(stack, http, page, number, stop)
     exchange_code(stack, http, callback, verifier)
+
+
+def feedback(page_text: str) -> str:
+    """Keycloak's message on a page (error or info), for a failure report."""
+    found = re.findall(r'class="[^"]*(?:alert|feedback|error)[^"]*"[^>]*>\s*([^<]{3,200})',
+                       page_text)
+    return " | ".join(f.strip() for f in found)[:400] or page_text[:300]
 
 
 def masked_digits(page_text: str) -> str | None:

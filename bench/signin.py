@@ -47,6 +47,15 @@ def enrolled_users(stack: Stack, count: int) -> list[dict[str, str]]:
     return users
 
 
+def _lockouts(stack: Stack, users: list[dict[str, str]]) -> list[Any]:
+    import requests
+
+    token = stack.admin_token()
+    return [requests.get(f"{stack.keycloak_url}/admin/realms/provider-portal/attack-detection/"
+                         f"brute-force/users/{u['id']}", timeout=30,
+                         headers={"Authorization": f"Bearer {token}"}).json() for u in users]
+
+
 def _own_cpu() -> float:
     """This process: the clients (and the mail sink), on the same two cores as the servers."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -83,7 +92,9 @@ def _run(stack: Stack, side: str, users: list[dict[str, str]], clients: int,
     wall = time.perf_counter() - start
     cpu_after = {**stack.cpu(), "client": _own_cpu()}
     if errors:
-        raise RuntimeError(f"{side} sign-in failed: {errors[0]!r}") from errors[0]
+        raise RuntimeError(f"{side} sign-in failed: {errors[0]!r}; Keycloak's brute-force "
+                           f"record of the people: {_lockouts(stack, users[:clients])}") \
+            from errors[0]
     return {"wall": wall, "latencies": latencies, "steps": steps,
             "cpu": {k: cpu_after[k] - cpu_before[k] for k in cpu_after}}
 
