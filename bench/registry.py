@@ -26,10 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from idp_bridge.devstack.databases import create_database, drop_databases
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_ROWS = 1_000_000
@@ -171,25 +172,11 @@ def _timings(call: Callable[[Any], object], arguments: list[Any],
 
 
 def _create_database(server_url: str) -> str:
-    import sqlalchemy
-
-    name = f"npi_bench_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sqlalchemy.engine.make_url(server_url).set(database=name).render_as_string(
-        hide_password=False)
+    return create_database(server_url, "npi_bench")
 
 
 def _drop_database(server_url: str, url: str) -> None:
-    import sqlalchemy
-
-    name = sqlalchemy.engine.make_url(url).database
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
+    drop_databases(server_url, url)
 
 
 def main() -> None:

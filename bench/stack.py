@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import requests
 from idp_bridge import create_app
 from idp_bridge.brand import get_brand
 from idp_bridge.config import REPO_ROOT
+from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.outbox import Message, Outbox
 from idp_bridge.outbox.mail_sink import MailSink
@@ -179,27 +179,11 @@ def _env(workdir: Path, ports: dict[str, int], database_url: str) -> dict[str, s
 
 
 def fresh_database(server_url: str) -> str:
-    """An empty PostgreSQL database for this run on the server ``server_url`` names (a user
-    who may create databases, e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres)."""
-    import sqlalchemy
-
-    name = f"bridge_bench_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return str(sqlalchemy.engine.make_url(server_url).set(database=name).render_as_string(
-        hide_password=False))
+    return create_database(server_url, "bridge_bench")
 
 
 def drop_database(server_url: str, database_url: str) -> None:
-    import sqlalchemy
-
-    name = sqlalchemy.engine.make_url(database_url).database
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    drop_databases(server_url, database_url)
 
 
 def start(postgres_server: str | None = None, log=print) -> Stack:  # type: ignore[no-untyped-def]

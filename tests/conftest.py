@@ -21,6 +21,7 @@ from keycloak import KeycloakAdmin
 from idp_bridge import create_app
 from idp_bridge.brand import get_brand
 from idp_bridge.devstack.bridge_server import BridgeServer
+from idp_bridge.devstack.databases import create_database
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.extensions import db
 from idp_bridge.keycloak_gateway import KeycloakGateway
@@ -111,15 +112,7 @@ def stack_env(stack_ports: StackPorts, outbox_dir: str,
 def fresh_database(server_url: str) -> str:
     """An empty PostgreSQL database for this test session, on the server TEST_DATABASE_URL
     names (e.g. postgresql+psycopg://portal:portal@127.0.0.1/postgres)."""
-    import sqlalchemy
-
-    name = f"bridge_test_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return str(sqlalchemy.engine.make_url(server_url).set(database=name).render_as_string(
-        hide_password=False))
+    return create_database(server_url, "bridge_test")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from keycloak import KeycloakAdmin
 
 from idp_bridge import create_app
 from idp_bridge.brand import get_brand
+from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import (
     DEV_KEYCLOAK_ENV,
     KeycloakServer,
@@ -49,23 +49,7 @@ FD_SOCK_OFFSET = 50000  # JGroups FD_SOCK2 listens this far above the transport 
 
 def fresh_database(server_url: str, purpose: str) -> str:
     """An empty database on the server, for this run only."""
-    name = f"cluster_{purpose}_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sqlalchemy.engine.make_url(server_url).set(database=name).render_as_string(
-        hide_password=False)
-
-
-def drop_databases(server_url: str, *urls: str) -> None:
-    """Remove this run's databases (left behind only if the run itself was killed)."""
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for url in urls:
-            name = sqlalchemy.engine.make_url(url).database
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    return create_database(server_url, f"cluster_{purpose}")
 
 
 def _free(port: int) -> bool:

@@ -12,8 +12,8 @@ import pytest
 import requests
 import sqlalchemy
 
+from idp_bridge.devstack.databases import create_database
 from idp_bridge.devstack.keycloak_server import KeycloakServer, free_port
-from tests.conftest import fresh_database
 
 pytestmark = pytest.mark.keycloak
 
@@ -23,7 +23,7 @@ SERVER = os.environ.get("TEST_DATABASE_URL", "")
 @pytest.mark.skipif(not SERVER.startswith("postgresql"),
                     reason="needs TEST_DATABASE_URL pointing at PostgreSQL (.ci/run sets it)")
 def test_production_keycloak_boots_on_postgresql(stack_env, tmp_path):
-    url = sqlalchemy.engine.make_url(fresh_database(SERVER))
+    url = sqlalchemy.engine.make_url(create_database(SERVER))
     port, management = free_port(), free_port()
     server = KeycloakServer.in_private_copy(
         tmp_path, http_port=port, management_port=management, env=stack_env,

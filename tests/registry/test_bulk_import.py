@@ -20,6 +20,7 @@ import sqlalchemy
 from flask import Flask
 
 from idp_bridge import create_app
+from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.extensions import db
 from idp_bridge.npi import bulk_format as col
 from idp_bridge.npi import bulk_import, synthetic
@@ -28,7 +29,6 @@ from idp_bridge.npi.bulk_import import import_files
 from idp_bridge.npi.models import NpiOtherName, NpiRecord
 from idp_bridge.npi.offline import OfflineRegistry
 from idp_bridge.npi.registry import INDIVIDUAL, ORGANIZATION
-from tests.conftest import fresh_database
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -39,7 +39,7 @@ A, B, C, D, E = (synthetic.npi(158_900_000 + i) for i in range(1, 6))
 def registry_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     if request.param == "postgresql" and not SERVER_URL:
         pytest.skip("TEST_DATABASE_URL names no PostgreSQL server")
-    url = (fresh_database(SERVER_URL) if request.param == "postgresql" and SERVER_URL
+    url = (create_database(SERVER_URL) if request.param == "postgresql" and SERVER_URL
            else f"sqlite:///{tmp_path / 'registry.sqlite3'}")
     app = create_app(env={"IDP_DEV_MODE": "1", "DATABASE_URL": url,
                           "IDP_OUTBOX_DIR": str(tmp_path / "outbox")})
@@ -49,14 +49,7 @@ def registry_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fla
         db.session.remove()
         db.engine.dispose()
     if request.param == "postgresql" and SERVER_URL:
-        _drop_database(SERVER_URL, sqlalchemy.engine.make_url(url).database or "")
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
+        drop_databases(SERVER_URL, url)
 
 
 def _npidata(path: Path, *rows: dict[str, str] | str) -> Path:
