@@ -16,3 +16,20 @@ document.querySelectorAll("a[data-choose]").forEach((link) => {
     }
   });
 });
+
+// Site Administrators' members list: whether each member has a passkey, asked after the page
+// is shown (Keycloak answers one user at a time; the list itself never waits for it).
+document.querySelectorAll("table[data-passkeys-url]").forEach((table) => {
+  const cells = table.querySelectorAll("small.passkey[data-membership]");
+  if (!cells.length) return;
+  fetch(table.dataset.passkeysUrl, { credentials: "same-origin" })
+    .then((answer) => (answer.ok ? answer.json() : null))
+    .then((holders) => {
+      if (!holders) return; // Keycloak cannot say right now: show nothing rather than "no"
+      cells.forEach((cell) => {
+        const known = holders[cell.dataset.membership];
+        if (known !== undefined) cell.textContent = `Passkey: ${known ? "yes" : "no"}`;
+      });
+    })
+    .catch(() => {});
+});

@@ -308,3 +308,17 @@ def test_audit_csv_cannot_carry_a_spreadsheet_formula(keycloak, bridge, outbox, 
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     for value in payloads:
         assert "'" + value in cells  # kept, readable, neutralised
+
+
+def test_passkey_lookup_answers_only_for_the_admins_own_members(make_org, bridge):
+    mine, theirs = make_org(admins=2), make_org(admins=1)
+    http = signed_in(bridge, mine.people[0])
+    ids = ",".join(str(p.membership_id) for p in mine.people + theirs.people)
+    answer = http.get(f"{bridge}/org/{mine.key}/members/passkeys?ids={ids},x,{'9' * 40}",
+                      timeout=30)
+    assert answer.status_code == 200
+    assert set(answer.json()) == {str(p.membership_id) for p in mine.people}
+    assert answer.json() == {str(p.membership_id): False for p in mine.people}
+    foreign = http.get(f"{bridge}/org/{theirs.key}/members/passkeys?ids={ids}",
+                       allow_redirects=False, timeout=30)
+    assert foreign.status_code == 403
