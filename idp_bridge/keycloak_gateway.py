@@ -10,6 +10,7 @@ Keycloak facts this module absorbs so callers don't have to:
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,9 @@ ORGS_GROUP = "provider-orgs"
 # a clear message, not a hung page. No automatic retry: the user's retry is the retry.
 DEFAULT_TIMEOUT = (3.0, 5.0)
 
+
+# The password policy is shown on Password Setup; re-read at most once a minute.
+POLICY_CACHE_SECONDS = 60.0
 
 class GatewayError(RuntimeError):
     """Keycloak could not do what was asked (down, refused, or misconfigured)."""
@@ -103,6 +107,7 @@ class KeycloakGateway:
     def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
         self.realm = realm
+        self._policy: tuple[float, str] | None = None
         connection = KeycloakOpenIDConnection(
             server_url=server_url.rstrip("/") + "/",
             realm_name=realm,
@@ -280,8 +285,16 @@ class KeycloakGateway:
     # Realm -------------------------------------------------------------------------------
 
     def password_policy(self) -> str:
+        """The realm's password policy string. Kept for a minute: reading it means reading the
+        whole realm representation, which every Password Setup page did, and policies change
+        rarely (Keycloak itself enforces the current one when the password is set)."""
+        now = time.monotonic()
+        if self._policy is not None and now - self._policy[0] < POLICY_CACHE_SECONDS:
+            return self._policy[1]
         realm = self._call("read the realm", self._admin.get_realm, self.realm)
-        return str(realm.get("passwordPolicy") or "")
+        policy = str(realm.get("passwordPolicy") or "")
+        self._policy = (now, policy)
+        return policy
 
     def role_member_emails(self, role_name: str, limit: int = 100) -> list[str]:
         users = self._call("list role members", self._admin.get_realm_role_members, role_name,
