@@ -41,6 +41,12 @@ def test_organization_registration_to_completion(wizard, live_app, keycloak, out
     assert page.url.endswith("/register/complete")
     assert "Your organization's registration is complete!" in page.text
     assert "Dean Health Plan Administrator" in page.text
+    # Still part of the registration: an optional passkey, through Keycloak's own ceremony.
+    assert 'id="add-passkey-now"' in page.text
+    offer = wizard.http.post(f"{wizard.bridge_url}/security/passkeys/add",
+                             data={"csrf_token": wizard.csrf()}, allow_redirects=False,
+                             timeout=30)
+    assert "kc_action=webauthn-register-passwordless" in offer.headers["Location"]
     mail = outbox.latest(unique_email, channel="email")
     assert "confirmation of registration only, and not an approval of access" in mail.body
 
