@@ -49,14 +49,32 @@ class KeycloakChanges:
     def __init__(self, gateway: KeycloakGateway) -> None:
         self.gateway = gateway
         self._undo: list[Callable[[], None]] = []
+        self._answered = False
 
     def add(self, user_id: str, group: str) -> None:
-        self.gateway.add_to_group(user_id, group)
-        self._undo.append(lambda: self.gateway.remove_from_group(user_id, group))
+        self._apply(lambda: self.gateway.add_to_group(user_id, group),
+                    lambda: self.gateway.remove_from_group(user_id, group), group)
 
     def remove(self, user_id: str, group: str) -> None:
-        self.gateway.remove_from_group(user_id, group)
-        self._undo.append(lambda: self.gateway.add_to_group(user_id, group))
+        self._apply(lambda: self.gateway.remove_from_group(user_id, group),
+                    lambda: self.gateway.add_to_group(user_id, group), group)
+
+    def _apply(self, change: Callable[[], None], undo: Callable[[], None],
+               group: str) -> None:
+        if not self._answered:
+            # A harmless read first: a stalled Keycloak then fails the decision before any
+            # write is on its way, instead of applying that write after we gave up on it.
+            self.gateway.group_attributes(group)
+            self._answered = True
+        try:
+            change()
+        except GatewayError as exc:
+            if exc.unreachable:
+                # No answer is not "not done": a stalled Keycloak applies the request when it
+                # wakes up. Group changes are idempotent, so compensating is always safe.
+                self._undo.append(undo)
+            raise
+        self._undo.append(undo)
 
     def set_attributes(self, group: str, attributes: dict[str, list[str]]) -> None:
         before = self.gateway.group_attributes(group)

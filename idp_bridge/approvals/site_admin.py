@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.identifiers import add_identifier
-from idp_bridge.auth import current_user, site_admin_required
+from idp_bridge.auth import current_access, current_user, site_admin_required
 from idp_bridge.extensions import db
 from idp_bridge.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.portal.passkeys import passkey_holders
@@ -49,10 +49,15 @@ MAX_PASSKEY_LOOKUPS = 50  # one page of members
 
 
 @bp.get("/members/passkeys")
-@site_admin_required
 def member_passkeys(org_key: str) -> Any:
     """Which members on the page have a passkey. Fetched by the page after it is shown:
-    Keycloak answers one user at a time, and the list itself must not wait for 50 calls."""
+    Keycloak answers one user at a time, and the list itself must not wait for 50 calls.
+    A script's request: refused with a status, never sent off to sign in (a redirect to
+    /login would start a sign-in beside the user's own)."""
+    if current_user() is None:
+        return {"error": "signed out"}, 401
+    if not current_access().is_site_admin(org_key):
+        return {"error": "not a Site Administrator of this organization"}, 403
     organization = _organization(org_key)
     wanted = [int(i) for i in request.args.get("ids", "").split(",")[:MAX_PASSKEY_LOOKUPS]
               if i.isdigit() and len(i) < 12]

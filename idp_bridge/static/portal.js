@@ -22,7 +22,7 @@ document.querySelectorAll("a[data-choose]").forEach((link) => {
 document.querySelectorAll("table[data-passkeys-url]").forEach((table) => {
   const cells = table.querySelectorAll("small.passkey[data-membership]");
   if (!cells.length) return;
-  fetch(table.dataset.passkeysUrl, { credentials: "same-origin" })
+  fetch(table.dataset.passkeysUrl, { credentials: "same-origin", redirect: "error" })
     .then((answer) => (answer.ok ? answer.json() : null))
     .then((holders) => {
       if (!holders) return; // Keycloak cannot say right now: show nothing rather than "no"

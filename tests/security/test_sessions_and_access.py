@@ -322,3 +322,6 @@ def test_passkey_lookup_answers_only_for_the_admins_own_members(make_org, bridge
     foreign = http.get(f"{bridge}/org/{theirs.key}/members/passkeys?ids={ids}",
                        allow_redirects=False, timeout=30)
     assert foreign.status_code == 403
+    signed_out = requests.get(f"{bridge}/org/{mine.key}/members/passkeys?ids={ids}",
+                              allow_redirects=False, timeout=30)
+    assert signed_out.status_code == 401  # a script's request never starts a sign-in
