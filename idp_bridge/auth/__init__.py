@@ -55,6 +55,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # tab.
 PENDING_SIGN_INS_KEPT = 2
 _STATE_PREFIX = "_state_keycloak_"
+PERSONAL_KEYS = ("user", "id_token", "keycloak_sid", "current_org", "plan_admin_answer",
+                 "passkey_removal", "passkey_adding")
 
 
 def init_app(app: Flask) -> None:
@@ -173,6 +175,10 @@ def callback() -> Any:
     claims = token["userinfo"]
     after = session.pop("after_login", None) or url_for("portal.home")
     kept = {k: v for k, v in session.items() if not k.startswith(_STATE_PREFIX)}
+    if (kept.get("user") or {}).get("sub") != claims["sub"]:
+        # Someone else signs in on this browser: nothing of the previous person's carries
+        # over (a registration in progress does: it is the one signing in).
+        kept = {k: v for k, v in kept.items() if k not in PERSONAL_KEYS}
     session.clear()
     session.update(kept)
     cast(ServerSession, session).regenerate()

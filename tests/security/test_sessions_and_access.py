@@ -325,3 +325,21 @@ def test_passkey_lookup_answers_only_for_the_admins_own_members(make_org, bridge
     signed_out = requests.get(f"{bridge}/org/{mine.key}/members/passkeys?ids={ids}",
                               allow_redirects=False, timeout=30)
     assert signed_out.status_code == 401  # a script's request never starts a sign-in
+
+
+def test_a_second_person_on_the_same_browser_inherits_nothing(make_org, bridge, live_app):
+    first, second = make_org(admins=1), make_org(admins=1)
+    http = signed_in(bridge, first.people[0])
+    home = http.get(f"{bridge}/", timeout=30)
+    http.post(f"{bridge}/switch", data={"csrf_token": csrf_of(home.text), "org": first.key},
+              timeout=30)
+    assert _session_row(live_app, http).data["current_org"] == first.key
+
+    for cookie in [c for c in http.cookies if c.name != "session"]:
+        # Keycloak's sign-in ends; the bridge's session stays
+        http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    _, landed = sign_in_to_bridge(bridge, second.people[0].email, PASSWORD, http=http)
+    assert landed.url == bridge + "/"
+    row = _session_row(live_app, http)
+    assert row.data["user"]["sub"] == second.people[0].user_id
+    assert "current_org" not in row.data
