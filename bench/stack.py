@@ -28,6 +28,7 @@ from idp_bridge.brand import get_brand
 from idp_bridge.config import REPO_ROOT
 from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
+from idp_bridge.devstack.processes import stop_process_group
 from idp_bridge.outbox import Message, Outbox
 from idp_bridge.outbox.mail_sink import MailSink
 
@@ -255,13 +256,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) 
 
 
 def stop(stack: Stack, keep: bool = False) -> None:
-    if stack.bridge_process is not None and stack.bridge_process.poll() is None:
-        os.killpg(stack.bridge_process.pid, 15)
-        try:
-            stack.bridge_process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(stack.bridge_process.pid, 9)
-            stack.bridge_process.wait()
+    stop_process_group(stack.bridge_process, grace_seconds=20)
     stack.keycloak.stop()
     if stack.sink is not None:
         stack.sink.stop()

@@ -27,7 +27,16 @@ def approved_memberships(subject: str) -> list[Membership]:
 
 
 def live_group_paths(subject: str) -> list[str]:
-    """The Keycloak group paths the bridge's rows grant, in the token's own layout."""
+    """The Keycloak group paths the bridge's rows grant, in the token's own layout (read
+    once per request)."""
+    cached = g.get("live_group_paths")
+    if cached is None or cached[0] != subject:
+        cached = (subject, _group_paths(subject))
+        g.live_group_paths = cached
+    return list(cached[1])
+
+
+def _group_paths(subject: str) -> list[str]:
     paths = []
     for membership in approved_memberships(subject):
         base = ORGS_PREFIX + membership.organization.key

@@ -78,6 +78,10 @@ class DatabaseSessionInterface(SessionInterface):
         self.absolute = absolute
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
+            # Stylesheets and scripts need no session: no database read for each of them
+            # (an empty session without an id is neither stored nor sent back).
+            return ServerSession()
         value = request.cookies.get(self.get_cookie_name(app), "")
         if not _COOKIE_VALUE.fullmatch(value):
             return ServerSession()

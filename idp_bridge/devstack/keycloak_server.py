@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from idp_bridge.config import REPO_ROOT
+from idp_bridge.devstack.processes import stop_process_group
 
 KEYCLOAK_VERSION = "26.7.3"
 DIST_DIR = REPO_ROOT / "keycloak" / "target" / f"keycloak-{KEYCLOAK_VERSION}"
@@ -254,11 +255,4 @@ class KeycloakServer:
             return sock.connect_ex(("127.0.0.1", self.http_port)) == 0
 
     def stop(self) -> None:
-        if self._process is None or self._process.poll() is not None:
-            return
-        os.killpg(self._process.pid, 15)
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, 9)
-            self._process.wait()
+        stop_process_group(self._process, grace_seconds=30)

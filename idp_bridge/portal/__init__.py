@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import joinedload
 
 from idp_bridge.auth import current_access, current_user, login_required
 from idp_bridge.auth.live import live_group_paths
+from idp_bridge.extensions import db
 from idp_bridge.models import PORTAL_ROLES, Membership
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -24,19 +26,25 @@ class OrgChoice:
 
 def organization_choices() -> list[OrgChoice]:
     """The user's organizations: usable only while approved in an active organization now;
-    the ones still pending, denied or removed are shown as such."""
+    the ones still pending, denied or removed are shown as such. Read once per request (the
+    page and the header's switcher both show them)."""
     user = current_user()
     if user is None:
         return []
-    access = current_access()
+    if "org_choices" not in g:
+        g.org_choices = _choices(user["sub"])
+    return list(g.org_choices)
+
+
+def _choices(subject: str) -> list[OrgChoice]:
     choices = []
-    for membership in Membership.query.filter_by(user_id=user["sub"]).all():
-        key = membership.organization.key
-        usable = access.is_member(key)
-        status = membership.status
-        if membership.organization.status == "pending":
-            status = "pending"
-        choices.append(OrgChoice(key, membership.organization.name, status, usable))
+    memberships = db.session.scalars(db.select(Membership).where(
+        Membership.user_id == subject).options(joinedload(Membership.organization)))
+    for membership in memberships:
+        organization = membership.organization
+        usable = membership.status == "approved" and organization.status == "active"
+        status = "pending" if organization.status == "pending" else membership.status
+        choices.append(OrgChoice(organization.key, organization.name, status, usable))
     return sorted(choices, key=lambda c: (not c.usable, c.name))
 
 

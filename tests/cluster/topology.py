@@ -35,6 +35,7 @@ from idp_bridge.devstack.keycloak_server import (
     free_port,
     production_options,
 )
+from idp_bridge.devstack.processes import stop_process_group
 from idp_bridge.keycloak_gateway import KeycloakGateway
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
@@ -104,13 +105,7 @@ class BridgeProcess:
         raise TimeoutError(f"bridge not up after {timeout}s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            os.killpg(self._process.pid, 15)
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, 9)
-                self._process.wait()
+        stop_process_group(self._process, grace_seconds=20)
 
 
 @dataclass(repr=False)  # a failed assertion should not print every setting

@@ -97,3 +97,10 @@ def test_control_characters_are_refused_with_the_rest_kept():
     kept = clean_text("Office\x07 Manager\x1b", "Job Title", errors, "job_title", True)
     assert errors["job_title"].startswith("Job Title contains characters")
     assert kept == "Office Manager"
+
+
+def test_static_files_neither_read_nor_set_a_session(client):
+    client.get("/register")  # a session exists
+    answer = client.get("/static/portal.css")
+    assert answer.status_code == 200
+    assert "Set-Cookie" not in answer.headers
