@@ -27,8 +27,9 @@ from sqlalchemy import event, insert
 from bench.signin import gateway
 from bench.stack import REALM, Stack
 from bench.stats import letters, summary
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, utcnow
+from idp_bridge.organizations.models import Membership, Organization
 
 KEYCLOAK_IMPORT_BATCH = 2_000
 DB_INSERT_BATCH = 5_000

@@ -16,8 +16,8 @@ from bench.signin import gateway
 from bench.stack import Stack
 from bench.stats import summary
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, OrganizationIdentifier
 from idp_bridge.npi.models import NpiRecord
+from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from tests.support.wizard import WizardClient, register_individual
 
 TIN = "415599001"

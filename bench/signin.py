@@ -15,7 +15,7 @@ from typing import Any
 from bench import flows
 from bench.stack import Stack
 from bench.stats import letters, summary
-from idp_bridge.keycloak_gateway import KeycloakGateway
+from idp_bridge.keycloak.gateway import KeycloakGateway
 from tests.support.keycloak_login import LoopbackSession
 
 SIDES: dict[str, Callable[[Stack, dict[str, str]], dict[str, float]]] = {

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, jsonify, request
 
-from idp_bridge.access import Access
+from idp_bridge.keycloak.access import Access
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 
 

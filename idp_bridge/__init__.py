@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from idp_bridge import sqlite_tuning
+from idp_bridge import keycloak, sqlite_tuning
 from idp_bridge.brand import get_brand
 from idp_bridge.config import load_settings
 from idp_bridge.extensions import csrf, db, migrate, oauth
@@ -34,6 +34,7 @@ def create_app(
     _import_models()
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
+    keycloak.init_app(app)
     _init_oidc(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -55,11 +56,11 @@ def _prepare_local_dirs(app: Flask) -> None:
 
 def _import_models() -> None:
     # Alembic's autogenerate and db.create_all see only models that were imported.
-    import idp_bridge.audit  # noqa: F401
+    import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
-    import idp_bridge.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
+    import idp_bridge.organizations.models  # noqa: F401
     import idp_bridge.registration.models  # noqa: F401
 
 
@@ -100,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from idp_bridge import audit
     from idp_bridge.cli import register_cli
 
     register_cli(app)
+    audit.init_app(app)

@@ -6,8 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import UserExists
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import UserExists
 
 DEMO_USER = {
     "email": "demo.admin@provider-portal.test",
@@ -39,14 +39,12 @@ def seed_demo(password: str) -> None:
 
 def register_cli(app: Flask) -> None:
     from idp_bridge.approvals.reconcile import reconcile_command
-    from idp_bridge.audit import audit_cli
     from idp_bridge.mail.cli import mail_cli
     from idp_bridge.npi.cli import register_cli as register_npi_cli
     from idp_bridge.registration.cleanup import registrations_cli
 
     app.cli.add_command(seed_demo)
     app.cli.add_command(registrations_cli)
-    app.cli.add_command(audit_cli)
     app.cli.add_command(reconcile_command)
     app.cli.add_command(mail_cli)
     register_npi_cli(app)

@@ -24,7 +24,7 @@ from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.databases import create_database
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.extensions import db
-from idp_bridge.keycloak_gateway import KeycloakGateway
+from idp_bridge.keycloak.gateway import KeycloakGateway
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink

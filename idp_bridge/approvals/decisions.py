@@ -20,13 +20,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge import audit
-from idp_bridge.approvals.org_groups import SITE_ADMINS, KeycloakChanges, ensure_structure, group_id
+from idp_bridge.approvals.org_groups import KeycloakChanges, ensure_structure, group_id
 from idp_bridge.auth.sessions import end_keycloak_session
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
 from idp_bridge.mail import enqueue
-from idp_bridge.models import PORTAL_ROLES, Membership, Organization, utcnow
+from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +188,7 @@ def set_role(membership: Membership, role: str, granted: bool, actor: dict[str, 
         raise DecisionFailed("Unknown portal role.")
     with decision() as changes:
         _lock_member(membership, "approved")
-        group = group_id(changes.gateway, membership.organization, "roles", role)
+        group = group_id(changes.gateway, membership.organization, ROLES, role)
         roles = set(membership.roles or [])
         if granted and role not in roles:
             changes.add(membership.user_id, group)
@@ -227,7 +229,7 @@ def remove_member(membership: Membership, actor: dict[str, str]) -> None:
             raise DecisionFailed(LAST_ADMIN)
         for role in membership.roles or []:
             changes.remove(membership.user_id, group_id(changes.gateway, organization,
-                                                        "roles", role))
+                                                        ROLES, role))
         if membership.is_site_admin:
             changes.remove(membership.user_id, group_id(changes.gateway, organization,
                                                         SITE_ADMINS))

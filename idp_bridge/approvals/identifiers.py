@@ -6,10 +6,10 @@ from flask import current_app
 
 from idp_bridge import audit
 from idp_bridge.approvals.decisions import DecisionFailed, decision
-from idp_bridge.models import Organization, OrganizationIdentifier
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.identifiers import parse_pair
 from idp_bridge.npi.registry import RegistryUnavailable
+from idp_bridge.organizations.models import Organization, OrganizationIdentifier
 
 
 def validate_pair(npi_typed: str, tin_typed: str) -> tuple[str, str, dict[str, str]]:

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
 PAGE_SIZE = 50
 MEMBER_STATUSES = ("pending", "approved")  # the statuses the members page lists, in order

@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from idp_bridge.keycloak_gateway import GatewayError, KeycloakGateway
-from idp_bridge.models import PORTAL_ROLES, Organization
+from idp_bridge.keycloak import groups
+from idp_bridge.keycloak.gateway import GatewayError, KeycloakGateway
+from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
+from idp_bridge.organizations.models import PORTAL_ROLES, Organization
 
 log = logging.getLogger(__name__)
-SITE_ADMINS = "site-admins"
 
 
 def org_path(organization: Organization, *parts: str) -> str:
-    return "/".join([f"/provider-orgs/{organization.key}", *parts])
+    return groups.org_path(organization.key, *parts)
 
 
 def ensure_structure(gateway: KeycloakGateway, organization: Organization) -> None:
@@ -26,10 +27,10 @@ def ensure_structure(gateway: KeycloakGateway, organization: Organization) -> No
     assert org_id, "organization has no Keycloak group"
     if gateway.group_by_path(org_path(organization, SITE_ADMINS)) is None:
         gateway.create_subgroup(org_id, SITE_ADMINS)
-    roles = gateway.group_by_path(org_path(organization, "roles"))
-    roles_id = roles["id"] if roles else gateway.create_subgroup(org_id, "roles")
+    roles = gateway.group_by_path(org_path(organization, ROLES))
+    roles_id = roles["id"] if roles else gateway.create_subgroup(org_id, ROLES)
     for role in PORTAL_ROLES:
-        if gateway.group_by_path(org_path(organization, "roles", role)) is None:
+        if gateway.group_by_path(org_path(organization, ROLES, role)) is None:
             gateway.create_subgroup(roles_id, role)
 
 

@@ -23,10 +23,10 @@ from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.audit.csv_export import audit_csv
 from idp_bridge.auth import current_user, plan_admin_required
 from idp_bridge.extensions import db
-from idp_bridge.keycloak_gateway import GatewayError
-from idp_bridge.models import Organization
+from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
+from idp_bridge.organizations.models import Organization
 
 MAX_NOTE = 2000
 bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")

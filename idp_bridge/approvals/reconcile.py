@@ -18,11 +18,13 @@ import click
 from flask.cli import with_appcontext
 
 from idp_bridge import audit
-from idp_bridge.approvals.org_groups import SITE_ADMINS, ensure_structure, org_path
+from idp_bridge.approvals.org_groups import ensure_structure, org_path
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError, KeycloakGateway
-from idp_bridge.models import PORTAL_ROLES, Membership, Organization, utcnow
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import GatewayError, KeycloakGateway
+from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
+from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 
 # A group younger than this may belong to a registration finishing right now.
@@ -38,7 +40,7 @@ def _expected(organization: Organization) -> dict[tuple[str, ...], set[str]]:
         (SITE_ADMINS,): {m.user_id for m in approved if m.is_site_admin},
     }
     for role in PORTAL_ROLES:
-        expected[("roles", role)] = {m.user_id for m in approved if role in (m.roles or [])}
+        expected[(ROLES, role)] = {m.user_id for m in approved if role in (m.roles or [])}
     return expected
 
 
@@ -72,7 +74,7 @@ def _orphan_groups(gateway: KeycloakGateway, min_age: float) -> list[str]:
         if time.time() - float(created[0]) < min_age:
             continue
         gateway.delete_group(str(group["id"]))
-        changes.append(f"deleted Keycloak group /provider-orgs/{group['name']}: no "
+        changes.append(f"deleted Keycloak group {ORGS_PREFIX}{group['name']}: no "
                        "organization in the bridge")
     return changes
 

@@ -13,7 +13,7 @@ from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.identifiers import add_identifier
 from idp_bridge.auth import current_access, current_user, site_admin_required
 from idp_bridge.extensions import db
-from idp_bridge.models import PORTAL_ROLES, Membership, Organization
+from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.portal.passkeys import passkey_holders
 
 bp = Blueprint("site_admin", __name__, url_prefix="/org/<org_key>", template_folder="templates")

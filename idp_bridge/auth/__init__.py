@@ -33,7 +33,6 @@ from flask import (
 from flask.cli import AppGroup
 from werkzeug.wrappers import Response
 
-from idp_bridge.access import Access
 from idp_bridge.auth import headers
 from idp_bridge.auth.backchannel import verify_logout_token
 from idp_bridge.auth.live import is_plan_admin_now, live_access
@@ -45,7 +44,8 @@ from idp_bridge.auth.sessions import (
     purge_expired,
 )
 from idp_bridge.extensions import csrf, oauth
-from idp_bridge.keycloak_gateway import GatewayError
+from idp_bridge.keycloak.access import Access
+from idp_bridge.keycloak.gateway import GatewayError
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

@@ -12,11 +12,12 @@ import time
 
 from flask import g, session
 
-from idp_bridge.access import ORGS_PREFIX, PLAN_ADMIN_ROLE, Access
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError
-from idp_bridge.models import Membership, Organization
+from idp_bridge.keycloak.access import PLAN_ADMIN_ROLE, Access
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.keycloak.groups import paths_for
+from idp_bridge.organizations.models import Membership, Organization
 
 
 def approved_memberships(subject: str) -> list[Membership]:
@@ -37,14 +38,9 @@ def live_group_paths(subject: str) -> list[str]:
 
 
 def _group_paths(subject: str) -> list[str]:
-    paths = []
-    for membership in approved_memberships(subject):
-        base = ORGS_PREFIX + membership.organization.key
-        paths.append(base)
-        if membership.is_site_admin:
-            paths.append(base + "/site-admins")
-        paths.extend(f"{base}/roles/{role}" for role in membership.roles or [])
-    return paths
+    return [path for membership in approved_memberships(subject)
+            for path in paths_for(membership.organization.key, membership.is_site_admin,
+                                  membership.roles or [])]
 
 
 def live_access(subject: str, token_roles: list[str]) -> Access:

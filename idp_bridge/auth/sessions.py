@@ -24,8 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.models import utcnow
 
 # What a cookie value may look like before we even hash it: bounded and plain.
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{32,64}")

@@ -10,11 +10,11 @@ from sqlalchemy import update
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import plan_admin_required
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail import take_queued_ids
 from idp_bridge.mail.deliverer import deliver_ids, undelivered
 from idp_bridge.mail.models import OutboundEmail
-from idp_bridge.models import utcnow
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/admin/mail", template_folder="templates")
 

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, or_, select, update
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.mailer import MailError, send_mail
-from idp_bridge.models import utcnow
 
 log = logging.getLogger(__name__)
 # Bodies that carry a one-time code are not kept once delivered.

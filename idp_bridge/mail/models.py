@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.models import utcnow
 
 
 class OutboundEmail(db.Model):  # type: ignore[name-defined]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from idp_bridge.auth import current_access, current_user, login_required
 from idp_bridge.auth.live import live_group_paths
 from idp_bridge.extensions import db
-from idp_bridge.models import PORTAL_ROLES, Membership
+from idp_bridge.organizations.models import PORTAL_ROLES, Membership
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 

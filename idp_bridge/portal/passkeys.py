@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user, login_required
 from idp_bridge.extensions import oauth
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError, Passkey
-from idp_bridge.models import Membership
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import GatewayError, Passkey
+from idp_bridge.organizations.models import Membership
 from idp_bridge.portal import bp
 
 REGISTER_ACTION = "webauthn-register-passwordless"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from idp_bridge.models import utcnow
+from idp_bridge.clock import utcnow
 from idp_bridge.registration.models import RegistrationDraft
 
 registrations_cli = AppGroup("registrations", help="Registration drafts.")

@@ -15,11 +15,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import ORGS_GROUP, GatewayError, KeycloakGateway
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError, KeycloakGateway
 from idp_bridge.mail import enqueue
-from idp_bridge.models import Membership, Organization, OrganizationIdentifier, utcnow
+from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 from idp_bridge.registration.stages.account import ORG_EXISTS, denied_message, owner_of_pair
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.models import utcnow
 
 DRAFT_LIFETIME = timedelta(hours=2)
 

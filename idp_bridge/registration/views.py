@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import GatewayError
-from idp_bridge.models import Organization
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.organizations.models import Organization
 from idp_bridge.registration import bp
 from idp_bridge.registration.completion import (
     CompletionFailed,

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from idp_bridge.models import Organization
 from idp_bridge.npi.models import NpiRecord
+from idp_bridge.organizations.models import Organization
 from idp_bridge.outbox import Outbox
 from tests.conftest import KeycloakHandle
 from tests.support.keycloak_login import (

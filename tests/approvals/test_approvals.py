@@ -8,7 +8,7 @@ import pytest
 
 from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization
+from idp_bridge.organizations.models import Membership, Organization
 from tests.approvals.conftest import csrf_of, email, post_form, signed_in
 from tests.support.keycloak_login import sign_in_to_bridge
 from tests.support.wizard import PASSWORD, WizardClient, person

@@ -1,4 +1,4 @@
-"""Another health-plan app trusts our tokens through idp_bridge.tokens + idp_bridge.access."""
+"""Another health-plan app trusts our tokens: idp_bridge.tokens + idp_bridge.keycloak.access."""
 
 from __future__ import annotations
 

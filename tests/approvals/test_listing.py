@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from idp_bridge.approvals import plan_admin, site_admin
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
 KEY = "1588000012-391588001"
 ADMIN_SUB = "admin-sub"

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from idp_bridge.models import Membership, Organization
+from idp_bridge.organizations.models import Membership, Organization
 from tests.browser import steps
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]

@@ -36,7 +36,7 @@ from idp_bridge.devstack.keycloak_server import (
     production_options,
 )
 from idp_bridge.devstack.processes import stop_process_group
-from idp_bridge.keycloak_gateway import KeycloakGateway
+from idp_bridge.keycloak.gateway import KeycloakGateway
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, utcnow
+from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 from tests.registration.registry_data import ORGANIZATIONS, PROFESSIONAL

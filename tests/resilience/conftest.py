@@ -19,9 +19,10 @@ import requests
 from flask import Flask
 from sqlalchemy import event
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail.deliverer import start_thread
-from idp_bridge.models import Membership, Organization, utcnow
+from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 from tests.approvals.conftest import (  # noqa: F401  (fixtures shared with approvals)
     email,

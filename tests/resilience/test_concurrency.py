@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from idp_bridge.config import REPO_ROOT
 from idp_bridge.devstack.keycloak_server import free_port
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization
+from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.email_code import MAX_SENDS_PER_DRAFT, MAX_WRONG_TRIES
 from idp_bridge.registration.models import RegistrationDraft
 from tests.approvals.conftest import csrf_of

@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization
+from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.views import UNAVAILABLE
 from tests.approvals.conftest import csrf_of
 from tests.resilience.conftest import email, new_login, post_form, signed_in

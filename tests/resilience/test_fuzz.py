@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from idp_bridge.models import Membership, Organization
+from idp_bridge.organizations.models import Membership, Organization
 from tests.approvals.conftest import csrf_of
 from tests.resilience.conftest import email, new_login, post_form, signed_in
 from tests.support.wizard import WizardClient, person

@@ -10,7 +10,7 @@ import pytest
 
 from idp_bridge.extensions import db
 from idp_bridge.mail.models import OutboundEmail
-from idp_bridge.models import Membership, Organization
+from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.outbox.mail_sink import MailSink
 from tests.approvals.conftest import csrf_of
 from tests.resilience.conftest import email, post_form, signed_in

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from idp_bridge.clock import utcnow
 from idp_bridge.devstack.keycloak_server import free_port
 from idp_bridge.extensions import db
 from idp_bridge.mail import enqueue, take_queued_ids
 from idp_bridge.mail.deliverer import backoff, claim, deliver_due, deliver_one
 from idp_bridge.mail.models import OutboundEmail
-from idp_bridge.models import utcnow
 
 
 class Recorder:

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from markupsafe import escape
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, utcnow
+from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 from tests.resilience.conftest import email, new_login, post_form, signed_in
 from tests.support.wizard import PASSWORD, WizardClient, person

@@ -12,7 +12,7 @@ from flask import Flask
 
 from idp_bridge.approvals.org_groups import SITE_ADMINS, ensure_structure, group_id
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from tests.support.people import Org, new_login
 
 

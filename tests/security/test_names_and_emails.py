@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from idp_bridge.keycloak_gateway import GatewayError
+from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.npi.models import NpiRecord
 from idp_bridge.registration.validation import NAME_RULES, is_login_email, is_person_name
 from tests.support.wizard import PASSWORD, WizardClient, person

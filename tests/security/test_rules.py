@@ -74,7 +74,7 @@ def test_expired_sessions_are_not_honoured_and_are_purged(app, client):
     from datetime import timedelta
 
     from idp_bridge.auth.sessions import WebSession, purge_expired
-    from idp_bridge.models import utcnow
+    from idp_bridge.clock import utcnow
 
     client.get("/register")  # starts an anonymous session holding a draft
     cookie = client.get_cookie("session")

@@ -97,7 +97,7 @@ def test_organization_dropdown_lists_only_what_is_approved_now(make_org, bridge,
     tab = signed_in(bridge, leaving)
     assert 'id="manage-users"' in tab.get(f"{bridge}/", timeout=30).text
     with live_app.app_context():
-        from idp_bridge.models import Membership
+        from idp_bridge.organizations.models import Membership
 
         row = db.session.get(Membership, leaving.membership_id)
         assert row is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp_bridge.keycloak_gateway import PasswordRejected
+from idp_bridge.keycloak.gateway import PasswordRejected
 from tests.support.wizard import POLICY_VIOLATIONS
 
 pytestmark = pytest.mark.keycloak

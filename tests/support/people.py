@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from idp_bridge.extensions import db
-from idp_bridge.models import Membership
+from idp_bridge.organizations.models import Membership
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
 
 PASSWORD = "Provider1!"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from examples.downstream_app import create_app
-from idp_bridge.access import Access
+from idp_bridge.keycloak.access import Access
 from idp_bridge.tokens import TokenVerifier
 from tests.support.tokens import access_claims, b64, sign, signed
 

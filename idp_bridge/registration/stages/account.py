@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import current_app
 
-from idp_bridge.models import Organization, OrganizationIdentifier
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.identifiers import parse_pair
 from idp_bridge.npi.questionnaire import build_questionnaire
 from idp_bridge.npi.registry import RegistryUnavailable
+from idp_bridge.organizations.models import Organization, OrganizationIdentifier
 from idp_bridge.registration.engine import Outcome
 from idp_bridge.registration.models import RegistrationDraft
 

@@ -14,12 +14,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
+from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.mail import enqueue, take_queued_ids
 from idp_bridge.mail.deliverer import deliver_one
-from idp_bridge.models import Membership, utcnow
 from idp_bridge.npi.identifiers import format_tin
+from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.email_code import (
     MAX_SENDS_PER_DRAFT,
     MAX_WRONG_TRIES,

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge.extensions import db
-from idp_bridge.gateway import get_gateway
-from idp_bridge.keycloak_gateway import (
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import (
     GatewayError,
     PasswordRejected,
     ProfileRejected,
     UserExists,
 )
-from idp_bridge.models import Membership
+from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.engine import Outcome
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.password_policy import describe_policy

@@ -5,11 +5,12 @@ Keycloak's groups say what access is granted now; these tables say why.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
 # Portal roles a Site Administrator grants; each is a Keycloak subgroup roles/<key>.
@@ -20,10 +21,6 @@ PORTAL_ROLES = {
     "remittance": "Remittance",
     "provider-admin": "Provider Admin",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Organization(db.Model):  # type: ignore[name-defined]

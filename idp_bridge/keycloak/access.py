@@ -1,25 +1,18 @@
 """Who may do what, read from a token's claims: the contract other health-plan apps use too.
 
-An organization's access is the Keycloak group ``/provider-orgs/<key>``; inside it,
-``site-admins`` marks its Site Administrators and ``roles/<role>`` its portal roles. Tokens
-carry full group paths (claim ``groups``) and realm roles (claim ``realm_roles``).
+Tokens carry full group paths (claim ``groups``, laid out as ``groups.py`` says) and realm
+roles (claim ``realm_roles``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-ORGS_PREFIX = "/provider-orgs/"
+from idp_bridge.keycloak.groups import OrgGrant, grants_from_groups
+
 PLAN_ADMIN_ROLE = "plan-admin"
 
-
-@dataclass
-class OrgGrant:
-    key: str
-    site_admin: bool = False
-    roles: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -58,27 +51,3 @@ class Access:
 def _strings(value: object) -> list[str]:
     """A claim that should be a list of strings, with anything else dropped."""
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
-
-
-def grants_from_groups(paths: Iterable[str]) -> dict[str, OrgGrant]:
-    grants: dict[str, OrgGrant] = {}
-    nested: list[tuple[str, list[str]]] = []
-    for path in paths:
-        if not path.startswith(ORGS_PREFIX):
-            continue
-        key, *rest = path[len(ORGS_PREFIX):].split("/")
-        if rest:
-            nested.append((key, rest))
-        else:
-            grants[key] = OrgGrant(key)
-    # A subgroup counts only together with the organization's own group: removing someone
-    # from the organization removes all access even if a subgroup was left behind.
-    for key, rest in nested:
-        grant = grants.get(key)
-        if grant is None:
-            continue
-        if rest == ["site-admins"]:
-            grant.site_admin = True
-        elif len(rest) == 2 and rest[0] == "roles":
-            grant.roles.add(rest[1])
-    return grants

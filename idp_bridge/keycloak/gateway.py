@@ -18,8 +18,13 @@ from typing import Any
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError
 
-ORGS_GROUP = "provider-orgs"
-
+from idp_bridge.keycloak.errors import (
+    GatewayError,
+    PasswordRejected,
+    ProfileRejected,
+    UserExists,
+)
+from idp_bridge.keycloak.groups import ORGS_GROUP
 
 # Connect and read timeouts (seconds): a stopped Keycloak must cost a user a few seconds and
 # a clear message, not a hung page. No automatic retry: the user's retry is the retry.
@@ -28,39 +33,6 @@ DEFAULT_TIMEOUT = (3.0, 5.0)
 
 # The password policy is shown on Password Setup; re-read at most once a minute.
 POLICY_CACHE_SECONDS = 60.0
-
-class GatewayError(RuntimeError):
-    """Keycloak could not do what was asked (down, refused, or misconfigured)."""
-
-    def __init__(self, message: str, status: int | None = None,
-                 details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.details = details or {}
-
-    @property
-    def unreachable(self) -> bool:
-        return self.status is None
-
-
-class ProfileRejected(GatewayError):
-    """Keycloak's user profile refused a value; ``fields`` maps its attribute names to its
-    error codes (e.g. ``{"firstName": "error-person-name-invalid-character"}``)."""
-
-    @property
-    def fields(self) -> dict[str, str]:
-        errors = self.details.get("errors") or [self.details]
-        return {str(e.get("field")): str(e.get("errorMessage", ""))
-                for e in errors if isinstance(e, dict) and e.get("field")}
-
-
-class PasswordRejected(GatewayError):
-    """Keycloak's password policy refused the password; ``message`` is Keycloak's own text."""
-
-
-class UserExists(GatewayError):
-    """A user with this username or email already exists."""
-
 
 @dataclass(frozen=True)
 class KeycloakUser:

@@ -1,0 +1,43 @@
+"""Writing and checking the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request, session
+
+from idp_bridge.audit.models import GENESIS, AuditEvent
+from idp_bridge.clock import utcnow
+from idp_bridge.extensions import db
+
+
+def record(action: str, *, subject_id: str = "", subject_email: str = "",
+           organization_key: str = "", outcome: str = "ok",
+           actor: dict[str, str] | None = None, **details: Any) -> AuditEvent:
+    """Add an event to the session; it is written with the caller's commit."""
+    if actor is None and has_request_context():
+        actor = session.get("user") or {}
+    actor = actor or {}
+    last = db.session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+    event = AuditEvent(
+        at=utcnow(), actor_id=actor.get("sub", ""), actor_email=actor.get("email", ""),
+        action=action, subject_id=subject_id, subject_email=subject_email,
+        organization_key=organization_key, outcome=outcome, details=details,
+        ip=(request.remote_addr or "") if has_request_context() else "",
+        user_agent=(request.user_agent.string[:300] if has_request_context() else "cli"),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = event.compute_hash()
+    db.session.add(event)
+    db.session.flush()  # the next record in this transaction chains onto this one
+    return event
+
+
+def verify_chain() -> tuple[bool, int | None]:
+    """(True, None) if intact, else (False, id of the first bad record)."""
+    previous = GENESIS
+    for event in db.session.query(AuditEvent).order_by(AuditEvent.id).yield_per(500):
+        if event.prev_hash != previous or event.compute_hash() != event.hash:
+            return False, event.id
+        previous = event.hash
+    return True, None

@@ -1,0 +1,19 @@
+"""Everything the bridge knows about Keycloak, in one package.
+
+- ``gateway``: the one door to the admin REST API (the only importer of python-keycloak);
+- ``errors``: what it raises;
+- ``groups``: the group layout (``/provider-orgs/<key>/site-admins``, ``roles/<role>``);
+- ``access``: reading that layout back out of a token's claims;
+- ``extension``: the gateway as a Flask extension (``init_app``, ``get_gateway``).
+"""
+
+from __future__ import annotations
+
+from idp_bridge.keycloak.errors import GatewayError, PasswordRejected, ProfileRejected, UserExists
+from idp_bridge.keycloak.extension import get_gateway, init_app
+from idp_bridge.keycloak.gateway import KeycloakGateway, KeycloakUser, Passkey
+
+__all__ = [
+    "GatewayError", "KeycloakGateway", "KeycloakUser", "Passkey", "PasswordRejected",
+    "ProfileRejected", "UserExists", "get_gateway", "init_app",
+]

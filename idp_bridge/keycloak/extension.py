@@ -1,0 +1,34 @@
+"""The app's Keycloak gateway as a Flask extension: one per app, built from its config.
+
+``init_app(app, gateway)`` lets a test put the in-memory fake (``tests/support``) in place of
+the real gateway; everything else asks ``get_gateway()``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from idp_bridge.keycloak.gateway import DEFAULT_TIMEOUT, KeycloakGateway
+
+EXTENSION = "keycloak_gateway"
+
+
+def init_app(app: Flask, gateway: KeycloakGateway | None = None) -> None:
+    """Use ``gateway`` if given; otherwise one is built from config at first use (so an app
+    can be created, and its CLI run, while Keycloak is still starting)."""
+    app.extensions[EXTENSION] = gateway
+
+
+def get_gateway(app: Flask | None = None) -> KeycloakGateway:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    gateway = app.extensions.get(EXTENSION)
+    if gateway is None:
+        gateway = KeycloakGateway(
+            app.config["KEYCLOAK_URL"],
+            app.config["KEYCLOAK_REALM"],
+            app.config["OIDC_CLIENT_ID"],
+            app.config["OIDC_CLIENT_SECRET"],
+            timeout=app.config.get("KEYCLOAK_TIMEOUT", DEFAULT_TIMEOUT),
+        )
+        app.extensions[EXTENSION] = gateway
+    return gateway

@@ -1,0 +1,1 @@
+"""Provider organizations, their NPI/TIN pairs and their members: the bridge's own records."""
