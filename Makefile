@@ -22,7 +22,12 @@ test-postgres: setup keycloak
 test-cluster: setup keycloak
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest tests/cluster -p no:cacheprovider $(PYTEST_ARGS)
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed node_modules/.installed
+
+# axe-core for the browser tests' accessibility audit (test-only, pinned in package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,4 +53,4 @@ reset:
 	rm -rf $(KEYCLOAK_DIST)/data/h2 var
 
 clean:
-	rm -rf $(VENV) keycloak/target var
+	rm -rf $(VENV) keycloak/target var node_modules
