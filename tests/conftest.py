@@ -24,11 +24,11 @@ from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.databases import create_database
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.extensions import db
-from idp_bridge.keycloak.gateway import KeycloakGateway
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink
 from tests.support import keycloak_login
+from tests.support.keycloak_admin import TestAdmin
 
 REALM = "provider-portal"
 BRAND = "dean"
@@ -47,7 +47,7 @@ class KeycloakHandle:
     base_url: str
     realm: str
     admin: KeycloakAdmin
-    gateway: KeycloakGateway
+    gateway: TestAdmin  # the bridge's gateway plus test-only read-backs
     outbox_dir: str
     client_secret: str
     server: KeycloakServer
@@ -136,8 +136,8 @@ def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: Mail
             realm_name=REALM,
             user_realm_name="master",
         )
-        gateway = KeycloakGateway(server.base_url, REALM, "idp-bridge",
-                                  stack_env["IDP_CLIENT_SECRET"])
+        gateway = TestAdmin(server.base_url, REALM, "idp-bridge",
+                            stack_env["IDP_CLIENT_SECRET"])
         yield KeycloakHandle(server.base_url, REALM, admin, gateway,
                              stack_env["IDP_OUTBOX_DIR"], stack_env["IDP_CLIENT_SECRET"], server)
     finally:

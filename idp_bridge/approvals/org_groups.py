@@ -10,8 +10,9 @@ import logging
 from collections.abc import Callable
 
 from idp_bridge.keycloak import groups
-from idp_bridge.keycloak.gateway import GatewayError, KeycloakGateway
+from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
+from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def org_path(organization: Organization, *parts: str) -> str:
     return groups.org_path(organization.key, *parts)
 
 
-def ensure_structure(gateway: KeycloakGateway, organization: Organization) -> None:
+def ensure_structure(gateway: Gateway, organization: Organization) -> None:
     """Create ``site-admins`` and ``roles/<role>`` under the organization's group."""
     org_id = organization.keycloak_group_id
     assert org_id, "organization has no Keycloak group"
@@ -34,7 +35,7 @@ def ensure_structure(gateway: KeycloakGateway, organization: Organization) -> No
             gateway.create_subgroup(roles_id, role)
 
 
-def group_id(gateway: KeycloakGateway, organization: Organization, *parts: str) -> str:
+def group_id(gateway: Gateway, organization: Organization, *parts: str) -> str:
     if not parts:
         assert organization.keycloak_group_id
         return organization.keycloak_group_id
@@ -47,7 +48,7 @@ def group_id(gateway: KeycloakGateway, organization: Organization, *parts: str) 
 class KeycloakChanges:
     """Apply group changes now; ``undo`` reverts those already applied."""
 
-    def __init__(self, gateway: KeycloakGateway) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self._undo: list[Callable[[], None]] = []
         self._answered = False

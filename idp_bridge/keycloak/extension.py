@@ -9,19 +9,20 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from idp_bridge.keycloak.gateway import DEFAULT_TIMEOUT, KeycloakGateway
+from idp_bridge.keycloak.protocol import Gateway
 
 EXTENSION = "keycloak_gateway"
 
 
-def init_app(app: Flask, gateway: KeycloakGateway | None = None) -> None:
+def init_app(app: Flask, gateway: Gateway | None = None) -> None:
     """Use ``gateway`` if given; otherwise one is built from config at first use (so an app
     can be created, and its CLI run, while Keycloak is still starting)."""
     app.extensions[EXTENSION] = gateway
 
 
-def get_gateway(app: Flask | None = None) -> KeycloakGateway:
+def get_gateway(app: Flask | None = None) -> Gateway:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    gateway = app.extensions.get(EXTENSION)
+    gateway: Gateway | None = app.extensions.get(EXTENSION)
     if gateway is None:
         gateway = KeycloakGateway(
             app.config["KEYCLOAK_URL"],

@@ -1,10 +1,11 @@
 """The one door to Keycloak's admin REST API (python-keycloak), used with the bridge's
-service account. Nothing else in the bridge imports python-keycloak.
+service account. Nothing else in the bridge imports python-keycloak. Its interface is
+``protocol.Gateway``; tests read back what they need through their own admin client.
 
 Keycloak facts this module absorbs so callers don't have to:
 - attributes not declared in the realm's user profile are dropped silently;
-- ``PUT /users/{id}`` drops admin-editable attributes the body leaves out, so attribute
-  updates read the whole user, change it and write it back;
+- ``PUT /users/{id}`` drops admin-editable attributes the body leaves out, so an update
+  reads the whole user, changes it and writes it back;
 - ``set_user_password`` defaults to a temporary password.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError
@@ -166,18 +167,6 @@ class KeycloakGateway:
         )
         return KeycloakUser.from_rep(reps[0]) if reps else None
 
-    def update_attributes(self, user_id: str, changes: dict[str, str | None]) -> None:
-        """Read, modify, write the whole user: a partial PUT would drop other attributes."""
-        rep = self._call("read the user", self._admin.get_user, user_id)
-        attributes = dict(rep.get("attributes") or {})
-        for name, value in changes.items():
-            if value is None:
-                attributes.pop(name, None)
-            else:
-                attributes[name] = [value]
-        rep["attributes"] = attributes
-        self._call("update the user", self._admin.update_user, user_id, rep)
-
     def delete_user(self, user_id: str) -> None:
         self._call("delete the user", self._admin.delete_user, user_id)
 
@@ -238,10 +227,6 @@ class KeycloakGateway:
 
     def remove_from_group(self, user_id: str, group_id: str) -> None:
         self._call("revoke the group", self._admin.group_user_remove, user_id, group_id)
-
-    def user_group_paths(self, user_id: str) -> list[str]:
-        groups = self._call("read the user's groups", self._admin.get_user_groups, user_id)
-        return sorted(g["path"] for g in groups)
 
     def group_member_ids(self, group_id: str, page_size: int = 100) -> list[str]:
         ids: list[str] = []
@@ -334,3 +319,10 @@ class Passkey:
     def from_rep(cls, rep: dict[str, Any]) -> Passkey:
         return cls(id=str(rep["id"]), label=str(rep.get("userLabel") or "Passkey"),
                    created_ms=int(rep.get("createdDate") or 0))
+
+
+if TYPE_CHECKING:  # mypy: the real gateway satisfies the interface callers are typed with
+    from idp_bridge.keycloak.protocol import Gateway
+
+    def _satisfies(gateway: KeycloakGateway) -> Gateway:
+        return gateway

@@ -15,10 +15,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
+from idp_bridge.audit.actor import Actor
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError, KeycloakGateway
+from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError
+from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.mail import enqueue
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
@@ -76,9 +78,11 @@ def _record(draft: RegistrationDraft, organization: Organization, user_id: str) 
         organization=organization, user_id=user_id, email=person["email"],
         first_name=person["first_name"], last_name=person["last_name"],
         job_title=person["job_title"], is_site_admin=bool(draft.context.get("site_admin")),
+        phone=person.get("phone", ""), communications_opt_in=person.get("opt_in") == "in",
     ))
     _record_terms(user_id)
-    audit.record("registration.complete", subject_id=user_id, subject_email=person["email"],
+    audit.record("registration.complete", actor=Actor(id=user_id, email=person["email"]),
+                 subject_id=user_id, subject_email=person["email"],
                  organization_key=organization.key, account_type=draft.account_type or "",
                  merged=bool(draft.context.get("merge")))
     draft.completed_at = utcnow()
@@ -127,7 +131,7 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
     return organization, group_id if created else None
 
 
-def ensure_org_group(gateway: KeycloakGateway, key: str,
+def ensure_org_group(gateway: Gateway, key: str,
                      attributes: dict[str, list[str]]) -> tuple[str, bool]:
     """The organization's group, created or (left by a crashed attempt) taken over."""
     existing = gateway.group_by_path(f"/{ORGS_GROUP}/{key}")
