@@ -1,0 +1,248 @@
+"""Registration drafts as a service: which abandoned drafts may go, and removing them safely.
+
+Password Setup creates the Keycloak login before the registration is complete, so an
+abandoned draft can leave a half-made login (no phone, no Terms, no membership), which is
+removed with the draft. But that same login may since have become someone's account: the
+registrant registered again with the same email and merged into it (the guide says to
+register again), or signed in and finished. So:
+
+- :func:`fate` is the rule, pure, with the clock passed in: a login is never removed while a
+  membership or another registration (live, or completed) uses it;
+- :func:`discard` applies it under the lock of the draft row that created the login, and
+  :func:`hold_login` (called by completion before it records a membership) takes the same
+  lock and then checks the login still exists. A check and a removal therefore never
+  interleave with a new use of the login: whichever commits first, the other sees it.
+
+A registration "uses" a login when it created it (``keycloak_user_id``) or when its
+registrant was offered the merge into it (the context's ``existing_user_id``, written in the
+same commit that moves the draft to the merge question).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from idp_bridge.clock import utcnow
+from idp_bridge.extensions import db
+from idp_bridge.keycloak.errors import GatewayError
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.keycloak.gateway import KeycloakUser
+from idp_bridge.organizations.models import Membership
+from idp_bridge.registration.models import DRAFT_LIFETIME, RegistrationDraft
+
+log = logging.getLogger(__name__)
+# The browser's session holds only this: the id of its draft.
+DRAFT_KEY = "registration_id"
+# Where the merge question's login is kept in the draft's context (context.py's field name).
+MERGE_TARGET_KEY = "existing_user_id"
+
+
+# The rule ------------------------------------------------------------------------------------
+
+
+class Fate(enum.Enum):
+    KEEP = "keep"  # not abandoned (still in progress, or complete): leave it alone
+    WAIT = "wait"  # abandoned, but a live registration may still use its login: not yet
+    DROP_DRAFT = "drop-draft"  # abandoned before it created a login
+    DROP_DRAFT_KEEP_LOGIN = "drop-draft-keep-login"  # abandoned; its login is an account now
+    DROP_DRAFT_AND_LOGIN = "drop-draft-and-login"  # abandoned, and nothing uses its login
+
+
+@dataclass(frozen=True)
+class OtherUse:
+    """Another registration that uses the same login."""
+
+    expires_at: datetime
+    completed: bool
+
+
+@dataclass(frozen=True)
+class DraftFacts:
+    expires_at: datetime
+    completed: bool
+    login_id: str | None  # the login this draft created, if any
+    login_has_membership: bool = False
+    other_uses: tuple[OtherUse, ...] = ()
+
+
+def fate(facts: DraftFacts, now: datetime, *, abandoned_now: bool = False) -> Fate:
+    """What may be removed. ``abandoned_now``: the registrant restarted on purpose, so the
+    draft counts as abandoned before it expires."""
+    if facts.completed or (facts.expires_at >= now and not abandoned_now):
+        return Fate.KEEP
+    if facts.login_id is None:
+        return Fate.DROP_DRAFT
+    if facts.login_has_membership or any(use.completed for use in facts.other_uses):
+        return Fate.DROP_DRAFT_KEEP_LOGIN  # completed here or elsewhere: a real account
+    if any(use.expires_at >= now for use in facts.other_uses):
+        return Fate.WAIT  # e.g. registering again, at the merge question right now
+    return Fate.DROP_DRAFT_AND_LOGIN
+
+
+# Applying it -----------------------------------------------------------------------------------
+
+
+DROPPED = (Fate.DROP_DRAFT, Fate.DROP_DRAFT_KEEP_LOGIN, Fate.DROP_DRAFT_AND_LOGIN)
+
+
+class RegistrationGone(Exception):
+    """The draft was removed (abandoned and cleaned up) before it could complete."""
+
+
+class LoginGone(Exception):
+    """The login a registration was about to complete for no longer exists."""
+
+
+def uses_login(user_id: str) -> ColumnElement[bool]:
+    """Drafts that created ``user_id`` or were offered the merge into it."""
+    merge_target = RegistrationDraft.context[MERGE_TARGET_KEY].as_string()
+    return or_(RegistrationDraft.keycloak_user_id == user_id, merge_target == user_id)
+
+
+def facts_of(draft: RegistrationDraft) -> DraftFacts:
+    login = draft.keycloak_user_id
+    base = DraftFacts(draft.expires_at, draft.completed_at is not None, login)
+    if login is None:
+        return base
+    member = db.session.scalar(select(exists().where(Membership.user_id == login)))
+    others = db.session.execute(
+        select(RegistrationDraft.expires_at, RegistrationDraft.completed_at)
+        .where(RegistrationDraft.id != draft.id, uses_login(login))).all()
+    return DraftFacts(base.expires_at, base.completed, login, bool(member),
+                      tuple(OtherUse(row.expires_at, row.completed_at is not None)
+                            for row in others))
+
+
+def _lock(condition: ColumnElement[bool]) -> int:
+    """Lock the matching draft rows until commit (a no-op UPDATE: a row lock on PostgreSQL,
+    the database's write lock on SQLite). Answers how many rows matched."""
+    result = db.session.execute(
+        update(RegistrationDraft).where(condition).values(step=RegistrationDraft.step)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def discard(draft_id: str, now: datetime | None = None, *,
+            abandoned_now: bool = False) -> Fate:
+    """Remove what :func:`fate` allows of this draft, deciding under the row's lock; commits.
+
+    Raises GatewayError (nothing changed) if Keycloak couldn't remove the login.
+    """
+    now = now or utcnow()
+    try:
+        if not _lock(RegistrationDraft.id == draft_id):
+            db.session.rollback()
+            return Fate.KEEP  # removed meanwhile
+        draft = db.session.get(RegistrationDraft, draft_id, populate_existing=True)
+        assert draft is not None
+        decision = fate(facts_of(draft), now, abandoned_now=abandoned_now)
+        if decision is Fate.DROP_DRAFT_AND_LOGIN:
+            _delete_login(str(draft.keycloak_user_id))
+        if decision in DROPPED:
+            db.session.delete(draft)
+        db.session.commit()
+    except (GatewayError, SQLAlchemyError):
+        db.session.rollback()
+        raise
+    return decision
+
+
+def _delete_login(user_id: str) -> None:
+    try:
+        get_gateway().delete_user(user_id)
+    except GatewayError as exc:
+        if exc.status != 404:
+            raise
+
+
+@dataclass
+class Cleanup:
+    removed: int = 0  # drafts removed
+    logins_removed: int = 0
+    logins_kept: int = 0  # drafts removed whose login is an account now
+    waiting: int = 0  # abandoned, login still in use by a live registration
+    failed: int = 0  # Keycloak or the database refused: tried again next run
+
+
+def remove_expired(now: datetime | None = None) -> Cleanup:
+    """Every expired, unfinished draft through :func:`discard`."""
+    now = now or utcnow()
+    candidates = db.session.scalars(
+        select(RegistrationDraft.id).where(RegistrationDraft.completed_at.is_(None),
+                                           RegistrationDraft.expires_at < now)).all()
+    db.session.rollback()  # no snapshot held across the loop
+    summary = Cleanup()
+    for draft_id in candidates:
+        try:
+            decision = discard(draft_id, now)
+        except (GatewayError, SQLAlchemyError) as exc:
+            log.warning("draft cleanup failed, kept for the next run: %s", type(exc).__name__)
+            summary.failed += 1
+            continue
+        _count(summary, decision)
+    return summary
+
+
+def _count(summary: Cleanup, decision: Fate) -> None:
+    summary.removed += decision in DROPPED
+    summary.logins_removed += decision is Fate.DROP_DRAFT_AND_LOGIN
+    summary.logins_kept += decision is Fate.DROP_DRAFT_KEEP_LOGIN
+    summary.waiting += decision is Fate.WAIT
+
+
+def hold_login(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
+    """Before a registration completes for ``user_id``: lock this draft and the draft that
+    created the login (if another one did), then make sure the login still exists. Until
+    the caller commits or rolls back, no cleanup can remove either.
+
+    Raises RegistrationGone, LoginGone, or GatewayError (Keycloak unreachable).
+    """
+    mine = and_(RegistrationDraft.id == draft.id, RegistrationDraft.completed_at.is_(None))
+    if not _lock(mine):
+        raise RegistrationGone(draft.id)
+    _lock(and_(RegistrationDraft.keycloak_user_id == user_id,
+               RegistrationDraft.id != draft.id))
+    try:
+        return get_gateway().get_user(user_id)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise LoginGone(user_id) from exc
+        raise
+
+
+def unfinished_for_login(user_id: str, now: datetime | None = None) -> RegistrationDraft | None:
+    """The registration that created this login and stopped at Keycloak's steps (phone,
+    Terms), if the login has no membership yet: signing in with it finishes it. Its expiry
+    moves on (committed), so cleanup leaves it alone while it finishes."""
+    if db.session.scalar(select(exists().where(Membership.user_id == user_id))):
+        return None
+    draft = db.session.scalars(
+        select(RegistrationDraft)
+        .where(RegistrationDraft.keycloak_user_id == user_id,
+               RegistrationDraft.completed_at.is_(None), RegistrationDraft.step == "sign_in")
+        .order_by(RegistrationDraft.created_at.desc())).first()
+    if draft is None or not keep_alive(draft, now):
+        return None
+    return draft
+
+
+def keep_alive(draft: RegistrationDraft, now: datetime | None = None) -> bool:
+    """Extend an unfinished draft's life (committed); False if it is gone or complete."""
+    expires = (now or utcnow()) + DRAFT_LIFETIME
+    result = db.session.execute(
+        update(RegistrationDraft)
+        .where(RegistrationDraft.id == draft.id, RegistrationDraft.completed_at.is_(None))
+        .values(expires_at=expires).execution_options(synchronize_session=False))
+    db.session.commit()
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(draft, "expires_at", expires)
+    return True
+
