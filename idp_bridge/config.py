@@ -1,121 +1,151 @@
-"""Settings read from the environment.
+"""Settings: one table, one name per setting from the environment to ``app.config``.
+
+Every setting is read from the environment variable of the same name and lands in
+``app.config`` under that name (``IDP_SMTP_HOST`` -> ``app.config["IDP_SMTP_HOST"]``). Two
+exceptions, because Flask and Flask-SQLAlchemy read their own keys: ``IDP_SECRET_KEY`` ->
+``SECRET_KEY`` and ``DATABASE_URL`` -> ``SQLALCHEMY_DATABASE_URI`` (``FLASK_NAMES``).
 
 Dev mode (``IDP_DEV_MODE=1``) supplies defaults for every secret so that one command brings
 up a working system; outside dev mode a missing secret stops start-up with a clear message
-instead of silently running with a guessable key.
+instead of silently running with a guessable key. ``dev_environment`` is the one dev
+environment: ``make run`` (idp_bridge.devstack) and the test stack extend it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-# Secrets and the dev-only values that stand in for them.
-DEV_SECRETS = {
-    "IDP_SECRET_KEY": "dev-only-flask-secret-key",
-    "IDP_CLIENT_SECRET": "dev-only-client-secret",
-}
+from flask.cli import NoAppException
 
-DEFAULTS = {
-    "IDP_KEYCLOAK_URL": "http://127.0.0.1:8080",
-    "IDP_REALM": "provider-portal",
-    "IDP_CLIENT_ID": "idp-bridge",
-    "IDP_BRIDGE_URL": "http://127.0.0.1:5000",
-    "IDP_SMTP_HOST": "127.0.0.1",
-    "IDP_SMTP_PORT": "2525",
-    "IDP_MAIL_FROM": "no-reply@provider-portal.test",
-    "IDP_BRAND": "dean",
-    "NPI_REGISTRY": "offline",
-    "NPPES_API_URL": "https://npiregistry.cms.hhs.gov/api/",
-}
+from idp_bridge.brand import BRANDS, DEFAULT_BRAND, brand_url_setting
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
 
 
-class ConfigError(RuntimeError):
-    """The environment is missing something the bridge cannot run without."""
+class ConfigError(NoAppException):
+    """The environment is missing something the bridge cannot run without. (A Flask
+    NoAppException, so ``flask`` prints it as one line instead of a traceback.)"""
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _url(value: str) -> str:
+    return value.rstrip("/")
 
 
 @dataclass(frozen=True)
-class Settings:
-    dev_mode: bool
-    secret_key: str
-    client_secret: str
-    keycloak_url: str
-    realm: str
-    client_id: str
-    bridge_url: str
-    database_url: str
-    smtp_host: str
-    smtp_port: int
-    mail_from: str
-    outbox_dir: str
-    brand: str
-    npi_registry: str
-    nppes_api_url: str
-
-    def flask_config(self) -> dict[str, object]:
-        return {
-            "IDP_DEV_MODE": self.dev_mode,
-            "SECRET_KEY": self.secret_key,
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "KEYCLOAK_URL": self.keycloak_url.rstrip("/"),
-            "KEYCLOAK_REALM": self.realm,
-            "OIDC_CLIENT_ID": self.client_id,
-            "OIDC_CLIENT_SECRET": self.client_secret,
-            "BRIDGE_URL": self.bridge_url.rstrip("/"),
-            "SMTP_HOST": self.smtp_host,
-            "SMTP_PORT": self.smtp_port,
-            "MAIL_FROM": self.mail_from,
-            "OUTBOX_DIR": self.outbox_dir,
-            "BRAND": self.brand,
-            "NPI_REGISTRY": self.npi_registry,
-            "NPPES_API_URL": self.nppes_api_url,
-            # Between two emailed codes; tests shorten it to exercise resends quickly.
-            "EMAIL_CODE_COOLDOWN_SECONDS": 30,
-            # Signed-in sessions end no later than Keycloak's own SSO session (30 min idle,
-            # 10 h in all); an anonymous registration keeps its draft's 2 hours.
-            "SESSION_IDLE_MINUTES": 30,
-            "SESSION_IDLE_ANONYMOUS_MINUTES": 120,
-            "SESSION_MAX_HOURS": 10,
-        }
+class Setting:
+    name: str
+    default: str | None  # None: a secret, required outside dev mode
+    parse: Callable[[str], Any] = str
+    dev_default: str | None = None  # the stand-in dev mode uses for a secret
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+# Flask and Flask-SQLAlchemy read these config keys themselves.
+FLASK_NAMES = {"IDP_SECRET_KEY": "SECRET_KEY", "DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("IDP_DEV_MODE", "0", _flag),
+    Setting("IDP_SECRET_KEY", None, dev_default="dev-only-flask-secret-key"),
+    # One secret for the brands' sign-in clients (the realm import gives each client it).
+    Setting("IDP_CLIENT_SECRET", None, dev_default="dev-only-client-secret"),
+    Setting("IDP_KEYCLOAK_URL", "http://127.0.0.1:8080", _url),
+    Setting("IDP_REALM", "provider-portal"),
+    # The client whose service account calls Keycloak's admin API (Dean's sign-in client).
+    Setting("IDP_CLIENT_ID", "idp-bridge"),
+    # Where the bridge is reached when a request names no brand's host; dev mode serves
+    # every brand from here (see brand_urls).
+    Setting("IDP_BRIDGE_URL", "http://127.0.0.1:5000", _url),
+    Setting("DATABASE_URL", f"sqlite:///{VAR_DIR / 'idp_bridge.sqlite3'}"),
+    Setting("IDP_SMTP_HOST", "127.0.0.1"),
+    Setting("IDP_SMTP_PORT", "2525", int),
+    Setting("IDP_MAIL_FROM", "no-reply@provider-portal.test"),
+    Setting("IDP_OUTBOX_DIR", str(VAR_DIR / "outbox")),
+    Setting("NPI_REGISTRY", "offline"),
+    Setting("NPPES_API_URL", "https://npiregistry.cms.hhs.gov/api/"),
+    # Email codes (Individual Enrollment): security limits, shortened only by tests.
+    Setting("IDP_EMAIL_CODE_LIFETIME_SECONDS", "600", int),
+    Setting("IDP_EMAIL_CODE_COOLDOWN_SECONDS", "30", int),
+    Setting("IDP_EMAIL_CODE_MAX_SENDS_PER_DRAFT", "5", int),
+    Setting("IDP_EMAIL_CODE_MAX_SENDS_PER_ADDRESS_PER_HOUR", "10", int),
+    Setting("IDP_EMAIL_CODE_MAX_WRONG_TRIES", "5", int),
+    # The mail deliverer's retries: 5 s, 10 s, 20 s ... up to 5 minutes.
+    Setting("IDP_MAIL_RETRY_BASE_SECONDS", "5", float),
+    Setting("IDP_MAIL_RETRY_MAX_SECONDS", "300", float),
+    # Signed-in sessions end no later than Keycloak's own SSO session (30 min idle, 10 h in
+    # all); an anonymous registration keeps its draft's 2 hours.
+    Setting("IDP_SESSION_IDLE_MINUTES", "30", int),
+    Setting("IDP_SESSION_IDLE_ANONYMOUS_MINUTES", "120", int),
+    Setting("IDP_SESSION_MAX_HOURS", "10", int),
+    # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
+    *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
+)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``app.config`` entries from ``env`` (default ``os.environ``)."""
     env = os.environ if env is None else env
-    dev_mode = _flag(env.get("IDP_DEV_MODE"))
-    missing = [name for name in DEV_SECRETS if not env.get(name)]
+    dev_mode = _flag(env.get("IDP_DEV_MODE", ""))
+    missing = [s.name for s in SETTINGS if s.default is None and not env.get(s.name)]
     if missing and not dev_mode:
         raise ConfigError(
             "idp_bridge will not start: missing secret(s) "
             + ", ".join(missing)
             + ". Set them in the environment, or set IDP_DEV_MODE=1 for local development."
         )
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.name) or setting.default or setting.dev_default or ""
+        config[FLASK_NAMES.get(setting.name, setting.name)] = setting.parse(raw)
+    for key, url in brand_urls(config).items():
+        config[brand_url_setting(key)] = url
+    return config
 
-    def get(name: str) -> str:
-        return env.get(name) or DEV_SECRETS.get(name) or DEFAULTS[name]
 
-    var_dir = REPO_ROOT / "var"
-    return Settings(
-        dev_mode=dev_mode,
-        secret_key=get("IDP_SECRET_KEY"),
-        client_secret=get("IDP_CLIENT_SECRET"),
-        keycloak_url=get("IDP_KEYCLOAK_URL"),
-        realm=get("IDP_REALM"),
-        client_id=get("IDP_CLIENT_ID"),
-        bridge_url=get("IDP_BRIDGE_URL"),
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'idp_bridge.sqlite3'}",
-        smtp_host=get("IDP_SMTP_HOST"),
-        smtp_port=int(get("IDP_SMTP_PORT")),
-        mail_from=get("IDP_MAIL_FROM"),
-        outbox_dir=env.get("IDP_OUTBOX_DIR") or str(var_dir / "outbox"),
-        brand=get("IDP_BRAND"),
-        npi_registry=get("NPI_REGISTRY"),
-        nppes_api_url=get("NPPES_API_URL"),
-    )
+def brand_urls(config: Mapping[str, Any]) -> dict[str, str]:
+    """Each brand's public address. Unset, the default brand lives at IDP_BRIDGE_URL and
+    every other brand under a path of it (``/b/wellfirst``): one host and port in dev and
+    tests serve both brands, each with its own sign-in client."""
+    bridge = str(config["IDP_BRIDGE_URL"])
+    return {key: str(config.get(brand_url_setting(key)) or
+                     (bridge if key == DEFAULT_BRAND else f"{bridge}/b/{key}"))
+            for key in BRANDS}
+
+
+# Dev-only stand-ins for the secrets Keycloak needs (its admin, and the realm import's
+# ${IDP_CLIENT_SECRET}); the same client secret the bridge's dev mode uses.
+DEV_KEYCLOAK_ENV = {
+    "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
+    "KC_BOOTSTRAP_ADMIN_PASSWORD": "dev-only-admin-password",
+    "IDP_CLIENT_SECRET": "dev-only-client-secret",
+}
+
+
+def dev_environment(keycloak_port: int = 8080, bridge_port: int = 5000,
+                    smtp_port: int = 2525, outbox_dir: str | None = None) -> dict[str, str]:
+    """The one dev environment, for the bridge and the Keycloak it starts (the realm import
+    reads the IDP_* values from ${ENV} placeholders). ``make run`` and the test stack extend
+    it with their ports and folders; nothing in it is fit for production."""
+    bridge = f"http://127.0.0.1:{bridge_port}"
+    env = {
+        "IDP_DEV_MODE": "1",
+        "IDP_SECRET_KEY": "dev-only-flask-secret-key",
+        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{keycloak_port}",
+        "IDP_BRIDGE_URL": bridge,
+        "IDP_SMTP_HOST": "127.0.0.1",
+        "IDP_SMTP_PORT": str(smtp_port),
+        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
+        "IDP_OUTBOX_DIR": outbox_dir or str(VAR_DIR / "outbox"),
+        "IDP_PHONE_SENDER": "dev",  # the Keycloak plugin writes texts and calls to the outbox
+        **DEV_KEYCLOAK_ENV,
+    }
+    env.update({brand_url_setting(key): url
+                for key, url in brand_urls({"IDP_BRIDGE_URL": bridge}).items()})
+    return env

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from email.utils import formataddr
 
 from flask import current_app
 
@@ -17,9 +18,10 @@ class MailError(RuntimeError):
 
 
 def send_mail(to: str, subject: str, body: str, message_id: str | None = None,
-              timeout: float = 10) -> None:
+              timeout: float = 10, sender_name: str = "") -> None:
+    """``sender_name``: the brand's portal, shown as the sender (one address for both)."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    message["From"] = formataddr((sender_name, current_app.config["IDP_MAIL_FROM"]))
     message["To"] = to
     message["Subject"] = subject
     if message_id:
@@ -28,7 +30,8 @@ def send_mail(to: str, subject: str, body: str, message_id: str | None = None,
     message.set_content(body)
     try:
         with smtplib.SMTP(
-            current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"], timeout=timeout
+            current_app.config["IDP_SMTP_HOST"], current_app.config["IDP_SMTP_PORT"],
+            timeout=timeout
         ) as smtp:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:

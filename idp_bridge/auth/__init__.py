@@ -24,6 +24,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -33,7 +34,8 @@ from flask import (
 from flask.cli import AppGroup
 from werkzeug.wrappers import Response
 
-from idp_bridge.auth import headers
+from idp_bridge.audit.actor import Actor
+from idp_bridge.auth import headers, oidc
 from idp_bridge.auth.backchannel import verify_logout_token
 from idp_bridge.auth.live import is_plan_admin_now, live_access
 from idp_bridge.auth.redirects import safe_next
@@ -43,7 +45,9 @@ from idp_bridge.auth.sessions import (
     end_keycloak_session,
     purge_expired,
 )
-from idp_bridge.extensions import csrf, oauth
+from idp_bridge.brand import BRANDS, brand_url_setting
+from idp_bridge.brand.routing import here
+from idp_bridge.extensions import csrf
 from idp_bridge.keycloak.access import Access
 from idp_bridge.keycloak.gateway import GatewayError
 
@@ -60,7 +64,8 @@ PERSONAL_KEYS = ("user", "id_token", "keycloak_sid", "current_org", "plan_admin_
 
 
 def init_app(app: Flask) -> None:
-    https = app.config["BRIDGE_URL"].startswith("https://")
+    oidc.init_app(app)
+    https = all(app.config[brand_url_setting(key)].startswith("https://") for key in BRANDS)
     # __Host- cookies must be Secure, host-only and path=/: nothing on a sibling subdomain
     # can plant or overwrite ours.
     app.config["SESSION_COOKIE_NAME"] = "__Host-session" if https else "session"
@@ -69,9 +74,9 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_DOMAIN"] = None
     app.session_interface = DatabaseSessionInterface(
-        idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
-        idle_anonymous=timedelta(minutes=app.config["SESSION_IDLE_ANONYMOUS_MINUTES"]),
-        absolute=timedelta(hours=app.config["SESSION_MAX_HOURS"]))
+        idle=timedelta(minutes=app.config["IDP_SESSION_IDLE_MINUTES"]),
+        idle_anonymous=timedelta(minutes=app.config["IDP_SESSION_IDLE_ANONYMOUS_MINUTES"]),
+        absolute=timedelta(hours=app.config["IDP_SESSION_MAX_HOURS"]))
     headers.init_app(app)
     app.register_blueprint(bp)
     app.cli.add_command(sessions_cli)
@@ -90,6 +95,16 @@ def current_user() -> dict[str, Any] | None:
     return session.get("user")
 
 
+def current_actor() -> Actor:
+    """Who is acting in this request, resolved once (``g.actor``) and passed explicitly to
+    decisions and the audit log; nobody after this point reads the session for it."""
+    if "actor" not in g:
+        user = current_user() or {}
+        g.actor = Actor(id=str(user.get("sub", "")), email=str(user.get("email", "")),
+                        ip=request.remote_addr or "", user_agent=request.user_agent.string)
+    return cast(Actor, g.actor)
+
+
 def current_access() -> Access:
     """What the signed-in user may do now (empty when signed out)."""
     user = current_user() or {}
@@ -97,7 +112,7 @@ def current_access() -> Access:
 
 
 def _to_login() -> Response:
-    return redirect(url_for("auth.login", next=request.full_path))
+    return redirect(url_for("auth.login", next=here()))
 
 
 def login_required(view: F) -> F:
@@ -155,12 +170,11 @@ def _forget_stale_sign_ins() -> None:
 def login() -> Response:
     _forget_stale_sign_ins()
     session["after_login"] = safe_next(request.args.get("next"), url_for("portal.home"))
-    redirect_uri = current_app.config["BRIDGE_URL"] + url_for("auth.callback")
     extra = {}
     hint = request.args.get("login_hint", "")
     if hint and len(hint) <= 254 and hint.isprintable():
         extra["login_hint"] = hint
-    return cast(Response, oauth.keycloak.authorize_redirect(redirect_uri, **extra))
+    return oidc.start_sign_in(**extra)
 
 
 @bp.get("/auth/callback")
@@ -168,7 +182,7 @@ def callback() -> Any:
     if error := request.args.get("error"):
         return render_template("auth/error.html", error=error[:64]), 400
     try:
-        token = oauth.keycloak.authorize_access_token()
+        token = oidc.brand_client().authorize_access_token()
     except OAuthError as exc:
         current_app.logger.warning("sign-in refused: %s", exc.error)
         return render_template("auth/error.html", error=exc.error), 400
@@ -208,10 +222,7 @@ def logout() -> Any:
     session.clear()  # the server-side row is deleted when the response is saved
     if not id_token:
         return redirect(url_for("portal.home"))
-    return oauth.keycloak.logout_redirect(
-        post_logout_redirect_uri=current_app.config["BRIDGE_URL"] + "/",
-        id_token_hint=id_token,
-    )
+    return oidc.sign_out_redirect(id_token)
 
 
 @bp.post("/auth/backchannel-logout")

@@ -14,22 +14,30 @@ from typing import Any
 
 from flask import Flask
 
+from idp_bridge.auth.oidc import issuer
+from idp_bridge.brand import BRANDS
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 
 
-def _verifier(app: Flask) -> TokenVerifier:
-    verifier = app.extensions.get("logout_token_verifier")
-    if verifier is None:
-        issuer = f"{app.config['KEYCLOAK_URL']}/realms/{app.config['KEYCLOAK_REALM']}"
-        verifier = TokenVerifier(issuer, app.config["OIDC_CLIENT_ID"])
-        app.extensions["logout_token_verifier"] = verifier
-    return verifier
+def _verifiers(app: Flask) -> list[TokenVerifier]:
+    """One per brand client (each is a token audience); they share one key cache, so forged
+    tokens cannot make the bridge fetch Keycloak's keys once per brand."""
+    verifiers: list[TokenVerifier] | None = app.extensions.get("logout_token_verifiers")
+    if verifiers is None:
+        verifiers = [TokenVerifier(issuer(app), brand.client_id) for brand in BRANDS.values()]
+        for verifier in verifiers[1:]:
+            verifier.keys = verifiers[0].keys
+        app.extensions["logout_token_verifiers"] = verifiers
+    return verifiers
 
 
 def verify_logout_token(app: Flask, token: object) -> dict[str, Any] | None:
-    """The token's claims, or None when it is not a logout token for us."""
-    try:
-        return _verifier(app).verify_logout_token(token)
-    except InvalidToken as exc:
-        app.logger.warning("back-channel logout refused: %s", exc)
-        return None
+    """The token's claims, or None when it is not a logout token for one of our clients."""
+    problem = "no brand client"
+    for verifier in _verifiers(app):
+        try:
+            return verifier.verify_logout_token(token)
+        except InvalidToken as exc:
+            problem = str(exc)
+    app.logger.warning("back-channel logout refused: %s", problem)
+    return None

@@ -27,8 +27,8 @@ def _origin(url: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    keycloak = _origin(app.config["KEYCLOAK_URL"])
-    https = app.config["BRIDGE_URL"].startswith("https://")
+    keycloak = _origin(app.config["IDP_KEYCLOAK_URL"])
+    https = app.config["SESSION_COOKIE_SECURE"]  # every brand's address is https
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

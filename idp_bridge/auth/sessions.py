@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
+from idp_bridge.brand import DEFAULT_BRAND, current_brand
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
@@ -76,6 +77,13 @@ class DatabaseSessionInterface(SessionInterface):
         self.idle = idle  # signed in: no longer than Keycloak's own SSO idle timeout
         self.idle_anonymous = idle_anonymous  # a registration in progress lives longer
         self.absolute = absolute
+
+    def get_cookie_name(self, app: Flask) -> str:
+        """One session per brand: where two brands share a host (dev, tests: /b/wellfirst),
+        signing in to one is not signing in to the other, as on their own hosts."""
+        name = super().get_cookie_name(app)
+        brand = current_brand().key
+        return name if brand == DEFAULT_BRAND else f"{name}-{brand}"
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         if app.static_url_path and request.path.startswith(app.static_url_path + "/"):

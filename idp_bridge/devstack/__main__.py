@@ -1,8 +1,9 @@
-"""``make run``: Keycloak + mail sink + bridge + mail deliverer with embedded dev defaults;
-Ctrl-C stops all.
+"""``make run``: Keycloak + mail sink + bridge + mail deliverer on the one dev environment
+(``idp_bridge.config.dev_environment``); Ctrl-C stops all. Both brands at once: Dean at
+http://127.0.0.1:5000/, WellFirst at http://127.0.0.1:5000/b/wellfirst/.
 
 Ports: IDP_KEYCLOAK_PORT (8080), IDP_KEYCLOAK_MANAGEMENT_PORT (9000), IDP_BRIDGE_PORT (5000),
-IDP_SMTP_PORT (2525).
+IDP_SMTP_PORT (2525). Any setting exported in the shell wins over the dev default.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import os
 import signal
 import threading
 
-from idp_bridge.config import REPO_ROOT
+from idp_bridge.brand import BRANDS, brand_url_setting
+from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.bridge_server import BridgeServer
-from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, DIST_DIR, KeycloakServer
+from idp_bridge.devstack.keycloak_server import DIST_DIR, KeycloakServer
 from idp_bridge.mail.deliverer import start_thread as start_deliverer
 from idp_bridge.outbox.mail_sink import MailSink
 
@@ -21,21 +23,10 @@ DEMO_PASSWORD = "Provider1!demo"  # noqa: S105  (dev only: printed so a develope
 
 
 def _dev_environment() -> dict[str, str]:
-    kc_port = os.environ.get("IDP_KEYCLOAK_PORT", "8080")
-    bridge_port = os.environ.get("IDP_BRIDGE_PORT", "5000")
-    env = {
-        "IDP_DEV_MODE": "1",
-        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{kc_port}",
-        "IDP_BRIDGE_URL": f"http://127.0.0.1:{bridge_port}",
-        "IDP_SMTP_HOST": "127.0.0.1",
-        "IDP_SMTP_PORT": os.environ.get("IDP_SMTP_PORT", "2525"),
-        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
-        "IDP_OUTBOX_DIR": str(REPO_ROOT / "var" / "outbox"),
-        "IDP_BRAND": os.environ.get("IDP_BRAND", "dean"),
-        "IDP_PHONE_SENDER": "dev",
-        "IDP_DEMO_PASSWORD": DEMO_PASSWORD,
-        **DEV_KEYCLOAK_ENV,
-    }
+    env = dev_environment(keycloak_port=int(os.environ.get("IDP_KEYCLOAK_PORT", "8080")),
+                          bridge_port=int(os.environ.get("IDP_BRIDGE_PORT", "5000")),
+                          smtp_port=int(os.environ.get("IDP_SMTP_PORT", "2525")))
+    env["IDP_DEMO_PASSWORD"] = DEMO_PASSWORD
     # Anything the developer exported wins over the embedded defaults.
     return {**env, **{k: v for k, v in os.environ.items() if k in env}}
 
@@ -44,10 +35,6 @@ def main() -> None:
     env = _dev_environment()
     os.environ.update(env)
     from idp_bridge import create_app
-    from idp_bridge.brand import get_brand
-
-    env.setdefault("IDP_BRAND_NAME", get_brand(env["IDP_BRAND"]).plan_name)
-    os.environ["IDP_BRAND_NAME"] = env["IDP_BRAND_NAME"]
 
     sink = MailSink(env["IDP_OUTBOX_DIR"], port=int(env["IDP_SMTP_PORT"])).start()
     keycloak = KeycloakServer(
@@ -102,8 +89,8 @@ def _print_banner(env: dict[str, str], keycloak_url: str) -> None:
     bridge = env["IDP_BRIDGE_URL"]
     print(
         "\nProvider Portal is up (dev mode):\n"
-        f"  Portal (bridge)     {bridge}/\n"
-        f"  Sign up             {bridge}/register\n"
+        + "".join(f"  {BRANDS[key].plan_name:<20}{env[brand_url_setting(key)]}/  "
+                  f"(sign up: /register)\n" for key in BRANDS) +
         f"  Dev outbox          {bridge}/dev/outbox\n"
         f"  Keycloak login      {keycloak_url}/realms/provider-portal/account\n"
         f"  Keycloak admin      {keycloak_url}/admin/  (admin / "

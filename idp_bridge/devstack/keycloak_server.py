@@ -18,18 +18,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from idp_bridge.config import REPO_ROOT
+from idp_bridge.config import DEV_KEYCLOAK_ENV, REPO_ROOT
 from idp_bridge.devstack.processes import stop_process_group
 
 KEYCLOAK_VERSION = "26.7.3"
 DIST_DIR = REPO_ROOT / "keycloak" / "target" / f"keycloak-{KEYCLOAK_VERSION}"
 
-# Dev-only stand-ins for the secrets the realm import reads from ${ENV} placeholders.
-DEV_KEYCLOAK_ENV = {
-    "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
-    "KC_BOOTSTRAP_ADMIN_PASSWORD": "dev-only-admin-password",
-    "IDP_CLIENT_SECRET": "dev-only-client-secret",
-}
+__all__ = ["DEV_KEYCLOAK_ENV", "DIST_DIR", "KeycloakServer", "free_port"]
 
 
 # The stack's settings the Keycloak plugin reads, as Keycloak SPI options (environment form of

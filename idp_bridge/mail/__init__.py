@@ -12,16 +12,20 @@ import uuid
 
 from flask import current_app
 
+from idp_bridge.brand import current_brand
 from idp_bridge.extensions import db
 from idp_bridge.mail.models import OutboundEmail
 
 _QUEUED = "mail_queued_ids"
 
 
-def enqueue(kind: str, to: str, subject: str, body: str) -> OutboundEmail:
-    """Add an email to the current transaction; it is sent only if the transaction commits."""
-    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "idp-bridge.local"
+def enqueue(kind: str, to: str, subject: str, body: str,
+            brand: str | None = None) -> OutboundEmail:
+    """Add an email to the current transaction; it is sent only if the transaction commits.
+    It goes out as ``brand``'s (by default the request's brand): the sender's name."""
+    domain = current_app.config["IDP_MAIL_FROM"].rpartition("@")[2] or "idp-bridge.local"
     message = OutboundEmail(kind=kind, to=to, subject=subject, body=body,
+                            brand=brand or current_brand().key,
                             message_id=f"<{uuid.uuid4().hex}@{domain}>")
     db.session.add(message)
     db.session.flush()  # an id now, so the request can send it right after its commit

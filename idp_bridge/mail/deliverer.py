@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, or_, select, update
 
+from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail.models import OutboundEmail
@@ -28,14 +29,10 @@ SECRET_KINDS = frozenset({"email-code"})
 CLAIM_SECONDS = 60  # longer than one SMTP attempt can take (its timeout is 10 s)
 
 
-def _setting(name: str, default: float) -> float:
-    return float(current_app.config.get(name, default))
-
-
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... capped at 5 minutes (both configurable)."""
-    base = _setting("MAIL_RETRY_BASE_SECONDS", 5)
-    cap = _setting("MAIL_RETRY_MAX_SECONDS", 300)
+    base = current_app.config["IDP_MAIL_RETRY_BASE_SECONDS"]
+    cap = current_app.config["IDP_MAIL_RETRY_MAX_SECONDS"]
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
@@ -72,10 +69,12 @@ def deliver_one(message_id: int, timeout: float = 10) -> bool | None:
     with db.engine.connect() as connection:
         row = connection.execute(
             select(OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
-                   OutboundEmail.message_id, OutboundEmail.attempts, OutboundEmail.kind)
+                   OutboundEmail.message_id, OutboundEmail.attempts, OutboundEmail.kind,
+                   OutboundEmail.brand)
             .where(OutboundEmail.id == message_id)).one()
     try:
-        send_mail(row.to, row.subject, row.body, message_id=row.message_id, timeout=timeout)
+        send_mail(row.to, row.subject, row.body, message_id=row.message_id, timeout=timeout,
+                  sender_name=brand_or_default(row.brand).portal_name)
     except MailError as exc:
         attempts = row.attempts + 1
         _finish(message_id, token, attempts=attempts, next_attempt_at=utcnow() + backoff(attempts),

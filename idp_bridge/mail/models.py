@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from idp_bridge.brand import request_brand_key
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
@@ -23,6 +24,9 @@ class OutboundEmail(db.Model):  # type: ignore[name-defined]
     # Stable across retries, so a receiving server (or a person) can spot a duplicate.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(64))
+    # Whose email it is (idp_bridge.brand): the sender's name and wording are that brand's.
+    brand: Mapped[str] = mapped_column(String(16), default=request_brand_key,
+                                       server_default="dean")
     to: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

@@ -27,6 +27,7 @@ class Message:
     body: str
     sent_at: str
     sent_code: str | None = None  # "code" in the file: the phone plugin writes it on its own
+    sender: str = ""  # an email's From, e.g. "WellFirst Health Provider Portal" <no-reply@…>
 
     @property
     def code(self) -> str | None:
@@ -41,9 +42,11 @@ class Outbox:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
 
-    def write(self, channel: str, to: str, body: str, subject: str | None = None) -> Message:
+    def write(self, channel: str, to: str, body: str, subject: str | None = None,
+              sender: str = "") -> Message:
         self.directory.mkdir(parents=True, exist_ok=True)
-        message = Message(channel, to, subject, body, datetime.now(UTC).isoformat())
+        message = Message(channel, to, subject, body, datetime.now(UTC).isoformat(),
+                          sender=sender)
         name = f"{time.time_ns() // 1_000_000}-{channel}-{uuid.uuid4().hex}"
         tmp = self.directory / f"{name}.tmp"
         tmp.write_text(json.dumps(asdict(message)), encoding="utf-8")
@@ -67,6 +70,7 @@ class Outbox:
                 body=data.get("body", ""),
                 sent_at=data.get("sent_at", ""),
                 sent_code=data.get("code"),
+                sender=data.get("sender", ""),
             )
             if to is not None and message.to.lower() != to.lower():
                 continue

@@ -31,7 +31,8 @@ class _OutboxHandler:
         assert isinstance(message, EmailMessage)
         body = _text_body(message)
         for rcpt in envelope.rcpt_tos:
-            self.outbox.write("email", rcpt, body, subject=str(message.get("Subject", "")))
+            self.outbox.write("email", rcpt, body, subject=str(message.get("Subject", "")),
+                              sender=str(message.get("From", "")))
         return "250 Message accepted for delivery"
 
 

@@ -28,7 +28,7 @@ def test_mail_over_smtp_lands_in_sink_and_dev_outbox(live_app, mail_sink, outbox
 
 
 def test_mail_failure_is_reported_not_swallowed(app):
-    app.config["SMTP_PORT"] = 1  # nothing listens there
+    app.config["IDP_SMTP_PORT"] = 1  # nothing listens there
     with app.app_context(), pytest.raises(MailError, match="could not be sent"):
         send_mail("a@b.test", "subject", "body")
 
@@ -61,7 +61,7 @@ def test_dev_outbox_does_not_exist_outside_dev_mode(tmp_path):
 def test_dev_outbox_lists_text_and_voice_messages(client, app):
     from idp_bridge.outbox import Outbox
 
-    box = Outbox(app.config["OUTBOX_DIR"])
+    box = Outbox(app.config["IDP_OUTBOX_DIR"])
     box.write("sms", "+16085550100", "Your code is 111222.")
     box.write("voice", "+16085550100", "Your code is 3 3 3 4 4 4. 333444")
     page = client.get("/dev/outbox")
