@@ -47,10 +47,11 @@ lint: setup
 bench: setup keycloak
 	$(PY) -m bench $(BENCH_ARGS)
 
-# Forget dev data (Keycloak's embedded database, the bridge's SQLite, the outbox); the next
-# `make run` re-imports the realm.
-reset:
-	rm -rf $(KEYCLOAK_DIST)/data/h2 var
+# Forget dev accounts and registrations (Keycloak's embedded database, the bridge's rows, the
+# outbox) but keep the imported National Provider registry; the next `make run` re-imports
+# the realm. Stop `make run` first.
+reset: setup
+	$(PY) -m idp_bridge.devstack.reset
 
 clean:
 	rm -rf $(VENV) keycloak/target var node_modules

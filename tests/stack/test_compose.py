@@ -14,7 +14,8 @@ COMPOSE = REPO_ROOT / "docker-compose.yml"
 SECRETS = {
     "POSTGRES_PASSWORD": "p", "KC_HOSTNAME": "https://login.example.org",
     "KC_BOOTSTRAP_ADMIN_USERNAME": "admin", "KC_BOOTSTRAP_ADMIN_PASSWORD": "a",
-    "IDP_CLIENT_SECRET": "c", "IDP_BRIDGE_URL": "https://portal.example.org",
+    "IDP_CLIENT_SECRET": "c", "IDP_DEAN_URL": "https://provider.deancare.com",
+    "IDP_WELLFIRST_URL": "https://providerauth.wellfirstbenefits.com",
     "IDP_SMTP_HOST": "smtp.example.org", "IDP_MAIL_FROM": "portal@example.org",
     "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+16085550000",
     "IDP_SECRET_KEY": "k",
@@ -41,6 +42,13 @@ def test_production_services_are_pinned_and_have_no_dev_parts():
     assert keycloak["environment"]["KC_SPI_PHONE_SENDER__PROVIDER"] == "twilio"
     assert all("healthcheck" in services[name] for name in ("postgres", "keycloak"))
     assert "IDP_DEV_MODE" not in services["bridge"]["environment"]
+    # Both brands from one deployment: no per-deployment brand switch is left.
+    for name in ("keycloak", "bridge", "mail-deliverer"):
+        environment = services[name]["environment"]
+        assert not {"IDP_BRAND", "IDP_BRAND_NAME"} & set(environment), name
+    assert {"IDP_DEAN_URL", "IDP_WELLFIRST_URL"} <= set(services["bridge"]["environment"])
+    # The dev mail sink is a dev extra: the image installs only the runtime dependencies.
+    assert "dev" not in (REPO_ROOT / "Dockerfile").read_text().split("pip install", 1)[1]
     assert "gunicorn" in (REPO_ROOT / "Dockerfile").read_text()
 
 
