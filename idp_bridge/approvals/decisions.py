@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.approvals.org_groups import KeycloakChanges, ensure_structure, group_id
+from idp_bridge.audit.actor import Actor
 from idp_bridge.auth.sessions import end_keycloak_session
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
@@ -96,15 +97,15 @@ def _portal() -> str:
     return str(current_app.extensions["brand"].portal_name)
 
 
-def _by(actor: dict[str, str]) -> str:
-    return actor.get("email", "")
+def _by(actor: Actor) -> str:
+    return actor.email
 
 
 # Plan administrators ---------------------------------------------------------------------
 
 
 def approve_organization(organization: Organization, note: str,
-                         actor: dict[str, str]) -> None:
+                         actor: Actor) -> None:
     with decision() as changes:
         lock_organization(organization)
         if organization.status != "pending":
@@ -119,7 +120,8 @@ def approve_organization(organization: Organization, note: str,
             _decide(membership, "approved", actor)
         organization.status = "active"
         _review(organization, note, actor)
-        audit.record("organization.approve", organization_key=organization.key, note=note)
+        audit.record("organization.approve", actor=actor, organization_key=organization.key,
+                     note=note)
         for membership in first:
             _email("organization.approved", membership.email,
                    f"{_portal()}: your organization is approved",
@@ -127,7 +129,7 @@ def approve_organization(organization: Organization, note: str,
                    "Administrator and can now sign in.")
 
 
-def deny_organization(organization: Organization, note: str, actor: dict[str, str]) -> None:
+def deny_organization(organization: Organization, note: str, actor: Actor) -> None:
     with decision():
         lock_organization(organization)
         if organization.status != "pending":
@@ -137,7 +139,8 @@ def deny_organization(organization: Organization, note: str, actor: dict[str, st
                 _decide(membership, "denied", actor)
         organization.status = "denied"
         _review(organization, note, actor)
-        audit.record("organization.deny", organization_key=organization.key, note=note)
+        audit.record("organization.deny", actor=actor, organization_key=organization.key,
+                     note=note)
         for membership in organization.memberships:
             _email("organization.denied", membership.email,
                    f"{_portal()}: registration not approved",
@@ -145,13 +148,13 @@ def deny_organization(organization: Organization, note: str, actor: dict[str, st
                    "approved. Please contact the health plan with any questions.")
 
 
-def _review(organization: Organization, note: str, actor: dict[str, str]) -> None:
+def _review(organization: Organization, note: str, actor: Actor) -> None:
     organization.review_note = note
     organization.reviewed_by = _by(actor)
     organization.reviewed_at = utcnow()
 
 
-def _decide(membership: Membership, status: str, actor: dict[str, str]) -> None:
+def _decide(membership: Membership, status: str, actor: Actor) -> None:
     membership.status = status
     membership.decided_at = utcnow()
     membership.decided_by = _by(actor)
@@ -160,30 +163,30 @@ def _decide(membership: Membership, status: str, actor: dict[str, str]) -> None:
 # Site administrators ---------------------------------------------------------------------
 
 
-def approve_member(membership: Membership, actor: dict[str, str]) -> None:
+def approve_member(membership: Membership, actor: Actor) -> None:
     organization = membership.organization
     with decision() as changes:
         _lock_member(membership, "pending")
         changes.add(membership.user_id, group_id(changes.gateway, organization))
         _decide(membership, "approved", actor)
-        _member_event("member.approve", membership)
+        _member_event("member.approve", membership, actor)
         _email("member.approved", membership.email, f"{_portal()}: access approved",
                f"Your access to {organization.name} on the {_portal()} has been approved. "
                "You can now sign in.")
 
 
-def deny_member(membership: Membership, actor: dict[str, str]) -> None:
+def deny_member(membership: Membership, actor: Actor) -> None:
     with decision():
         _lock_member(membership, "pending")
         _decide(membership, "denied", actor)
-        _member_event("member.deny", membership)
+        _member_event("member.deny", membership, actor)
         _email("member.denied", membership.email, f"{_portal()}: access denied",
                f"Your request to access {membership.organization.name} on the {_portal()} "
                "was denied. Please contact the Organization Site Administrator with any "
                "questions.")
 
 
-def set_role(membership: Membership, role: str, granted: bool, actor: dict[str, str]) -> None:
+def set_role(membership: Membership, role: str, granted: bool, actor: Actor) -> None:
     if role not in PORTAL_ROLES:
         raise DecisionFailed("Unknown portal role.")
     with decision() as changes:
@@ -197,13 +200,14 @@ def set_role(membership: Membership, role: str, granted: bool, actor: dict[str, 
             changes.remove(membership.user_id, group)
             roles.discard(role)
         membership.roles = sorted(roles)
-        _member_event("role.grant" if granted else "role.revoke", membership, role=role)
+        _member_event("role.grant" if granted else "role.revoke", membership, actor,
+                      role=role)
         _email("role.changed", membership.email, f"{_portal()}: your access changed",
                f"{'You were granted' if granted else 'You no longer have'} the "
                f"{PORTAL_ROLES[role]} role for {membership.organization.name}.")
 
 
-def set_site_admin(membership: Membership, granted: bool, actor: dict[str, str]) -> None:
+def set_site_admin(membership: Membership, granted: bool, actor: Actor) -> None:
     with decision() as changes:
         _lock_member(membership, "approved")
         if not granted and membership.is_site_admin and \
@@ -215,13 +219,14 @@ def set_site_admin(membership: Membership, granted: bool, actor: dict[str, str])
         elif not granted and membership.is_site_admin:
             changes.remove(membership.user_id, group)
         membership.is_site_admin = granted
-        _member_event("site_admin.grant" if granted else "site_admin.revoke", membership)
+        _member_event("site_admin.grant" if granted else "site_admin.revoke", membership,
+                      actor)
         _email("site_admin.changed", membership.email, f"{_portal()}: your access changed",
                f"You {'are now' if granted else 'are no longer'} a Site Administrator of "
                f"{membership.organization.name}.")
 
 
-def remove_member(membership: Membership, actor: dict[str, str]) -> None:
+def remove_member(membership: Membership, actor: Actor) -> None:
     organization = membership.organization
     with decision() as changes:
         _lock_member(membership, "approved")
@@ -236,7 +241,7 @@ def remove_member(membership: Membership, actor: dict[str, str]) -> None:
         changes.remove(membership.user_id, group_id(changes.gateway, organization))
         membership.status, membership.roles, membership.is_site_admin = "removed", [], False
         membership.decided_at, membership.decided_by = utcnow(), _by(actor)
-        _member_event("member.remove", membership)
+        _member_event("member.remove", membership, actor)
         _email("member.removed", membership.email, f"{_portal()}: access removed",
                f"Your access to {organization.name} on the {_portal()} was removed. Please "
                "contact the Organization Site Administrator with any questions.")
@@ -264,7 +269,9 @@ def _site_admin_count(organization: Organization) -> int:
                Membership.is_site_admin.is_(True))) or 0)
 
 
-def _member_event(action: str, membership: Membership, **details: Any) -> None:
-    audit.record(action, subject_id=membership.user_id, subject_email=membership.email,
+def _member_event(action: str, membership: Membership, actor: Actor,
+                  **details: Any) -> None:
+    audit.record(action, actor=actor, subject_id=membership.user_id,
+                 subject_email=membership.email,
                  organization_key=membership.organization.key, **details)
 

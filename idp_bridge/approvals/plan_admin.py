@@ -18,15 +18,18 @@ from flask import (
 )
 
 from idp_bridge.approvals import decisions, listing
+from idp_bridge.approvals.aging import REVIEW_WITHIN_BUSINESS_DAYS, Aging, aging
 from idp_bridge.approvals.reconcile import reconcile
 from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.audit.csv_export import audit_csv
-from idp_bridge.auth import current_user, plan_admin_required
+from idp_bridge.auth import current_actor, plan_admin_required
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
-from idp_bridge.organizations.models import Organization
+from idp_bridge.organizations.export import memberships_csv
+from idp_bridge.organizations.models import Membership, Organization
 
 MAX_NOTE = 2000
 bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -38,7 +41,12 @@ def organizations() -> str:
     page = listing.organization_page(request.args)
     return render_template("approvals/plan_organizations.html", page=page,
                            organizations=page.rows["organizations"], q=page.q,
-                           status=page.status)
+                           status=page.status, aging=_aging,
+                           review_days=REVIEW_WITHIN_BUSINESS_DAYS)
+
+
+def _aging(organization: Organization) -> Aging:
+    return aging(organization.created_at, utcnow())
 
 
 def _organization(org_id: int) -> Organization:
@@ -64,7 +72,7 @@ def _review_page(organization: Organization, note: str = "", error: str = "") ->
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
                            record=record, primary=primary, history=history, note=note,
-                           error=error)
+                           error=error, age=_aging(organization))
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
@@ -81,12 +89,25 @@ def decide(org_id: int, verdict: str) -> Any:
     action = decisions.approve_organization if verdict == "approve" else \
         decisions.deny_organization
     try:
-        action(organization, note, current_user() or {})
+        action(organization, note, current_actor())
     except decisions.DecisionFailed as exc:
         # The same page with the reviewer's note kept, so a retry is one click.
         return _review_page(organization, note=note, error=str(exc)), 409
     flash(f"{organization.name} {'approved' if verdict == 'approve' else 'denied'}.", "success")
     return redirect(url_for(".organizations"))
+
+
+@bp.get("/members.csv", endpoint="members_export")
+@bp.get("/organizations/<int:org_id>/members.csv", endpoint="members_export")
+@plan_admin_required
+def members_export(org_id: int | None = None) -> Response:
+    """Everyone's memberships (or one organization's), with their Opt In/Out choice."""
+    query = db.select(Membership).join(Organization) \
+        .order_by(Organization.name, Membership.last_name, Membership.first_name)
+    if org_id is not None:
+        query = query.where(Membership.organization_id == _organization(org_id).id)
+    name = f"members-{org_id}.csv" if org_id is not None else "members.csv"
+    return _csv_download(memberships_csv(db.session.scalars(query)), name)
 
 
 @bp.get("/audit")
@@ -115,15 +136,19 @@ def _date(value: str | None) -> datetime | None:
 
 
 def _csv(events: list[AuditEvent]) -> Response:
-    return Response(audit_csv(events), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit.csv"})
+    return _csv_download(audit_csv(events), "audit.csv")
+
+
+def _csv_download(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 @bp.post("/reconcile")
 @plan_admin_required
 def reconcile_now() -> Any:
     try:
-        changes = reconcile()
+        changes = reconcile(actor=current_actor())
     except GatewayError:
         flash("Keycloak could not be reached; nothing was changed.", "error")
         return redirect(url_for(".organizations"))

@@ -19,11 +19,13 @@ from flask.cli import with_appcontext
 
 from idp_bridge import audit
 from idp_bridge.approvals.org_groups import ensure_structure, org_path
+from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.keycloak.gateway import GatewayError, KeycloakGateway
 from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
+from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 
@@ -50,7 +52,8 @@ def group_attributes(organization: Organization) -> dict[str, list[str]]:
             "tin": sorted({i.tin for i in organization.identifiers})}
 
 
-def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS) -> list[str]:
+def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
+              actor: Actor = SYSTEM) -> list[str]:
     gateway = get_gateway()
     changes: list[str] = []
     changes += _orphan_groups(gateway, orphan_min_age)
@@ -59,12 +62,12 @@ def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS) -> list[str]:
         changes += _group_members(gateway, organization)
     changes += _abandoned_logins(gateway)
     if changes:
-        audit.record("reconcile", changes=changes)
+        audit.record("reconcile", actor=actor, changes=changes)
     db.session.commit()
     return changes
 
 
-def _orphan_groups(gateway: KeycloakGateway, min_age: float) -> list[str]:
+def _orphan_groups(gateway: Gateway, min_age: float) -> list[str]:
     known = {key for (key,) in db.session.query(Organization.key)}
     changes = []
     for group in gateway.subgroups(gateway.orgs_group_id()):
@@ -79,7 +82,7 @@ def _orphan_groups(gateway: KeycloakGateway, min_age: float) -> list[str]:
     return changes
 
 
-def _organization_group(gateway: KeycloakGateway, organization: Organization) -> list[str]:
+def _organization_group(gateway: Gateway, organization: Organization) -> list[str]:
     if organization.status == "denied":
         return []  # a denied organization needs no group; members are removed below
     changes = []
@@ -98,7 +101,7 @@ def _organization_group(gateway: KeycloakGateway, organization: Organization) ->
     return changes
 
 
-def _attributes(gateway: KeycloakGateway, organization: Organization,
+def _attributes(gateway: Gateway, organization: Organization,
                 group_id: str) -> list[str]:
     """The group's name/NPI/TIN attributes (read by the token's organizations claim)."""
     actual = gateway.group_attributes(group_id)
@@ -109,7 +112,7 @@ def _attributes(gateway: KeycloakGateway, organization: Organization,
     return [f"updated the name/NPI/TIN attributes of {org_path(organization)}"]
 
 
-def _group_members(gateway: KeycloakGateway, organization: Organization) -> list[str]:
+def _group_members(gateway: Gateway, organization: Organization) -> list[str]:
     changes = []
     for parts, wanted in _expected(organization).items():
         path = org_path(organization, *parts)
@@ -126,7 +129,7 @@ def _group_members(gateway: KeycloakGateway, organization: Organization) -> list
     return changes
 
 
-def _abandoned_logins(gateway: KeycloakGateway) -> list[str]:
+def _abandoned_logins(gateway: Gateway) -> list[str]:
     changes = []
     expired = RegistrationDraft.query.filter(RegistrationDraft.completed_at.is_(None),
                                              RegistrationDraft.expires_at < utcnow()).all()
@@ -143,7 +146,7 @@ def _abandoned_logins(gateway: KeycloakGateway) -> list[str]:
     return changes
 
 
-def _unanswered_login(gateway: KeycloakGateway, draft: RegistrationDraft) -> str | None:
+def _unanswered_login(gateway: Gateway, draft: RegistrationDraft) -> str | None:
     """A login Keycloak created after the bridge stopped waiting for its answer."""
     attempted = draft.context.get("login_attempted_at")
     person = draft.context.get("individual") or {}

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.identifiers import add_identifier
-from idp_bridge.auth import current_access, current_user, site_admin_required
+from idp_bridge.auth import current_access, current_actor, current_user, site_admin_required
 from idp_bridge.extensions import db
+from idp_bridge.organizations.export import memberships_csv
 from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.portal.passkeys import passkey_holders
 
@@ -43,6 +44,19 @@ def members(org_key: str) -> str:
                            page=page, pending=page.rows.get("pending", []),
                            approved=approved, roles=PORTAL_ROLES,
                            back=_listing_args())
+
+
+@bp.get("/members.csv")
+@site_admin_required
+def members_export(org_key: str) -> Response:
+    """This organization's people (waiting and approved), with their Opt In/Out choice."""
+    organization = _organization(org_key)
+    people = db.session.scalars(db.select(Membership).where(
+        Membership.organization_id == organization.id,
+        Membership.status.in_(("pending", "approved")))
+        .order_by(Membership.last_name, Membership.first_name))
+    return Response(memberships_csv(people), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=users-{organization.key}.csv"})
 
 
 MAX_PASSKEY_LOOKUPS = 50  # one page of members
@@ -84,7 +98,7 @@ def _listing_args() -> dict[str, Any]:
 def act(org_key: str, membership_id: int, action: str) -> Any:
     organization = _organization(org_key)
     membership = _membership(organization, membership_id)
-    actor = current_user() or {}
+    actor = current_actor()
     operations = {
         "approve": lambda: decisions.approve_member(membership, actor),
         "deny": lambda: decisions.deny_member(membership, actor),
@@ -107,8 +121,26 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     except decisions.DecisionFailed as exc:
         flash(str(exc), "error")
         return _back_to_members(org_key)
-    flash(f"Done: {action.replace('-', ' ')} for {membership.full_name}.", "success")
+    flash(_done(action, membership, request.form.get("role", "")), "success")
     return _back_to_members(org_key)
+
+
+# What the Site Administrator reads after each action, in plain words.
+DONE = {
+    "approve": "{name} is approved and can now sign in.",
+    "deny": "{name}'s request was denied.",
+    "remove": "{name} was removed from {organization}.",
+    "grant-role": "{name} now has the {role} role.",
+    "revoke-role": "{name} no longer has the {role} role.",
+    "grant-admin": "{name} is now a Site Administrator.",
+    "revoke-admin": "{name} is no longer a Site Administrator.",
+}
+
+
+def _done(action: str, membership: Membership, role: str) -> str:
+    return DONE[action].format(name=membership.full_name,
+                               organization=membership.organization.name,
+                               role=PORTAL_ROLES.get(role, role))
 
 
 @bp.route("/identifiers", methods=["GET", "POST"])
@@ -121,7 +153,7 @@ def identifiers(org_key: str) -> Any:
         typed = {"npi": request.form.get("npi", ""), "tin": request.form.get("tin", "")}
         try:
             errors = add_identifier(organization, typed["npi"], typed["tin"],
-                                    current_user() or {})
+                                    current_actor())
         except decisions.DecisionFailed as exc:
             errors = {"form": str(exc)}
         if not errors:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.audit.models import AuditEvent
 from idp_bridge.audit.service import record, verify_chain
 
-__all__ = ["AuditEvent", "init_app", "record", "verify_chain"]
+__all__ = ["SYSTEM", "Actor", "AuditEvent", "init_app", "record", "verify_chain"]
 
 
 def init_app(app: Flask) -> None:

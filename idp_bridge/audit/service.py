@@ -4,27 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request, session
-
+from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.audit.models import GENESIS, AuditEvent
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
 
-def record(action: str, *, subject_id: str = "", subject_email: str = "",
-           organization_key: str = "", outcome: str = "ok",
-           actor: dict[str, str] | None = None, **details: Any) -> AuditEvent:
-    """Add an event to the session; it is written with the caller's commit."""
-    if actor is None and has_request_context():
-        actor = session.get("user") or {}
-    actor = actor or {}
+def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
+           subject_email: str = "", organization_key: str = "", outcome: str = "ok",
+           **details: Any) -> AuditEvent:
+    """Add an event to the session; it is written with the caller's commit. ``actor`` is who
+    did it (the caller resolves it; the system when nobody did)."""
     last = db.session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
     event = AuditEvent(
-        at=utcnow(), actor_id=actor.get("sub", ""), actor_email=actor.get("email", ""),
+        at=utcnow(), actor_id=actor.id, actor_email=actor.email,
         action=action, subject_id=subject_id, subject_email=subject_email,
         organization_key=organization_key, outcome=outcome, details=details,
-        ip=(request.remote_addr or "") if has_request_context() else "",
-        user_agent=(request.user_agent.string[:300] if has_request_context() else "cli"),
+        ip=actor.ip, user_agent=actor.user_agent[:300],
         prev_hash=last.hash if last else GENESIS,
     )
     event.hash = event.compute_hash()

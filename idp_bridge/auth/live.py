@@ -12,19 +12,11 @@ import time
 
 from flask import g, session
 
-from idp_bridge.extensions import db
 from idp_bridge.keycloak.access import PLAN_ADMIN_ROLE, Access
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.keycloak.groups import paths_for
-from idp_bridge.organizations.models import Membership, Organization
-
-
-def approved_memberships(subject: str) -> list[Membership]:
-    return list(db.session.scalars(
-        db.select(Membership).join(Organization)
-        .where(Membership.user_id == subject, Membership.status == "approved",
-               Organization.status == "active")))
+from idp_bridge.organizations.queries import approved_memberships
 
 
 def live_group_paths(subject: str) -> list[str]:

@@ -10,6 +10,8 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from idp_bridge.organizations.addresses import format_address
+
 # NPPES other-name type codes (organizations: 3, 4, 5; individuals: 1, 2, 5).
 DBA_TYPE_CODE = "3"
 FORMER_LEGAL_NAME_TYPE_CODE = "4"
@@ -43,8 +45,7 @@ class Address:
         return self.postal_code[:5]
 
     def label(self) -> str:
-        street = " ".join(p for p in (self.line1, self.line2) if p)
-        return f"{street}, {self.city}, {self.state} {self.zip5}"
+        return format_address(self.line1, self.line2, self.city, self.state, self.zip5)
 
 
 @dataclass(frozen=True)

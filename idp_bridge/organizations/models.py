@@ -95,6 +95,11 @@ class Membership(db.Model):  # type: ignore[name-defined]
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     job_title: Mapped[str] = mapped_column(String(100), default="")
+    # The phone typed at registration (E.164): the plan administrator "will call to verify".
+    phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Opt In/Out for Electronic Communications, chosen per registration (so per
+    # organization); None for memberships made before the choice was kept here.
+    communications_opt_in: Mapped[bool | None]
     # pending -> approved | denied; approved -> removed
     status: Mapped[str] = mapped_column(String(16), default="pending")
     is_site_admin: Mapped[bool] = mapped_column(default=False)

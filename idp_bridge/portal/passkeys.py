@@ -12,13 +12,13 @@ import base64
 import json
 import time
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
-from flask import current_app, flash, redirect, session, url_for
+from flask import flash, redirect, session, url_for
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user, login_required
-from idp_bridge.extensions import oauth
+from idp_bridge.auth.oidc import start_sign_in
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, Passkey
 from idp_bridge.organizations.models import Membership
@@ -55,8 +55,7 @@ def passkey_holders(members: Iterable[Membership]) -> set[str] | None:
 def _to_keycloak(after: str, **params: str) -> Response:
     """A sign-in round trip through Keycloak that lands back on ``after``."""
     session["after_login"] = after
-    callback = current_app.config["BRIDGE_URL"] + url_for("auth.callback")
-    return cast(Response, oauth.keycloak.authorize_redirect(callback, **params))
+    return start_sign_in(**params)
 
 
 @bp.post("/security/passkeys/add")

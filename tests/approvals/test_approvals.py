@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 
 import pytest
 
@@ -11,7 +13,7 @@ from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 from tests.approvals.conftest import csrf_of, email, post_form, signed_in
 from tests.support.keycloak_login import sign_in_to_bridge
-from tests.support.wizard import PASSWORD, WizardClient, person
+from tests.support.wizard import PASSWORD, WizardClient, person, register_individual
 
 pytestmark = pytest.mark.keycloak
 
@@ -38,6 +40,16 @@ def approve(bridge, live_app, plan_admin, key: str, verdict: str = "approve",
 def site_act(http, bridge, key, mid, action, **data):
     return post_form(http, bridge, f"/org/{key}/members", f"/org/{key}/members/{mid}/{action}",
                      data)
+
+
+def org_name(live_app, key: str) -> str:
+    with live_app.app_context():
+        return Organization.query.filter_by(key=key).one().name
+
+
+def option_of(page: str, key: str) -> str:
+    """The organization switcher's <option> tag for ``key``."""
+    return page.split(f'<option value="{key}"', 1)[1].split(">", 1)[0]
 
 
 def groups_of(keycloak, address: str) -> list[str]:
@@ -110,6 +122,9 @@ def test_site_admin_approves_grants_and_the_user_sees_it(
                                            f"/provider-orgs/{key}/roles/claims"]
     home = signed_in(bridge, person).get(f"{bridge}/", timeout=30)
     assert 'id="roles">Claims<' in home.text
+    # Names and roles, never raw group paths (they carry the TIN, which may be an SSN).
+    assert "/provider-orgs/" not in home.text
+    assert f"{org_name(live_app, key)}: Claims" in html.unescape(home.text)
 
     site_act(admin, bridge, key, mid, "revoke-role", role="claims")
     assert groups_of(keycloak, person) == [f"/provider-orgs/{key}"]
@@ -151,13 +166,13 @@ def test_removed_member_loses_access_in_the_next_token(bridge, live_app, keycloa
     site_act(admin, bridge, key, mid, "approve")
     site_act(admin, bridge, key, mid, "grant-role", role="remittance")
     member_http = signed_in(bridge, person)
-    assert f"/provider-orgs/{key}" in member_http.get(f"{bridge}/", timeout=30).text
+    assert 'id="my-organizations"' in member_http.get(f"{bridge}/", timeout=30).text
 
     site_act(admin, bridge, key, mid, "remove")
     assert groups_of(keycloak, person) == []
     assert "was removed" in outbox.latest(person).body
     _, home = sign_in_to_bridge(bridge, person, PASSWORD)
-    assert f"/provider-orgs/{key}" not in home.text
+    assert 'id="my-organizations"' not in home.text and "(removed)" in home.text
 
 
 def test_site_admin_of_one_org_is_refused_on_another(bridge, live_app, approved_org,
@@ -192,16 +207,16 @@ def test_one_login_switches_between_two_organizations(bridge, live_app, outbox, 
     wizard.post("merge", {"merge": "yes"})
 
     http = signed_in(bridge, first["admin"])
-    assert "(pending)" in http.get(f"{bridge}/", timeout=30).text  # shown, never usable
+    assert "disabled" in option_of(http.get(f"{bridge}/", timeout=30).text, second_key)
     approve(bridge, live_app, plan_admin, second_key)
     with live_app.app_context():
         names = {o.key: o.name for o in Organization.query.filter(
             Organization.key.in_([first["key"], second_key]))}
 
-    http = signed_in(bridge, first["admin"])
+    # Usable at once, in the same session: no signing out and back in.
     home = http.get(f"{bridge}/", timeout=30)
-    assert f'<option value="{first["key"]}"' in home.text
-    assert f'<option value="{second_key}"' in home.text
+    assert "disabled" not in option_of(home.text, first["key"])
+    assert "disabled" not in option_of(home.text, second_key)
     switched = post_form(http, bridge, "/", "/switch", {"org": second_key})
     assert f"<h2>{names[second_key]}</h2>" in html.unescape(switched.text)
     back = post_form(http, bridge, "/", "/switch", {"org": first["key"]})
@@ -296,5 +311,41 @@ def test_a_failed_keycloak_call_changes_nothing_and_can_be_retried(
     with live_app.app_context():
         reconcile()  # recreates the missing group and restores the grant
     retried = site_act(admin, bridge, key, mid, "remove")
-    assert "Done: remove" in retried.text
+    assert "Drew Baker was removed from" in html.unescape(retried.text)
     assert groups_of(keycloak, person) == []
+
+
+def test_the_plan_sees_phone_opt_in_and_aging_and_exports_them(
+        bridge, live_app, outbox, plan_admin, new_registered_org):
+    org = new_registered_org()  # the registrant typed 608-555-0142 and chose Opt In
+    http = signed_in(bridge, plan_admin["email"])
+    queue = http.get(f"{bridge}/admin/organizations", timeout=30).text
+    row = queue.split(org["npi"], 1)[1].split("</tr>", 1)[0]
+    assert 'data-aging="new"' in row and "Waiting less than a business day" in row
+
+    review = html.unescape(http.get(f"{bridge}/admin/organizations/"
+                                     f"{org_id(live_app, org['key'])}", timeout=30).text)
+    assert "(608) 555-0142" in review and 'href="tel:+16085550142"' in review  # to call
+    assert 'class="opt-in">Opt In<' in review
+    assert " , " not in review.split('id="members"', 1)[0]  # no stray space in the address
+
+    export = http.get(f"{bridge}/admin/organizations/{org_id(live_app, org['key'])}"
+                      "/members.csv", timeout=30)
+    assert export.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert [(r["email"], r["phone"], r["electronic_communications"]) for r in rows] == [
+        (org["admin"], "(608) 555-0142", "Opt In")]
+
+    # The Site Administrator sees and exports their people's choice too.
+    approve(bridge, live_app, plan_admin, org["key"])
+    out = email("quinn")
+    register_individual(WizardClient(bridge, outbox), org, out, first_name="Quinn",
+                        opt_in="out")
+    admin = signed_in(bridge, org["admin"])
+    members = admin.get(f"{bridge}/org/{org['key']}/members", timeout=30).text
+    assert "Electronic communications: Opt Out" in members.split(out, 1)[1].split("</tr>")[0]
+    mine = admin.get(f"{bridge}/org/{org['key']}/members.csv", timeout=30)
+    choices = {r["email"]: r["electronic_communications"]
+               for r in csv.DictReader(io.StringIO(mine.text))}
+    assert choices == {org["admin"]: "Opt In", out: "Opt Out"}
+    assert admin.get(f"{bridge}/admin/members.csv", timeout=30).status_code == 403

@@ -1,0 +1,55 @@
+"""Reading organizations and memberships: the queries the portal, the consoles and live
+authorization share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import joinedload
+
+from idp_bridge.extensions import db
+from idp_bridge.organizations.models import Membership, Organization
+
+
+@dataclass(frozen=True)
+class OrgChoice:
+    """One of a person's organizations as the switcher and the home page show it."""
+
+    key: str
+    name: str
+    status: str  # what the user sees: approved, pending, denied, removed
+    usable: bool
+    site_admin: bool = False
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+
+def approved_memberships(subject: str) -> list[Membership]:
+    """Where ``subject`` is approved now, in an organization that is active now."""
+    return list(db.session.scalars(
+        db.select(Membership).join(Organization)
+        .where(Membership.user_id == subject, Membership.status == "approved",
+               Organization.status == "active")
+        .options(joinedload(Membership.organization))))
+
+
+def organization_choices(subject: str) -> list[OrgChoice]:
+    """Every organization the person registered with, usable ones first, then by name.
+    Usable only while approved in an active organization; the rest show their status."""
+    memberships = db.session.scalars(db.select(Membership).where(
+        Membership.user_id == subject).options(joinedload(Membership.organization)))
+    choices = [_choice(m) for m in memberships]
+    return sorted(choices, key=lambda c: (not c.usable, c.name))
+
+
+def _choice(membership: Membership) -> OrgChoice:
+    organization = membership.organization
+    usable = membership.status == "approved" and organization.status == "active"
+    status = "pending" if organization.status == "pending" else membership.status
+    return OrgChoice(organization.key, organization.name, status, usable,
+                     site_admin=usable and membership.is_site_admin,
+                     roles=tuple(membership.roles or []) if usable else ())
+
+
+def active_organization(key: str) -> Organization | None:
+    return db.session.scalars(db.select(Organization).where(
+        Organization.key == key, Organization.status == "active")).first()
