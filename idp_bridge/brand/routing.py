@@ -20,13 +20,12 @@ from flask import current_app, request
 
 from idp_bridge.brand import DEFAULT_BRAND, ENVIRON_KEY, brand_url_setting, current_brand
 
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
-
-def _host(netloc: str, scheme: str) -> str:
-    """``host[:port]`` as a browser sends it in Host (no default port, lower case)."""
+def _host(netloc: str) -> str:
+    """``host[:port]`` as a browser sends it in Host (lower case, no default port: behind a
+    TLS-terminating proxy the bridge itself sees http, so both are dropped)."""
     host, _, port = netloc.lower().partition(":")
-    return host if not port or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    return host if port in ("", "80", "443") else f"{host}:{port}"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class BrandAddress:
     @classmethod
     def from_url(cls, brand: str, url: str) -> BrandAddress:
         parts = urlsplit(url)
-        return cls(brand, _host(parts.netloc, parts.scheme), parts.path.rstrip("/"))
+        return cls(brand, _host(parts.netloc), parts.path.rstrip("/"))
 
     def matches(self, host: str, path: str) -> bool:
         return host == self.host and (
@@ -52,6 +51,8 @@ def addresses(urls: Mapping[str, str]) -> list[BrandAddress]:
 
 
 def select(routes: Iterable[BrandAddress], host: str, path: str) -> BrandAddress | None:
+    """The address a request to ``host`` (its Host header) and ``path`` falls under."""
+    host = _host(host)
     return next((route for route in routes if route.matches(host, path)), None)
 
 
@@ -63,8 +64,7 @@ class BrandRouter:
         self.routes = addresses(urls)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        scheme = environ.get("wsgi.url_scheme", "http")
-        host = _host(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""), scheme)
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         path = environ.get("PATH_INFO", "")
         route = select(self.routes, host, path)
         environ[ENVIRON_KEY] = route.brand if route else DEFAULT_BRAND
