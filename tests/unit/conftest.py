@@ -1,5 +1,6 @@
-"""The unit layer: no Keycloak server, no browser, no network. The app talks to the
-in-memory ``FakeKeycloak`` (contract-tested against the real one in ``tests/contract``)."""
+"""The unit layer: no Keycloak server, no browser, no network. A test that needs Keycloak
+asks for ``fake_keycloak``: the in-memory fake (contract-tested against the real one in
+tests/contract), put in the app as its gateway."""
 
 from __future__ import annotations
 
@@ -13,15 +14,11 @@ from tests.support.fake_keycloak import FakeKeycloak
 
 
 @pytest.fixture
-def fake_keycloak() -> FakeKeycloak:
-    return FakeKeycloak()
-
-
-@pytest.fixture
-def app(app: Flask, fake_keycloak: FakeKeycloak) -> Flask:
-    """The root ``app`` (a fresh SQLite database), with the fake as its Keycloak gateway."""
-    init_app(app, fake_keycloak)
-    return app
+def fake_keycloak(app: Flask) -> FakeKeycloak:
+    """The root ``app`` (a fresh SQLite database) talks to this fake as its Keycloak."""
+    gateway = FakeKeycloak()
+    init_app(app, gateway)
+    return gateway
 
 
 @pytest.fixture
