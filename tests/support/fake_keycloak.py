@@ -232,6 +232,7 @@ class FakeKeycloak:
         for group in realm.get("groups") or []:
             self._add_group(None, group["name"], group.get("attributes") or {})
         self.ended_sessions: list[str] = []  # user ids, in order
+        self.handoffs: dict[str, dict[str, str]] = {}  # by link key: what each link carries
         self.calls: list[str] = []  # gateway method names, in order
         self._failures: list[Failure] = []
         self._ids = itertools.count(1)
@@ -305,6 +306,20 @@ class FakeKeycloak:
     def end_sessions(self, user_id: str) -> None:
         self._user(user_id)
         self.ended_sessions.append(user_id)
+
+    @_api
+    def registration_handoff(self, user_id: str, redirect_uri: str,
+                             authorization: dict[str, str],
+                             steps: tuple[int, int] | None = None) -> str:
+        """A single-use link into Keycloak's phone enrollment; refused (409) once the
+        registration is no longer under way (phone enrollment no longer pending). The real
+        endpoint is the plugin's: tests/keycloak_plugin/test_handoff.py."""
+        if "phone-verification" not in self._user(user_id).required_actions:
+            raise GatewayError("Keycloak refused the registration hand-off", 409)
+        key = self._new_id()
+        self.handoffs[key] = {"user_id": user_id, "redirect_uri": redirect_uri,
+                              **authorization}
+        return f"http://keycloak.fake/realms/{self.realm}/login-actions/action-token?key={key}"
 
     # Groups ---------------------------------------------------------------------------------
 
