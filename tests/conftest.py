@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,28 +28,14 @@ from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink
 from tests.support import keycloak_login
 from tests.support.keycloak_admin import TestAdmin
+from tests.support.stack import KeycloakHandle, StackPorts
+
+# Fixtures shared by several folders live in plugins, never in a folder's conftest that
+# other folders would import.
+pytest_plugins = ["tests.support.portal_fixtures"]
 
 REALM = "provider-portal"
 BRAND = "dean"
-
-
-@dataclass
-class StackPorts:
-    keycloak: int
-    keycloak_management: int
-    bridge: int
-    smtp: int
-
-
-@dataclass
-class KeycloakHandle:
-    base_url: str
-    realm: str
-    admin: KeycloakAdmin
-    gateway: TestAdmin  # the bridge's gateway plus test-only read-backs
-    outbox_dir: str
-    client_secret: str
-    server: KeycloakServer
 
 
 def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str, str]:

@@ -11,35 +11,20 @@ import pytest
 from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
-from tests.approvals.conftest import csrf_of, email, post_form, signed_in
+from tests.support.consoles import (
+    approve,
+    csrf_of,
+    email,
+    membership_id,
+    org_id,
+    post_form,
+    signed_in,
+    site_act,
+)
 from tests.support.keycloak_login import sign_in_to_bridge
 from tests.support.wizard import PASSWORD, WizardClient, person, register_individual
 
 pytestmark = pytest.mark.keycloak
-
-
-def org_id(live_app, key: str) -> int:
-    with live_app.app_context():
-        return Organization.query.filter_by(key=key).one().id
-
-
-def membership_id(live_app, address: str, key: str) -> int:
-    with live_app.app_context():
-        org = Organization.query.filter_by(key=key).one()
-        return Membership.query.filter_by(email=address, organization_id=org.id).one().id
-
-
-def approve(bridge, live_app, plan_admin, key: str, verdict: str = "approve",
-            note: str = "Called the office, details confirmed"):
-    http = signed_in(bridge, plan_admin["email"])
-    oid = org_id(live_app, key)
-    return post_form(http, bridge, f"/admin/organizations/{oid}",
-                     f"/admin/organizations/{oid}/{verdict}", {"note": note})
-
-
-def site_act(http, bridge, key, mid, action, **data):
-    return post_form(http, bridge, f"/org/{key}/members", f"/org/{key}/members/{mid}/{action}",
-                     data)
 
 
 def org_name(live_app, key: str) -> str:

@@ -11,8 +11,7 @@ import requests
 
 from examples.downstream_app import create_app
 from idp_bridge.tokens import InvalidToken, TokenVerifier
-from tests.approvals.conftest import signed_in
-from tests.approvals.test_approvals import approve, membership_id, site_act
+from tests.support.consoles import approve, membership_id, signed_in, site_act
 from tests.support.tokens import refresh, user_tokens
 from tests.support.wizard import PASSWORD
 

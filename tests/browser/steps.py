@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from idp_bridge.outbox import Outbox
-from tests.browser.conftest import Journey
+from tests.support.browser import Journey
 from tests.support.keycloak_login import (
     DEFAULT_OUTBOX,
     e164,

@@ -23,14 +23,9 @@ from playwright.sync_api import Error as PlaywrightError
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.extensions import db, oauth
 from idp_bridge.portal.passkeys import CLOCK_SKEW_SECONDS
-from tests.approvals.conftest import (
-    csrf_of,
-    new_registered_org,  # noqa: F401,F811  (fixture)
-    signed_in,
-)
-from tests.approvals.test_approvals import approve
 from tests.browser import steps
-from tests.browser.conftest import DESKTOP, SCREENSHOTS, Journey
+from tests.support.browser import DESKTOP, SCREENSHOTS, Journey
+from tests.support.consoles import approve, csrf_of, signed_in
 from tests.support.wizard import PASSWORD
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]

@@ -18,28 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
 
+from tests.support.keycloak_login import LoopbackSession
+
 PASSWORD = "Portal-Pass1!"
-_LOOPBACK = {"127.0.0.1", "localhost"}
-
-# Keycloak marks its cookies Secure; browsers still send them to http://127.0.0.1 (loopback is
-# a secure context), the stdlib cookie jar would not. requests copies cookies into fresh jars
-# with the default policy, so the rule is relaxed on the policy class, for loopback only.
-if not getattr(DefaultCookiePolicy.return_ok_secure, "_loopback_ok", False):
-    _plain_return_ok_secure = DefaultCookiePolicy.return_ok_secure
-
-    def _return_ok_secure(self: Any, cookie: Any, request: Any) -> bool:
-        if request.host.split(":")[0] in _LOOPBACK:
-            return True
-        return bool(_plain_return_ok_secure(self, cookie, request))
-
-    setattr(_return_ok_secure, "_loopback_ok", True)  # noqa: B010
-    DefaultCookiePolicy.return_ok_secure = _return_ok_secure  # type: ignore[method-assign]
 
 
 @dataclass
@@ -100,8 +86,9 @@ def alert(page: requests.Response) -> str:
     return html.unescape(found.group(1)).strip() if found else ""
 
 
-class Browser(requests.Session):
-    """One person's browser: cookies, a login started at the account console."""
+class Browser(LoopbackSession):
+    """One person's browser: cookies (sent to loopback even when Secure, as browsers do), a
+    login started at the account console."""
 
     def __init__(self, base_url: str, realm: str) -> None:
         super().__init__()

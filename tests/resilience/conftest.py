@@ -24,17 +24,7 @@ from idp_bridge.extensions import db
 from idp_bridge.mail.deliverer import start_thread
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
-from tests.approvals.conftest import (  # noqa: F401  (fixtures shared with approvals)
-    email,
-    fresh_org,
-    new_individual,
-    new_registered_org,
-    plan_admin,
-    post_form,
-    signed_in,
-)
-from tests.conftest import KeycloakHandle
-from tests.support.wizard import PASSWORD
+from tests.support.stack import KeycloakHandle
 
 
 def _keycloak_pgid(keycloak: KeycloakHandle) -> int:
@@ -200,10 +190,3 @@ def check(keycloak: KeycloakHandle, live_app: Flask, tracked: Tracked) -> Callab
 
     return assert_no_half_accounts
 
-
-def new_login(keycloak: KeycloakHandle, address: str) -> str:
-    """A finished login (no required actions), e.g. someone who registered before."""
-    user_id = keycloak.gateway.create_user(address, "Robin", "Earlier", {"job_title": "Nurse"},
-                                           required_actions=[])
-    keycloak.gateway.set_password(user_id, PASSWORD)
-    return user_id

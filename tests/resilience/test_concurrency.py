@@ -25,9 +25,9 @@ from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.email_code import MAX_SENDS_PER_DRAFT, MAX_WRONG_TRIES
 from idp_bridge.registration.models import RegistrationDraft
-from tests.approvals.conftest import csrf_of
-from tests.resilience.conftest import email, new_login, post_form, signed_in
+from tests.support.consoles import csrf_of, email, post_form, signed_in
 from tests.support.keycloak_login import LoopbackSession
+from tests.support.people import existing_login
 from tests.support.wizard import PASSWORD, WizardClient, person, sign_in_and_finish
 
 pytestmark = pytest.mark.keycloak
@@ -273,7 +273,7 @@ def test_same_npi_tin_pair_finished_together(gunicorn, keycloak, outbox, live_ap
         for n in range(2):
             address = email(f"pair{n}")
             tracked.emails.add(address)
-            new_login(keycloak, address)
+            existing_login(keycloak, address)
             wizard = WizardClient(gunicorn, outbox)
             wizard.account("organization", org["npi"], org["tin"])
             wizard.answer_questionnaire()

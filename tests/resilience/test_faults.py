@@ -12,8 +12,8 @@ from markupsafe import escape
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.views import UNAVAILABLE
-from tests.approvals.conftest import csrf_of
-from tests.resilience.conftest import email, new_login, post_form, signed_in
+from tests.support.consoles import csrf_of, email, post_form, signed_in
+from tests.support.people import existing_login
 from tests.support.wizard import PASSWORD, WizardClient, person, sign_in_and_finish
 
 pytestmark = pytest.mark.keycloak
@@ -116,7 +116,7 @@ def test_keycloak_stopped_at_the_final_step(bridge, outbox, keycloak, fresh_org,
     the organization's Keycloak group and the database rows together, or neither."""
     wizard, org = WizardClient(bridge, outbox), fresh_org()
     address = email("stopped-final")
-    new_login(keycloak, address)
+    existing_login(keycloak, address)
     key = f"{org['npi']}-{org['tin'].replace('-', '')}"
     tracked.emails.add(address)
     tracked.org_keys.add(key)
@@ -136,7 +136,7 @@ def test_database_write_refused_at_the_final_step(bridge, outbox, keycloak, fres
                                                   refuse_writes, live_app, tracked, check):
     wizard, org = WizardClient(bridge, outbox), fresh_org()
     address = email("db-refused")
-    new_login(keycloak, address)
+    existing_login(keycloak, address)
     key = f"{org['npi']}-{org['tin'].replace('-', '')}"
     tracked.emails.add(address)
     tracked.org_keys.add(key)
@@ -155,7 +155,7 @@ def test_keycloak_group_left_by_a_crash_is_taken_over(bridge, outbox, keycloak, 
     """Issue 12 row 7: a group without its organization no longer blocks the pair."""
     wizard, org = WizardClient(bridge, outbox), fresh_org()
     address = email("orphan-group")
-    new_login(keycloak, address)
+    existing_login(keycloak, address)
     key = f"{org['npi']}-{org['tin'].replace('-', '')}"
     tracked.emails.add(address)
     tracked.org_keys.add(key)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from idp_bridge.organizations.models import Membership, Organization
-from tests.approvals.conftest import csrf_of
-from tests.resilience.conftest import email, new_login, post_form, signed_in
+from tests.support.consoles import csrf_of, email, post_form, signed_in
+from tests.support.people import existing_login
 from tests.support.wizard import WizardClient, person
 
 pytestmark = pytest.mark.keycloak
@@ -88,7 +88,7 @@ def at_step(bridge, outbox, fresh_org, keycloak):  # type: ignore[no-untyped-def
                 wizard.organization()
             if step == "merge":
                 address = email("fuzz-merge")
-                new_login(keycloak, address)
+                existing_login(keycloak, address)
                 wizard.individual(person(address))
             elif step == "password":
                 wizard.individual(person(email("fuzz-password")))

@@ -12,8 +12,7 @@ from idp_bridge.extensions import db
 from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.outbox.mail_sink import MailSink
-from tests.approvals.conftest import csrf_of
-from tests.resilience.conftest import email, post_form, signed_in
+from tests.support.consoles import csrf_of, email, post_form, signed_in
 from tests.support.wizard import PASSWORD, WizardClient, person, sign_in_and_finish
 
 pytestmark = pytest.mark.keycloak

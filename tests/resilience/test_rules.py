@@ -14,14 +14,15 @@ from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
-from tests.resilience.conftest import email, new_login, post_form, signed_in
+from tests.support.consoles import email, post_form, signed_in
+from tests.support.people import existing_login
 from tests.support.wizard import PASSWORD, WizardClient, person
 
 pytestmark = pytest.mark.keycloak
 
 
 def _registered_by_merge(bridge, outbox, keycloak, org, address):  # type: ignore[no-untyped-def]
-    new_login(keycloak, address)
+    existing_login(keycloak, address)
     wizard = WizardClient(bridge, outbox)
     wizard.account("organization", org["npi"], org["tin"])
     wizard.answer_questionnaire()
@@ -109,7 +110,7 @@ def test_reconcile_repairs_every_kind_of_drift_both_ways(
     # A login left by a registration abandoned after Password Setup.
     abandoned = email("abandoned")
     tracked.emails.add(abandoned)
-    user_id = new_login(keycloak, abandoned)
+    user_id = existing_login(keycloak, abandoned)
     with live_app.app_context():
         db.session.add(RegistrationDraft(step="sign_in", keycloak_user_id=user_id,
                                          context={"individual": {"email": abandoned}},

@@ -13,8 +13,8 @@ from flask import Flask
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.extensions import db
 from idp_bridge.tokens import InvalidToken, TokenVerifier
-from tests.conftest import KeycloakHandle
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
+from tests.support.stack import KeycloakHandle
 
 pytestmark = pytest.mark.keycloak
 PASSWORD = "Provider1!"

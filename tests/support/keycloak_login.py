@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from http.cookiejar import DefaultCookiePolicy
+from http.cookiejar import Cookie, DefaultCookiePolicy
+from typing import Any
 
 import requests
 
@@ -12,23 +13,35 @@ from idp_bridge.outbox import Outbox
 from tests.support.forms import form_by_id, forms
 
 _LOOPBACK = {"127.0.0.1", "localhost"}
-_plain_return_ok_secure = DefaultCookiePolicy.return_ok_secure
 
 
-def _return_ok_secure(self, cookie, request):  # type: ignore[no-untyped-def]
-    if request.host.split(":")[0] in _LOOPBACK:
-        return True
-    return _plain_return_ok_secure(self, cookie, request)
+class LoopbackCookiePolicy(DefaultCookiePolicy):
+    """Keycloak marks its cookies Secure. Browsers still send them to http://127.0.0.1 (loopback
+    is a secure context); the stdlib's policy would not. This policy does, for loopback only."""
 
-
-# Keycloak marks its cookies Secure. Browsers still send them to http://127.0.0.1 (loopback is
-# a secure context); the stdlib cookie jar would not. requests copies cookies into fresh jars
-# on every request and redirect, so the rule is changed on the policy class, for loopback only.
-DefaultCookiePolicy.return_ok_secure = _return_ok_secure  # type: ignore[method-assign]
+    def return_ok_secure(self, cookie: Cookie, request: Any) -> bool:
+        if request.host.split(":")[0] in _LOOPBACK:
+            return True
+        return bool(super().return_ok_secure(cookie, request))
 
 
 class LoopbackSession(requests.Session):
-    """A cookie-keeping HTTP client that behaves like a browser on loopback."""
+    """A cookie-keeping HTTP client that behaves like a browser on loopback: its jar uses
+    ``LoopbackCookiePolicy``. Only this session's requests are affected (no global patch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cookies.set_policy(LoopbackCookiePolicy())
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        prepared = super().prepare_request(request)
+        # requests merges the cookies to send into a fresh jar with the default policy; the
+        # Cookie header is worked out again with ours. Redirects copy this jar, policy and all.
+        jar = prepared._cookies  # type: ignore[attr-defined]  # the merged jar lives here only
+        jar.set_policy(self.cookies.get_policy())
+        prepared.headers.pop("Cookie", None)
+        prepared.prepare_cookies(jar)
+        return prepared
 
 
 # Set by the session's ``outbox`` fixture: where Keycloak's dev phone sender files codes.

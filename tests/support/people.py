@@ -11,6 +11,7 @@ from flask import Flask
 
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership
+from tests.support.consoles import csrf_of  # noqa: F401  (one copy; security tests import it here)
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
 
 PASSWORD = "Provider1!"
@@ -37,14 +38,19 @@ def new_login(keycloak: Any, prefix: str) -> Person:
     return Person(email, user_id)
 
 
+def existing_login(keycloak: Any, address: str) -> str:
+    """A finished login (no required actions) for ``address``, e.g. someone who registered
+    before; returns its Keycloak id."""
+    user_id = keycloak.gateway.create_user(address, "Robin", "Earlier", {"job_title": "Nurse"},
+                                           required_actions=[])
+    keycloak.gateway.set_password(user_id, PASSWORD)
+    return str(user_id)
+
+
 def signed_in(bridge: str, person: Person) -> LoopbackSession:
     http, landed = sign_in_to_bridge(bridge, person.email, PASSWORD)
     assert landed.url.startswith(bridge), landed.url
     return http  # type: ignore[return-value]
-
-
-def csrf_of(page_text: str) -> str:
-    return page_text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
 def membership(live_app: Flask, membership_id: int | None) -> Membership:

@@ -1,9 +1,10 @@
-"""Shared setup for approvals: organizations from the registry sample, signed-in people."""
+"""Fixtures shared across test folders: organizations from the registry sample, a plan
+administrator, registrations through the wizard. A pytest plugin, registered once in
+tests/conftest.py (``pytest_plugins``), so no test imports another folder's conftest."""
 
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -12,14 +13,14 @@ from flask import Flask
 from idp_bridge.npi.models import NpiRecord
 from idp_bridge.organizations.models import Organization
 from idp_bridge.outbox import Outbox
-from tests.conftest import KeycloakHandle
+from tests.support.consoles import email
 from tests.support.keycloak_login import (
     LoopbackSession,
     enroll_phone,
     new_phone_number,
-    sign_in_to_bridge,
     submit_login,
 )
+from tests.support.stack import KeycloakHandle
 from tests.support.wizard import PASSWORD, WizardClient, register_individual, register_organization
 
 _tin_counter = itertools.count(1)
@@ -43,10 +44,6 @@ def fresh_org(live_app: Flask) -> Callable[[], dict[str, str]]:
     return take
 
 
-def email(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@clinic.test"
-
-
 @pytest.fixture(scope="session")
 def plan_admin(keycloak: KeycloakHandle, bridge: str, outbox: Outbox) -> dict[str, str]:
     """A health-plan administrator with a phone second factor, enrolled at first sign-in."""
@@ -61,25 +58,12 @@ def plan_admin(keycloak: KeycloakHandle, bridge: str, outbox: Outbox) -> dict[st
     return {"email": address, "id": user_id}
 
 
-def signed_in(bridge: str, who: str) -> LoopbackSession:
-    http, landed = sign_in_to_bridge(bridge, who, PASSWORD)
-    assert landed.url.startswith(bridge), landed.url
-    return http  # type: ignore[return-value]
-
-
-def csrf_of(page_text: str) -> str:
-    return page_text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-
-
-def post_form(http: LoopbackSession, bridge: str, page_path: str, action_path: str,
-              data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    page = http.get(bridge + page_path, timeout=30)
-    return http.post(bridge + action_path, data={"csrf_token": csrf_of(page.text),
-                                                 **(data or {})}, timeout=30)
-
-
 @pytest.fixture
-def new_registered_org(bridge, outbox, fresh_org) -> Iterator[Callable[..., dict[str, str]]]:
+def new_registered_org(bridge: str, outbox: Outbox, fresh_org: Callable[[], dict[str, str]],
+                       ) -> Iterator[Callable[..., dict[str, str]]]:
+    """Each call registers an organization through the whole wizard (``register_organization``
+    walks every screen) and returns its npi, tin, key and first administrator's email."""
+
     def register(admin_email: str | None = None) -> dict[str, str]:
         org = fresh_org()
         admin = admin_email or email("site-admin")
@@ -90,7 +74,9 @@ def new_registered_org(bridge, outbox, fresh_org) -> Iterator[Callable[..., dict
 
 
 @pytest.fixture
-def new_individual(bridge, outbox) -> Callable[..., str]:
+def new_individual(bridge: str, outbox: Outbox) -> Callable[..., str]:
+    """Each call registers a person to an existing organization through the wizard."""
+
     def register(org: dict[str, str], first_name: str = "Casey") -> str:
         address = email(first_name.lower())
         register_individual(WizardClient(bridge, outbox), org, address, first_name=first_name)

@@ -1,0 +1,41 @@
+"""Browser journeys' screenshots and the phone-width check (Playwright pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from idp_bridge.config import REPO_ROOT
+
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+PHONE_WIDTH = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+class Journey:
+    """A browser tab that files numbered screenshots and checks each screen fits a phone."""
+
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.count = 0
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"),
+                             full_page=True)
+
+    def fits_phone(self) -> None:
+        """No horizontal scrolling at a phone's width."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size(PHONE_WIDTH)
+        overflow = self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.page.set_viewport_size(size or DESKTOP)
+        assert overflow <= 0, f"{self.page.url} scrolls sideways by {overflow}px on a phone"
+
+    def step(self, name: str) -> None:
+        self.fits_phone()
+        self.shot(name)
