@@ -10,6 +10,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from idp_bridge.npi.taxonomy import describe
 from idp_bridge.organizations.addresses import format_address
 
 # NPPES other-name type codes (organizations: 3, 4, 5; individuals: 1, 2, 5).
@@ -55,8 +56,9 @@ class Taxonomy:
     primary: bool
 
     def label(self) -> str:
-        """``CODE DESCRIPTION``, upper case, as the portal's questionnaire shows it."""
-        return f"{self.code} {self.desc.upper()}".strip()
+        """``CODE DESCRIPTION``, upper case, as the portal's questionnaire shows it (the NUCC
+        code set's description when the source gave none)."""
+        return f"{self.code} {(self.desc or describe(self.code)).upper()}".strip()
 
 
 @dataclass(frozen=True)
