@@ -1,7 +1,6 @@
-"""NPI and TIN: shape, check digit, normalized form, and the message a user sees if wrong.
+"""NPI and TIN: shape, check digit, normalized form, and the problem code if wrong.
 
-The messages are shown as-is next to the form field, so they are written for provider office
-staff; other modules' tests match them literally, so change them with care.
+The words for each code are in ``idp_bridge.messages`` (``npi.*``, ``tin.*``).
 """
 
 from __future__ import annotations
@@ -12,17 +11,18 @@ from typing import Any
 from stdnum import luhn
 from stdnum.us import ein, itin, ssn
 
+from idp_bridge.messages import Problem, problem
+
 # CMS computes the NPI check digit as if the card-issuer prefix 80840 were present.
 NPI_PREFIX = "80840"
 
-NPI_REQUIRED = "NPI is required."
-NPI_SHAPE = "NPI must be exactly 10 digits."
-NPI_CHECK_DIGIT = "This is not a valid NPI: please check the digits."
-TIN_REQUIRED = "TIN is required."
-TIN_SHAPE = "TIN must be 9 digits, e.g. 12-3456789."
-TIN_INVALID = (
-    "This is not a valid TIN (EIN, or SSN/ITIN for a sole proprietor): please check the digits."
-)
+# The IRS issues EINs under these two-digit prefixes only (one per campus; python-stdnum's
+# ein.dat, from the IRS's list): a TIN typed as an EIN with any other prefix is a typo.
+EIN_PREFIXES = frozenset(f"{n:02d}" for n in (
+    1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 26, 27, 30, 31, 32,
+    33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 50, 51, 52, 53, 54, 55,
+    56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 71, 72, 73, 74, 75, 76, 77, 80, 81,
+    82, 83, 84, 85, 86, 87, 88, 90, 91, 92, 93, 94, 95, 98, 99))
 
 # Where the dash was typed says what the TIN is meant to be: 12-3456789 is an EIN, 123-45-6789
 # an SSN or ITIN; digits without (or with other) dashes could be any of them.
@@ -31,18 +31,22 @@ _SSN_TYPED = re.compile(r"\d{3}-\d{2}-\d{4}")
 
 
 class InvalidIdentifier(ValueError):
-    """``str(exc)`` is the message for the person who typed the value."""
+    """``exc.problem`` says what is wrong (a code); ``str(exc)`` is its text."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.problem = problem(code, **params)
+        super().__init__(self.problem.text)
 
 
 def normalize_npi(value: str) -> str:
     """The 10-digit NPI, or :class:`InvalidIdentifier`. Spaces and dashes are ignored."""
     npi = re.sub(r"[\s-]", "", value or "")
     if not npi:
-        raise InvalidIdentifier(NPI_REQUIRED)
+        raise InvalidIdentifier("npi.required")
     if not re.fullmatch(r"\d{10}", npi):
-        raise InvalidIdentifier(NPI_SHAPE)
+        raise InvalidIdentifier("npi.shape")
     if not luhn.is_valid(NPI_PREFIX + npi):
-        raise InvalidIdentifier(NPI_CHECK_DIGIT)
+        raise InvalidIdentifier("npi.check_digit")
     return npi
 
 
@@ -55,18 +59,22 @@ def normalize_tin(value: str) -> str:
     """
     typed = re.sub(r"\s", "", value or "")
     if not typed:
-        raise InvalidIdentifier(TIN_REQUIRED)
+        raise InvalidIdentifier("tin.required")
     if not re.fullmatch(r"\d{2}-?\d{7}|\d{3}-?\d{2}-?\d{4}", typed):
-        raise InvalidIdentifier(TIN_SHAPE)
+        raise InvalidIdentifier("tin.shape")
     digits = typed.replace("-", "")
-    if _EIN_TYPED.fullmatch(typed):
-        kinds: tuple[Any, ...] = (ein,)
-    elif _SSN_TYPED.fullmatch(typed):
-        kinds = (ssn, itin)
+    if _SSN_TYPED.fullmatch(typed):
+        kinds: tuple[Any, ...] = (ssn, itin)
+    elif digits[:2] not in EIN_PREFIXES:
+        # Typed as an EIN (12-3456789 or nine digits) with a prefix the IRS never issued;
+        # a sole proprietor's SSN or ITIN is told to use its own shape (123-45-6789).
+        raise InvalidIdentifier("tin.prefix", prefix=digits[:2])
+    elif _EIN_TYPED.fullmatch(typed):
+        kinds = (ein,)
     else:
         kinds = (ein, ssn, itin)
     if not any(kind.is_valid(digits) for kind in kinds):
-        raise InvalidIdentifier(TIN_INVALID)
+        raise InvalidIdentifier("tin.invalid")
     return digits
 
 
@@ -75,16 +83,16 @@ def format_tin(digits: str) -> str:
     return f"{digits[:2]}-{digits[2:]}" if len(digits) == 9 else digits
 
 
-def parse_pair(npi_typed: str, tin_typed: str) -> tuple[str, str, dict[str, str]]:
-    """Both identifiers at once: normalized values and a message per bad field."""
-    errors: dict[str, str] = {}
+def parse_pair(npi_typed: str, tin_typed: str) -> tuple[str, str, dict[str, Problem]]:
+    """Both identifiers at once: normalized values and a problem per bad field."""
+    errors: dict[str, Problem] = {}
     npi = tin = ""
     try:
         npi = normalize_npi(npi_typed)
     except InvalidIdentifier as exc:
-        errors["npi"] = str(exc)
+        errors["npi"] = exc.problem
     try:
         tin = normalize_tin(tin_typed)
     except InvalidIdentifier as exc:
-        errors["tin"] = str(exc)
+        errors["tin"] = exc.problem
     return npi, tin, errors

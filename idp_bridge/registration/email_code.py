@@ -1,18 +1,22 @@
 """Email verification codes for Individual Enrollment.
 
 Codes are HOTP values (pyotp) from a secret kept in the draft; each send moves the counter,
-so only the last code sent can verify. A code lives 10 minutes and verifies once. Wrong
-tries are counted per draft and address and are *not* reset by sending a new code, so
-resending can't be used to get unlimited guesses.
+so only the last code sent can verify. A code lives 10 minutes and verifies once. After
+five wrong tries the code is dead and the registrant asks for a new one (not a restart of the
+whole registration); since sends are capped (five per registration, ten per address an
+hour), a registration gets at most 25 guesses at a million possible codes.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import pyotp
+
+from idp_bridge.messages import problem
 
 CODE_LIFETIME_SECONDS = 10 * 60
 SEND_COOLDOWN_SECONDS = 30
@@ -21,12 +25,19 @@ MAX_SENDS_PER_ADDRESS_PER_HOUR = 10
 MAX_WRONG_TRIES = 5
 
 
-TOO_MANY_TRIES = "Too many incorrect codes were entered. Please restart registration."
-TOO_MANY_SENDS = "Too many codes have been requested. Please try again later."
-
-
 class CodeRefused(Exception):
-    """The code request or check was refused; ``str(exc)`` is the message for the user."""
+    """The code request or check was refused: ``problem`` says why (a code), and
+    ``retry_after`` in how many seconds asking again can succeed, when that is known."""
+
+    def __init__(self, code: str, retry_after: int | None = None, **params: Any) -> None:
+        self.problem = problem(code, **params)
+        self.retry_after = retry_after
+        super().__init__(self.problem.text)
+
+
+def cooldown_refusal(seconds_left: float) -> CodeRefused:
+    wait = max(1, math.ceil(seconds_left))
+    return CodeRefused("code.cooldown", retry_after=wait, seconds=wait)
 
 
 @dataclass
@@ -58,15 +69,19 @@ class EmailCodeState:
 
 
 def issue_code(state: EmailCodeState, email: str, now: float, sends_to_address: int,
-               cooldown: float = SEND_COOLDOWN_SECONDS) -> str:
-    """Move to a fresh code for ``email``; raises CodeRefused when limits say no."""
+               cooldown: float = SEND_COOLDOWN_SECONDS,
+               address_free_in: float = 3600) -> str:
+    """Move to a fresh code for ``email``; raises CodeRefused when limits say no.
+    ``address_free_in``: seconds until the address's oldest send of the hour ages out."""
     email = email.lower()
     if state.sent_at is not None and now - state.sent_at < cooldown:
-        wait = int(cooldown - (now - state.sent_at)) + 1
-        raise CodeRefused(f"A code was just sent. Please wait {wait} seconds before "
-                          "requesting another.")
-    if state.sends >= MAX_SENDS_PER_DRAFT or sends_to_address >= MAX_SENDS_PER_ADDRESS_PER_HOUR:
-        raise CodeRefused(TOO_MANY_SENDS)
+        raise cooldown_refusal(cooldown - (now - state.sent_at))
+    if state.sends >= MAX_SENDS_PER_DRAFT:
+        raise CodeRefused("code.too_many_sends.draft")
+    if sends_to_address >= MAX_SENDS_PER_ADDRESS_PER_HOUR:
+        minutes = max(1, math.ceil(address_free_in / 60))
+        raise CodeRefused("code.too_many_sends", retry_after=int(address_free_in),
+                          minutes=minutes)
     if email != state.email:
         state.verified_email = None
     state.email = email
@@ -74,6 +89,7 @@ def issue_code(state: EmailCodeState, email: str, now: float, sends_to_address: 
     state.sent_at = now
     state.sends += 1
     state.used = False
+    state.wrong_tries = 0  # a new code gets its own five tries (the sends are capped)
     return pyotp.HOTP(state.secret).at(state.counter)
 
 
@@ -82,21 +98,20 @@ def check_code(state: EmailCodeState, email: str, code: str, now: float) -> None
     precheck(state, email, now)
     if not code_matches(state, code):
         state.wrong_tries += 1
-        raise CodeRefused(wrong_code_message(state.wrong_tries))
+        raise wrong_code(state.wrong_tries)
     mark_verified(state)
 
 
 def precheck(state: EmailCodeState, email: str, now: float) -> None:
     """Refusals that don't use up a try (no code sent, used, expired, locked)."""
     if state.wrong_tries >= MAX_WRONG_TRIES:
-        raise CodeRefused(TOO_MANY_TRIES)
-    if state.sent_at is None or email.lower() != state.email:
-        raise CodeRefused("Please click Send Code to receive a code at this email address.")
+        raise CodeRefused("code.too_many_tries")
+    if state.sent_at is None or email.strip().lower() != state.email:
+        raise CodeRefused("code.not_sent")
     if state.used:
-        raise CodeRefused("This code has already been used. Please click Send Code for a new "
-                          "code.")
+        raise CodeRefused("code.used")
     if now - state.sent_at > CODE_LIFETIME_SECONDS:
-        raise CodeRefused("This code has expired. Please click Send Code for a new code.")
+        raise CodeRefused("code.expired")
 
 
 def code_matches(state: EmailCodeState, code: str) -> bool:
@@ -105,11 +120,11 @@ def code_matches(state: EmailCodeState, code: str) -> bool:
     return code.isdigit() and hmac.compare_digest(code, expected)
 
 
-def wrong_code_message(wrong_tries: int) -> str:
+def wrong_code(wrong_tries: int) -> CodeRefused:
     left = MAX_WRONG_TRIES - wrong_tries
     if left <= 0:
-        return TOO_MANY_TRIES
-    return f"The code is incorrect. {left} {'try' if left == 1 else 'tries'} left."
+        return CodeRefused("code.too_many_tries")
+    return CodeRefused("code.wrong", left=left, tries="try" if left == 1 else "tries")
 
 
 def mark_verified(state: EmailCodeState) -> None:

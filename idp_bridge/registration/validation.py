@@ -1,11 +1,22 @@
-"""Field checks shared by the enrollment screens; each writes its own message into ``errors``."""
+"""Field rules of the enrollment screens: each returns the cleaned value or raises
+:class:`Refused` with a problem code (the words are in ``idp_bridge.messages``).
+
+``forms.py`` wraps them as WTForms validators; they are plain functions so the rules can be
+tested without a request.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import phonenumbers
+
+from idp_bridge.messages import NAME_RULES, Problem, problem
+
+__all__ = ["NAME_RULES", "Refused", "is_login_email", "is_person_name", "login_email",
+           "person_name", "phone", "text", "us_state", "zip_code"]
 
 # The realm's user profile holds this same pattern on the email attribute (the email is also
 # the username), so the screen and Keycloak cannot disagree: ASCII, at most 64 characters
@@ -14,11 +25,7 @@ LOGIN_EMAIL_PATTERN = (
     r"^(?=.{1,254}$)(?=[^@]{1,64}@)[A-Za-z0-9%+'_-]+(?:\.[A-Za-z0-9%+'_-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 LOGIN_EMAIL = re.compile(LOGIN_EMAIL_PATTERN)
-EMAIL_RULES = ("Enter a valid email address, e.g. name@clinic.org. Up to 64 letters, digits "
-               "or . _ % + - ' before the @, with no two dots in a row.")
 NAME_PUNCTUATION = frozenset(" '\u2019.,()-")
-NAME_RULES = ("may use letters, spaces, apostrophes, hyphens, periods, commas and "
-              "parentheses, and must start with a letter.")
 US_STATES = frozenset({
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
     "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
@@ -27,64 +34,62 @@ US_STATES = frozenset({
 })
 
 
-def clean_text(value: str, label: str, errors: dict[str, str], field: str, required: bool,
-               max_length: int = 100) -> str:
+class Refused(ValueError):
+    """A value the field can't take. ``kept`` is what to show back (cleaned where safe)."""
+
+    def __init__(self, code: str, kept: str = "", **params: Any) -> None:
+        super().__init__(code)
+        self.problem: Problem = problem(code, **params)
+        self.kept = kept
+
+
+def text(value: str, label: str, required: bool, max_length: int = 100) -> str:
     value = " ".join(value.split())
     if required and not value:
-        errors[field] = f"{label} is required."
-    elif any(unicodedata.category(c) == "Cc" for c in value):
+        raise Refused("field.required", label=label)
+    if any(unicodedata.category(c) == "Cc" for c in value):
         # Control characters (bell, escape, ...) mean a paste went wrong or a probe; they
         # would end up in emails, CSV exports and Keycloak.
-        errors[field] = f"{label} contains characters that can't be used; please retype it."
-        value = "".join(c for c in value if unicodedata.category(c) != "Cc")
-    elif len(value) > max_length:
-        errors[field] = f"{label} must be at most {max_length} characters."
+        kept = "".join(c for c in value if unicodedata.category(c) != "Cc")
+        raise Refused("field.control_characters", kept=kept, label=label)
+    if len(value) > max_length:
+        raise Refused("field.too_long", kept=value, label=label, max_length=max_length)
     return value
 
 
-def clean_state(value: str, errors: dict[str, str]) -> str:
+def us_state(value: str) -> str:
     value = value.strip().upper()
     if value not in US_STATES:
-        errors["state"] = "Enter a two-letter US state, e.g. WI."
+        raise Refused("state.invalid", kept=value)
     return value
 
 
-def clean_zip(value: str, errors: dict[str, str]) -> str:
+def zip_code(value: str) -> str:
     value = value.strip()
     if not re.fullmatch(r"\d{5}(-?\d{4})?", value):
-        errors["zip"] = "Zip must be 5 digits (or ZIP+4), e.g. 53715."
+        raise Refused("zip.invalid", kept=value)
     return value
 
 
-def clean_phone(value: str, errors: dict[str, str], field: str, label: str) -> str:
-    """US numbers as typed (608-555-1234, (608) 555 1234 ...), stored in E.164."""
+def phone(value: str, label: str) -> str:
+    """US numbers as typed (608-555-1234, (608) 555 1234 ...), returned in E.164."""
     if not value.strip():
-        errors[field] = f"{label} is required."
-        return ""
+        raise Refused("field.required", label=label)
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        errors[field] = f"{label} must be a valid phone number, e.g. 608-555-1234."
-        return value.strip()
+        raise Refused("phone.invalid", kept=value.strip(), label=label)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def display_phone(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def clean_email(value: str, errors: dict[str, str], field: str) -> str:
+def login_email(value: str) -> str:
     value = value.strip()
     if not value:
-        errors[field] = "Email is required."
-    elif not is_login_email(value):
-        errors[field] = EMAIL_RULES
+        raise Refused("email.required")
+    if not is_login_email(value):
+        raise Refused("email.invalid", kept=value)
     return value.lower()
 
 
@@ -92,10 +97,10 @@ def is_login_email(value: str) -> bool:
     return LOGIN_EMAIL.fullmatch(value) is not None
 
 
-def clean_person_name(value: str, label: str, errors: dict[str, str], field: str) -> str:
-    value = clean_text(value, label, errors, field, required=True)
-    if field not in errors and not is_person_name(value):
-        errors[field] = f"{label} {NAME_RULES}"
+def person_name(value: str, label: str) -> str:
+    value = text(value, label, required=True)
+    if not is_person_name(value):
+        raise Refused("name.invalid", kept=value, label=label)
     return value
 
 

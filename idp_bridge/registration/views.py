@@ -1,4 +1,8 @@
-"""Routes of the wizard. The browser's cookie carries only the draft id."""
+"""Routes of the wizard. The browser's cookie carries only the draft id.
+
+A view knows nothing of any stage's fields: it builds the stage's form, lets the engine run
+the stage, and acts on the result (stay, refuse, advance, finish).
+"""
 
 from __future__ import annotations
 
@@ -12,26 +16,35 @@ from idp_bridge.auth import current_user
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
-from idp_bridge.organizations.models import Organization
-from idp_bridge.registration import bp
+from idp_bridge.messages import Problem, message, problem
+from idp_bridge.npi.pairs import owner_of_pair
+from idp_bridge.registration import bp, context
 from idp_bridge.registration.completion import (
     CompletionFailed,
     complete_registration,
     join_as_individual,
 )
-from idp_bridge.registration.engine import Outcome, following_stage, progress
+from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.engine import (
+    ACCOUNT_TYPES,
+    Advance,
+    Finish,
+    Invalid,
+    Result,
+    Stay,
+    following_stage,
+    progress,
+    run,
+    visible_steps,
+)
+from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
 
-NO_GOING_BACK = ("At no point during the registration process can you go back to a previous "
-                 "screen. If information needs to be corrected, you will be required to "
-                 "restart the registration process.")
 DRAFT_KEY = "registration_id"
-# A temporary failure (Keycloak or the database away) is answered with the same screen, what
-# was typed, and a message: a normal page, not a 5xx, since the user can simply retry.
-UNAVAILABLE = ("We couldn't reach the sign-in service just now; nothing you typed was lost. "
-               "Please try again in a moment.")
-NOT_SAVED = "We couldn't save this step just now. Please try again in a moment."
+SECRETS = frozenset({"password", "confirm_password", "csrf_token", "email_code"})
+
+bp.add_app_template_global(message, "message")
 
 
 def _current_draft(create: bool) -> RegistrationDraft | None:
@@ -47,19 +60,26 @@ def _current_draft(create: bool) -> RegistrationDraft | None:
     return draft
 
 
-def _render(draft: RegistrationDraft, outcome: Outcome | None = None,
-            typed: dict[str, Any] | None = None, note: str | None = None,
+def _render(draft: RegistrationDraft, result: Result | None = None,
+            typed: dict[str, Any] | None = None, note: Problem | None = None,
             status: int = 200, join_offer: bool = False) -> tuple[str, int]:
     stage = STAGES[draft.step]
+    ctx = context.load(draft)
     try:
-        values = {**stage.view(draft), **(typed or {})}
+        values = {**stage.view(draft, ctx), **(typed or {})}
     except GatewayError:
         values = dict(typed or {})
-    step_number, step_count = progress(draft)
-    page = render_template(stage.template, stage=stage, draft=draft, values=values,
-                           outcome=outcome or Outcome(valid=True), note=note,
-                           step_number=step_number, step_count=step_count,
-                           join_offer=join_offer)
+    step_number, step_count = progress(draft, STAGES)
+    page = render_template(
+        stage.template, stage=stage, draft=draft, values=values,
+        form=stage.form(formdata=None), csrf_form=NoFieldsForm(formdata=None),
+        errors=result.errors if isinstance(result, Invalid) else {},
+        retry_after=result.retry_after if isinstance(result, Invalid) else None,
+        notice=result.notice if isinstance(result, Stay) else None,
+        success=result.success if isinstance(result, Stay) else None,
+        note=note, step_number=step_number, step_count=step_count,
+        step_counts={t: len(visible_steps(t, STAGES)) for t in ACCOUNT_TYPES},
+        join_offer=join_offer)
     return page, status
 
 
@@ -93,13 +113,10 @@ def step(name: str) -> Any:
     if draft is None:
         return redirect(url_for("registration.start"))
     if name != draft.step:
-        return _render(draft, note=NO_GOING_BACK, status=409)
-    returned = draft.context.get("profile_errors")
-    if returned:
-        # Sent back from Password Setup: Keycloak refused a value typed here.
-        draft.update(profile_errors=None)
-        db.session.commit()
-        return _render(draft, Outcome(valid=False, errors=returned), status=422)
+        return _render(draft, note=problem("wizard.no_going_back"), status=409)
+    standing = STAGES[name].standing_problems(context.load(draft))
+    if standing:
+        return _render(draft, Invalid(standing), status=422)
     return _render(draft)
 
 
@@ -110,38 +127,40 @@ def submit(name: str) -> Any:
         return redirect(url_for("registration.start"))
     if name != draft.step:
         # Back button, a double click or a replayed post: nothing changes.
-        return _render(draft, note=NO_GOING_BACK, status=409)
+        return _render(draft, note=problem("wizard.no_going_back"), status=409)
     stage = STAGES[name]
     # Echo back what was typed, except secrets and the fields the stage shows read-only
     # (a tampered NPI/TIN must not even appear to have been accepted).
-    not_echoed = {"password", "confirm_password", "csrf_token", "email_code",
-                  *getattr(stage, "read_only", ())}
-    typed = {k: v for k, v in request.form.items() if k not in not_echoed}
+    typed = {k: v for k, v in request.form.items()
+             if k not in SECRETS and k not in stage.read_only}
     try:
-        outcome = stage.submit(draft, request.form)
+        ctx = context.load(draft)
+        result = run(stage, draft, ctx, stage.form())
+        context.save(draft, ctx)
         draft.touch()
-        if not outcome.valid:
-            db.session.commit()  # keeps code sends and wrong tries; nothing else moves
-            return _render(draft, outcome, typed, status=200 if not outcome.errors else 422)
-        next_step = outcome.next_stage or following_stage(draft, STAGES)
-        if next_step == "complete":  # merge YES: this login already exists
-            return _finish(draft, draft.context["existing_user_id"])
-        draft.step = next_step
-        db.session.commit()
+        if isinstance(result, Finish):
+            return _finish(draft, result.user_id)
+        if isinstance(result, Advance):
+            draft.step = following_stage(draft, ctx, STAGES)
+        db.session.commit()  # a refusal keeps code sends and wrong tries, and what was typed
     except GatewayError:
-        return _retry_later(name, UNAVAILABLE, typed)
+        return _retry_later(name, "wizard.unavailable", typed)
     except SQLAlchemyError:
-        return _retry_later(name, NOT_SAVED, typed)
-    return redirect(url_for("registration.step", name=draft.step))
+        return _retry_later(name, "wizard.not_saved", typed)
+    if isinstance(result, Advance):
+        return redirect(url_for("registration.step", name=draft.step))
+    if isinstance(result, Stay) and result.after_commit is not None:
+        result = Stay(notice=result.after_commit(), success=result.success)
+    return _render(draft, result, typed, status=422 if isinstance(result, Invalid) else 200)
 
 
-def _retry_later(name: str, message: str, typed: dict[str, Any]) -> Any:
+def _retry_later(name: str, code: str, typed: dict[str, Any]) -> Any:
     """Same screen, what was typed, a clear message; the draft is as it was before."""
     db.session.rollback()
     draft = _current_draft(create=False)
     if draft is None or draft.step != name:
         return redirect(url_for("registration.start"))
-    return _render(draft, Outcome.invalid(form=message), typed)
+    return _render(draft, Invalid({"form": problem(code)}), typed)
 
 
 @bp.get("/finish")
@@ -151,7 +170,7 @@ def finish() -> Any:
     if draft is None:
         return redirect(url_for("registration.start"))
     if draft.step != "sign_in":
-        return _render(draft, note=NO_GOING_BACK, status=409)
+        return _render(draft, note=problem("wizard.no_going_back"), status=409)
     user = current_user()
     if user is None or user["sub"] != draft.keycloak_user_id:
         return redirect(url_for("registration.step", name="sign_in"))
@@ -165,7 +184,8 @@ def _finish(draft: RegistrationDraft, user_id: str) -> Any:
         # Nothing was kept; the current step stays, so the user can simply try again (or,
         # if the organization was registered by someone else meanwhile, join it).
         db.session.rollback()
-        return _render(draft, Outcome.invalid(form=str(exc)),
+        return _render(draft, Invalid({"form": Problem("completion.failed",
+                                                       {"text": str(exc)})}),
                        join_offer=exc.join_organization_id is not None)
     return redirect(url_for("registration.step", name="complete"))
 
@@ -178,22 +198,25 @@ def join() -> Any:
     if draft is None:
         return redirect(url_for("registration.start"))
     if draft.account_type != "organization" or draft.step not in ("sign_in", "merge"):
-        return _render(draft, note=NO_GOING_BACK, status=409)
-    if draft.step == "sign_in":
-        user = current_user()
-        if user is None or user["sub"] != draft.keycloak_user_id:
-            return redirect(url_for("registration.step", name="sign_in"))
-        user_id = user["sub"]
-    else:
-        user_id = draft.context["existing_user_id"]
-    pair = draft.context
-    organization = Organization.query.join(Organization.identifiers).filter_by(
-        npi=pair["npi"], tin=pair["tin"]).first()
+        return _render(draft, note=problem("wizard.no_going_back"), status=409)
+    ctx = context.load(draft)
+    user_id = _joining_user(draft, ctx)
+    if user_id is None:
+        return redirect(url_for("registration.step", name="sign_in"))
+    organization = owner_of_pair(ctx.npi, ctx.tin)
     if organization is None or organization.status == "denied":
-        return _render(draft, Outcome.invalid(form="This Organization account is no longer "
-                                              "available."))
+        return _render(draft, Invalid({"form": problem("org.gone")}))
     join_as_individual(draft, organization)
     return _finish(draft, user_id)
+
+
+def _joining_user(draft: RegistrationDraft, ctx: RegistrationContext) -> str | None:
+    if draft.step == "merge":
+        return ctx.existing_user_id
+    user = current_user()
+    if user is None or user["sub"] != draft.keycloak_user_id:
+        return None
+    return str(user["sub"])
 
 
 @bp.post("/restart")

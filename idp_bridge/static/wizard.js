@@ -14,3 +14,28 @@ document.querySelectorAll("form").forEach((form) => {
     setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => (b.disabled = true)), 0);
   });
 });
+// Send Code refused for now: the server says in how many seconds a new code may be asked
+// for; count down, and keep the button off until then.
+document.querySelectorAll("[data-retry-after]").forEach((button) => {
+  const countdown = document.getElementById("send-code-countdown");
+  const shown = countdown && countdown.querySelector(".seconds");
+  let left = Number(button.dataset.retryAfter);
+  button.disabled = left > 0;
+  const timer = setInterval(() => {
+    left -= 1;
+    if (shown) shown.textContent = String(Math.max(left, 0));
+    if (left <= 0) {
+      clearInterval(timer);
+      button.disabled = false;
+      if (countdown) countdown.textContent = "You can request a new code now.";
+    }
+  }, 1000);
+});
+// "Step 1 of M" on the first screen: M is the chosen account type's number of steps.
+const progress = document.querySelector(".progress[data-steps-organization]");
+document.querySelectorAll("input[name=account_type]").forEach((radio) => {
+  radio.addEventListener("change", () => {
+    const count = progress && progress.dataset[`steps${radio.value[0].toUpperCase()}${radio.value.slice(1)}`];
+    if (count) progress.querySelector(".step-count").textContent = count;
+  });
+});

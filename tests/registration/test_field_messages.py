@@ -33,6 +33,9 @@ def wizard(bridge, outbox) -> WizardClient:
         ({"account_type": "organization", "npi": GOOD_NPI, "tin": "39-15880"},
          "TIN must be 9 digits, e.g. 12-3456789."),
         ({"account_type": "organization", "npi": GOOD_NPI, "tin": "07-0000000"},
+         "07 is not a prefix the IRS gives to any Employer Identification Number (EIN): please "
+         "check the first two digits."),
+        ({"account_type": "organization", "npi": GOOD_NPI, "tin": "000-12-3456"},
          "This is not a valid TIN (EIN, or SSN/ITIN for a sole proprietor): please check "
          "the digits."),
         ({"account_type": "organization", "npi": DEACTIVATED["npi"], "tin": DEACTIVATED["tin"]},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
+from idp_bridge.registration import context
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 from tests.registration.registry_data import ORGANIZATIONS, PROFESSIONAL
@@ -189,17 +191,30 @@ def test_merge_yes_joins_the_existing_login(wizard, registered_org, live_app, ke
     assert org_key(second_org) in orgs and len(orgs) == 2
 
 
-def test_merge_no_asks_for_another_email(wizard, registered_org, unique_email):
+def test_merge_no_asks_for_another_email_and_says_why(wizard, registered_org, unique_email):
     wizard.account("individual", registered_org["npi"], registered_org["tin"])
     wizard.individual(person(registered_org["admin_email"]), site_admin=False)
     assert wizard.step == "merge"
     page = wizard.post("merge", {"merge": "no"})
-    assert wizard.step == "individual"
+    assert wizard.step == "new_email"  # forward: a screen of its own, not back
     assert 'value="Jordan"' in page.text  # the rest of what they typed is still there
     assert f'value="{registered_org["admin_email"]}"' not in page.text
+    explained = html.unescape(page.text)
+    assert "You chose not to merge this registration with the existing login" in explained
+    assert "Please enter a new email address below, click Send Code" in explained
 
     wizard.individual(person(unique_email), site_admin=False)
     assert wizard.step == "password"
+
+
+def test_merge_no_then_another_existing_login_is_refused_on_the_same_screen(
+        wizard, registered_org):
+    wizard.account("individual", registered_org["npi"], registered_org["tin"])
+    wizard.individual(person(registered_org["admin_email"]), site_admin=False)
+    wizard.post("merge", {"merge": "no"})
+    page = wizard.individual(person(registered_org["admin_email"]), site_admin=False)
+    assert wizard.step == "new_email"
+    assert "An account already exists for this email address too" in html.unescape(page.text)
 
 
 @pytest.mark.parametrize(("password", "message"), POLICY_VIOLATIONS)
@@ -253,7 +268,7 @@ def test_abandoned_registration_leaves_nothing_behind(wizard, live_app, keycloak
 
     with live_app.app_context():
         for draft in RegistrationDraft.query.filter_by(completed_at=None):
-            if draft.context.get("individual", {}).get("email") == unique_email:
+            if context.load(draft).email == unique_email:
                 draft.expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
         assert remove_expired_drafts() >= 1

@@ -20,7 +20,8 @@ POLICY_VIOLATIONS = [
     ("NoDigitsHere!", "Invalid password: must contain at least 1 numerical digits."),
     ("NoSymbols123", "Invalid password: must contain at least 1 special characters."),
 ]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# form.hidden_tag() writes id, name, type, value in that order; hand-written inputs differ.
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @dataclass
@@ -81,13 +82,20 @@ class WizardClient:
         values.update(overrides)
         return self.post("organization", values)
 
+    @property
+    def enrollment_step(self) -> str:
+        """Individual Enrollment, or its second round after NO to the merge question."""
+        return "new_email" if self.page is not None and self.step == "new_email" \
+            else "individual"
+
     def send_code(self, person: dict[str, str]) -> requests.Response:
-        return self.post("individual", {**person, "action": "send_code"})
+        return self.post(self.enrollment_step, {**person, "action": "send_code"})
 
     def verify_email(self, person: dict[str, str], code: str | None = None) -> requests.Response:
         if code is None:
             code = self.outbox.latest(person["email"], channel="email").code or ""
-        return self.post("individual", {**person, "email_code": code, "action": "verify_code"})
+        return self.post(self.enrollment_step,
+                         {**person, "email_code": code, "action": "verify_code"})
 
     def individual(self, person: dict[str, str], site_admin: bool = True) -> requests.Response:
         count = self.outbox.count(person["email"], channel="email")
@@ -97,7 +105,7 @@ class WizardClient:
         data = {**person, "action": "continue"}
         if site_admin:
             data["site_admin"] = "yes"
-        return self.post("individual", data)
+        return self.post(self.enrollment_step, data)
 
     def password(self, password: str, confirm: str | None = None) -> requests.Response:
         return self.post("password", {"password": password,

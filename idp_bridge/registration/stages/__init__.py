@@ -8,6 +8,7 @@ from idp_bridge.registration.stages import (
     complete,
     individual,
     merge,
+    new_email,
     organization,
     password,
     questionnaire,
@@ -16,6 +17,6 @@ from idp_bridge.registration.stages import (
 
 STAGES: dict[str, Stage] = {
     module.STAGE.name: module.STAGE
-    for module in (account, questionnaire, organization, individual, merge, password, sign_in,
-                   complete)
+    for module in (account, questionnaire, organization, individual, merge, new_email,
+                   password, sign_in, complete)
 }

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from idp_bridge.registration.engine import Outcome
+from flask_wtf import FlaskForm
+
+from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.engine import Result, Stage, Stay
+from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
 
 
-class CompleteStage:
+class CompleteStage(Stage):
     name = "complete"
     title = "Registration Completed"
     template = "registration/complete.html"
+    form = NoFieldsForm
 
-    def applies(self, draft: RegistrationDraft) -> bool:
-        return True
-
-    def view(self, draft: RegistrationDraft) -> dict[str, Any]:
+    def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         return {"new_organization": draft.account_type == "organization",
-                "completed": draft.completed_at is not None,
-                "mail_failed": draft.context.get("mail_failed", False)}
+                "completed": draft.completed_at is not None}
 
-    def submit(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        return Outcome.invalid()
+    def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
+               form: FlaskForm) -> Result:
+        return Stay()
 
 
 STAGE = CompleteStage()

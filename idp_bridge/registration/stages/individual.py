@@ -1,201 +1,200 @@
 """Individual Enrollment: the person, their verified work email, opt-in, site-admin agreement.
 
 One form with three buttons (Send Code, Verify, Continue), as in the guides; whatever the
-user typed is kept across each of them.
+user typed is kept across each of them, and across a reload: every submit stores the typed
+non-secret values in the draft (``ctx.typed``), accepted or not.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select, update
 
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.mail import enqueue, take_queued_ids
 from idp_bridge.mail.deliverer import deliver_one
+from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.identifiers import format_tin
 from idp_bridge.organizations.models import Membership
+from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.email_code import (
     MAX_SENDS_PER_DRAFT,
     MAX_WRONG_TRIES,
-    TOO_MANY_SENDS,
-    TOO_MANY_TRIES,
     CodeRefused,
     EmailCodeState,
     code_matches,
+    cooldown_refusal,
     issue_code,
     mark_verified,
     precheck,
-    wrong_code_message,
+    wrong_code,
 )
-from idp_bridge.registration.engine import Outcome
+from idp_bridge.registration.engine import Advance, Invalid, Result, Stage, Stay
+from idp_bridge.registration.forms import IndividualForm, problems
 from idp_bridge.registration.models import EmailCodeSend, RegistrationDraft
-from idp_bridge.registration.validation import (
-    clean_email,
-    clean_person_name,
-    clean_phone,
-    clean_text,
-)
 
-EMAIL_SENT = "Email has been sent. Please check your inbox."
-EMAIL_DELAYED = ("Our email service is slow right now: your code will arrive within a few "
-                 "minutes. Please check your inbox.")
-EMAIL_VALIDATED = "Email Validated Successfully"
-SITE_ADMIN_AGREEMENT = (
-    "The first registered user under an organization will automatically be selected as the "
-    "initial Site Administrator. By selecting this, you are agreeing that you will become this "
-    "organization's initial Site Administrator."
-)
-PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "job_title", "opt_in")
+PERSON_FIELDS = IndividualForm.PERSON_FIELDS
+SEND_WINDOW = timedelta(hours=1)
 
 
 def _now() -> float:
     return time.time()
 
 
-def needs_site_admin(draft: RegistrationDraft) -> bool:
+def needs_site_admin(draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
     """Only the first individual of an organization sees the agreement."""
     if draft.account_type == "organization":
         return True
-    org_id = draft.context.get("organization_id")
-    return not Membership.query.filter_by(organization_id=org_id).count()
+    return not Membership.query.filter_by(organization_id=ctx.organization_id).count()
 
 
-class IndividualStage:
+class IndividualStage(Stage):
     name = "individual"
     title = "Individual Enrollment"
-    read_only = ("npi", "tin")
     template = "registration/individual.html"
+    form = IndividualForm
+    reads = frozenset({"npi", "tin", "organization_id", "individual", "typed", "email_code"})
+    writes = frozenset({"individual", "typed", "email_code", "site_admin", "existing_user_id"})
+    read_only = frozenset({"npi", "tin"})
 
-    def applies(self, draft: RegistrationDraft) -> bool:
-        return True
-
-    def view(self, draft: RegistrationDraft) -> dict[str, Any]:
-        ctx = draft.context
-        values: dict[str, Any] = {name: "" for name in PERSON_FIELDS}
-        values.update(ctx.get("individual", {}))
-        values.update(npi=ctx["npi"], tin=format_tin(ctx["tin"]),
-                      site_admin_required=needs_site_admin(draft),
-                      site_admin_agreement=SITE_ADMIN_AGREEMENT)
-        state = EmailCodeState.from_dict(ctx.get("email_code"))
-        if values.get("email") and state.is_verified(values["email"]):
-            values["email_verified"] = True
-        if ctx.get("merge_declined_email"):
-            values["email"] = ""
+    def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
+        values: dict[str, Any] = dict.fromkeys(PERSON_FIELDS, "")
+        values.update(asdict(ctx.individual) if ctx.individual else {})
+        values.update(ctx.typed)
+        values.update(npi=ctx.npi, tin=format_tin(ctx.tin),
+                      site_admin_required=needs_site_admin(draft, ctx))
+        state = EmailCodeState.from_dict(ctx.email_code)
+        values["email_verified"] = bool(values["email"]) and state.is_verified(values["email"])
         return values
 
-    def submit(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        action = form.get("action", "continue")
+    def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
+               form: FlaskForm) -> Result:
+        # Kept as typed (a reload shows them again); the email only once it is well-formed.
+        ctx.typed = {name: form[name].data or "" for name in PERSON_FIELDS}
+        ctx.typed["site_admin"] = form.site_admin.data or ""
+        action = form.action.data or "continue"
         if action == "send_code":
-            return self._send_code(draft, form)
+            return self._send_code(draft, ctx, form)
         if action == "verify_code":
-            return self._verify_code(draft, form)
-        return self._continue(draft, form)
+            return self._verify_code(draft, ctx, form)
+        return self._continue(draft, ctx, form)
 
-    def _send_code(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        errors: dict[str, str] = {}
-        email = clean_email(form.get("email", ""), errors, "email")
+    def _send_code(self, draft: RegistrationDraft, ctx: RegistrationContext,
+                   form: FlaskForm) -> Result:
+        errors = problems(form, ["email"])
         if errors:
-            return Outcome(valid=False, errors=errors)
-        state = EmailCodeState.from_dict(draft.context.get("email_code"))
-        recent = EmailCodeSend.query.filter(
-            EmailCodeSend.email == email, EmailCodeSend.sent_at > utcnow() - timedelta(hours=1)
-        ).count()
-        cooldown = current_app.config["EMAIL_CODE_COOLDOWN_SECONDS"]
+            return Invalid(errors)
+        email = form.email.data
+        state = EmailCodeState.from_dict(ctx.email_code)
         now = _now()
+        cooldown = current_app.config["IDP_EMAIL_CODE_COOLDOWN_SECONDS"]
+        recent, free_in = _sends_to_address(email)
         try:
-            code = issue_code(state, email, now, recent, cooldown=cooldown)
+            code = issue_code(state, email, now, recent, cooldown=cooldown,
+                              address_free_in=free_in)
             _reserve_send(draft, now, cooldown)
         except CodeRefused as exc:
-            return Outcome.invalid(email_code=str(exc))
-        message = enqueue("email-code", email,
-                          f"{current_app.extensions['brand'].portal_name} verification code",
-                          f"Your verification code is {code}. It expires in 10 minutes.\n\n"
-                          "If you did not request this code, you can ignore this email.")
+            return Invalid({"email_code": exc.problem}, retry_after=exc.retry_after)
+        mail = enqueue("email-code", email, message("code.subject"),
+                       message("code.body", code=code))
         db.session.add(EmailCodeSend(email=email))
-        draft.update(email_code=state.to_dict(), merge_declined_email=None)
-        draft.touch()
-        db.session.commit()
-        # Sent now, so the code arrives promptly; if the mail server is away, the deliverer
-        # keeps trying and the user is told it will come.
-        take_queued_ids()
-        if deliver_one(message.id, timeout=5) is False:
-            return Outcome(valid=False, notice=EMAIL_DELAYED)
-        return Outcome(valid=False, notice=EMAIL_SENT)
+        ctx.email_code = state.to_dict()
+        return Stay(notice=problem("email.sent"), after_commit=partial(deliver_now, mail.id))
 
-    def _verify_code(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        state = EmailCodeState.from_dict(draft.context.get("email_code"))
+    def _verify_code(self, draft: RegistrationDraft, ctx: RegistrationContext,
+                     form: FlaskForm) -> Result:
+        state = EmailCodeState.from_dict(ctx.email_code)
         state.wrong_tries = max(state.wrong_tries, _wrong_tries(draft))
         try:
-            precheck(state, form.get("email", ""), _now())
+            precheck(state, form.email.data or "", _now())
         except CodeRefused as exc:
-            return Outcome.invalid(email_code=str(exc))
+            return Invalid({"email_code": exc.problem})
         tries = _reserve_try(draft)  # taken before the code is evaluated, atomically
         if tries is None:
-            return Outcome.invalid(email_code=TOO_MANY_TRIES)
-        if not code_matches(state, form.get("email_code", "")):
+            return Invalid({"email_code": problem("code.too_many_tries")})
+        if not code_matches(state, form.email_code.data or ""):
             state.wrong_tries = tries
-            draft.update(email_code=state.to_dict())
-            return Outcome.invalid(email_code=wrong_code_message(tries))
+            ctx.email_code = state.to_dict()
+            return Invalid({"email_code": wrong_code(tries).problem})
         _refund_try(draft)  # only wrong codes count
         mark_verified(state)
-        draft.update(email_code=state.to_dict())
-        return Outcome(valid=False, success=EMAIL_VALIDATED)
+        ctx.email_code = state.to_dict()
+        return Stay(success=problem("email.validated"))
 
-    def _continue(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        errors: dict[str, str] = {}
-        person = {
-            "first_name": clean_person_name(form.get("first_name", ""), "First Name", errors,
-                                            "first_name"),
-            "last_name": clean_person_name(form.get("last_name", ""), "Last Name", errors,
-                                           "last_name"),
-            "phone": clean_phone(form.get("phone", ""), errors, "phone", "Phone"),
-            "email": clean_email(form.get("email", ""), errors, "email"),
-            "job_title": clean_text(form.get("job_title", ""), "Job Title", errors,
-                                    "job_title", required=True),
-            "opt_in": form.get("opt_in", ""),
-        }
-        state = EmailCodeState.from_dict(draft.context.get("email_code"))
-        if "email" not in errors and not state.is_verified(person["email"]):
-            errors["email_code"] = "You must verify your email address before continuing."
-        if person["opt_in"] not in ("in", "out"):
-            errors["opt_in"] = "Please select Opt In or Opt Out for electronic communications."
-        site_admin = needs_site_admin(draft)
-        if site_admin and form.get("site_admin") != "yes":
-            errors["site_admin"] = ("You must agree to be the organization's initial Site "
-                                    "Administrator to continue.")
+    def _continue(self, draft: RegistrationDraft, ctx: RegistrationContext,
+                  form: FlaskForm) -> Result:
+        errors = problems(form, PERSON_FIELDS)
+        state = EmailCodeState.from_dict(ctx.email_code)
+        if "email" not in errors and not state.is_verified(form.email.data):
+            errors["email_code"] = problem("email.unverified")
+        site_admin = needs_site_admin(draft, ctx)
+        if site_admin and form.site_admin.data != "yes":
+            errors["site_admin"] = problem("site_admin.required")
         if errors:
-            return Outcome(valid=False, errors=errors)
-        existing = get_gateway().find_user_by_email(person["email"])
-        draft.update(individual=person, site_admin=site_admin,
-                     existing_user_id=existing.id if existing else None,
-                     merge_declined_email=None)
-        return Outcome.ok()
+            return Invalid(errors)
+        person = Person(**{name: form[name].data for name in PERSON_FIELDS})
+        existing = get_gateway().find_user_by_email(person.email)
+        refusal = self.refuse_existing_login(existing is not None)
+        if refusal is not None:
+            return Invalid({"email": refusal})
+        ctx.individual = person
+        ctx.site_admin = site_admin
+        ctx.existing_user_id = existing.id if existing else None
+        return Advance()
+
+    def refuse_existing_login(self, exists: bool) -> Problem | None:
+        """Here an existing login leads on to the merge question (see ``new_email``)."""
+        return None
+
+
+def _sends_to_address(email: str) -> tuple[int, float]:
+    """Codes sent to this address in the last hour, and the seconds until the oldest of them
+    no longer counts."""
+    since = utcnow() - SEND_WINDOW
+    count, oldest = db.session.execute(
+        select(func.count(EmailCodeSend.id), func.min(EmailCodeSend.sent_at))
+        .where(EmailCodeSend.email == email, EmailCodeSend.sent_at > since)).one()
+    free_in = (oldest - since).total_seconds() if oldest is not None else 0.0
+    return int(count or 0), max(free_in, 0.0)
+
+
+def deliver_now(message_id: int) -> Problem:
+    """Sent at once, so the code arrives promptly; if the mail server is away, the deliverer
+    keeps trying and the user is told it will come. Called after the commit."""
+    take_queued_ids()
+    if deliver_one(message_id, timeout=5) is False:
+        return problem("email.delayed")
+    return problem("email.sent")
 
 
 def _reserve_send(draft: RegistrationDraft, now: float, cooldown: float) -> None:
-    """One conditional UPDATE: the per-draft cap and the cooldown hold under concurrency."""
+    """One conditional UPDATE: the per-draft cap and the cooldown hold under concurrency.
+    A new code gets its own tries (``code_wrong_tries`` back to 0)."""
     result = db.session.execute(
         update(RegistrationDraft)
         .where(RegistrationDraft.id == draft.id,
                RegistrationDraft.code_sends < MAX_SENDS_PER_DRAFT,
                or_(RegistrationDraft.code_last_send.is_(None),
                    RegistrationDraft.code_last_send <= now - cooldown))
-        .values(code_sends=RegistrationDraft.code_sends + 1, code_last_send=now)
+        .values(code_sends=RegistrationDraft.code_sends + 1, code_last_send=now,
+                code_wrong_tries=0)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        sends = db.session.scalar(select(RegistrationDraft.code_sends)
-                                  .where(RegistrationDraft.id == draft.id)) or 0
-        if sends >= MAX_SENDS_PER_DRAFT:
-            raise CodeRefused(TOO_MANY_SENDS)
-        raise CodeRefused("A code was just sent. Please wait a few seconds before requesting "
-                          "another.")
+        sends, last = db.session.execute(
+            select(RegistrationDraft.code_sends, RegistrationDraft.code_last_send)
+            .where(RegistrationDraft.id == draft.id)).one()
+        if (sends or 0) >= MAX_SENDS_PER_DRAFT:
+            raise CodeRefused("code.too_many_sends.draft")
+        raise cooldown_refusal(cooldown - (now - (last or now)))
 
 
 def _wrong_tries(draft: RegistrationDraft) -> int:
@@ -204,8 +203,8 @@ def _wrong_tries(draft: RegistrationDraft) -> int:
 
 
 def _reserve_try(draft: RegistrationDraft) -> int | None:
-    """Use up one of the five tries, or None if none is left: at most five codes are ever
-    evaluated for a draft, however many arrive at once."""
+    """Use up one of the code's five tries, or None if none is left: at most five guesses
+    are ever evaluated for a code, however many arrive at once."""
     result = db.session.execute(
         update(RegistrationDraft)
         .where(RegistrationDraft.id == draft.id,

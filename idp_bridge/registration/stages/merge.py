@@ -1,42 +1,56 @@
-"""Access To Multiple Organization Accounts: join this registration to an existing login."""
+"""Access To Multiple Organization Accounts: join this registration to an existing login.
+
+Asked when Individual Enrollment's email is already a login. YES completes the registration
+for that login (:class:`Finish`). NO moves on, never back: the next stage (``new_email``)
+says why the email was cleared and asks for a different one, since every email address is
+the login ID of exactly one account.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from idp_bridge.registration.engine import Outcome
+from flask_wtf import FlaskForm
+
+from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.engine import Advance, Finish, Invalid, Result, Stage
+from idp_bridge.registration.forms import MergeForm, problems
 from idp_bridge.registration.models import RegistrationDraft
 
-QUESTION = ("An active account already exists for this email. Would you like to merge your "
-            "current registration process to this existing account?")
 
-
-class MergeStage:
+class MergeStage(Stage):
     name = "merge"
     title = "Merge Accounts"
     template = "registration/merge.html"
+    form = MergeForm
+    reads = frozenset({"existing_user_id", "individual"})
+    writes = frozenset({"merge", "merge_declined_email", "existing_user_id", "email_code",
+                        "typed"})
+    hidden = True  # the guides' pop-up on Individual Enrollment, not a step of its own
+    part_of = "individual"
 
-    def applies(self, draft: RegistrationDraft) -> bool:
-        return bool(draft.context.get("existing_user_id"))
+    def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
+        return bool(ctx.existing_user_id)
 
-    def view(self, draft: RegistrationDraft) -> dict[str, Any]:
-        return {"question": QUESTION, "email": draft.context["individual"]["email"]}
+    def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
+        return {"email": ctx.email}
 
-    def submit(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        answer = form.get("merge", "")
-        if answer == "yes":
-            draft.update(merge=True)
-            return Outcome.ok(next_stage="complete")
-        if answer == "no":
-            # A different email means a separate login, verified afresh.
-            individual = dict(draft.context["individual"])
-            declined = individual.pop("email")
-            draft.update(individual=individual, existing_user_id=None, email_code=None,
-                         merge_declined_email=declined)
-            draft.code_last_send = None  # a new address may get its code at once (cap stays)
-            return Outcome.ok(next_stage="individual")
-        return Outcome.invalid(merge="Please select YES or NO.")
+    def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
+               form: FlaskForm) -> Result:
+        errors = problems(form)
+        if errors:
+            return Invalid(errors)
+        if form.merge.data == "yes":
+            assert ctx.existing_user_id is not None
+            ctx.merge = True
+            return Finish(ctx.existing_user_id)
+        # A different email means a separate login, verified afresh.
+        ctx.merge_declined_email = ctx.email
+        ctx.existing_user_id = None
+        ctx.email_code = None
+        ctx.typed = {**ctx.typed, "email": ""}
+        draft.code_last_send = None  # a new address may get its code at once (caps stay)
+        return Advance()
 
 
 STAGE = MergeStage()

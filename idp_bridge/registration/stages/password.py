@@ -1,11 +1,16 @@
-"""Password Setup for a new login. Keycloak enforces the policy; the bridge keeps no copy."""
+"""Password Setup for a new login. Keycloak enforces the policy; the bridge keeps no copy.
+
+If Keycloak refuses a detail typed on Individual Enrollment (its user profile rules), this
+screen shows that field again, marked, to be corrected here: the wizard never goes back.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from dataclasses import asdict, replace
 from typing import Any
 
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge.extensions import db
@@ -16,12 +21,14 @@ from idp_bridge.keycloak.gateway import (
     ProfileRejected,
     UserExists,
 )
+from idp_bridge.messages import Problem, problem
 from idp_bridge.organizations.models import Membership
-from idp_bridge.registration.engine import Outcome
+from idp_bridge.registration.context import Person, RegistrationContext
+from idp_bridge.registration.engine import Advance, Invalid, Result, Stage
+from idp_bridge.registration.forms import PasswordForm, problems
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.password_policy import describe_policy
 
-UNAVAILABLE = "We couldn't create your login just now. Please try again in a moment."
 # Keycloak's user-profile attributes, and the Individual Enrollment fields they come from.
 PROFILE_FIELDS = {"firstName": ("first_name", "First Name"),
                   "lastName": ("last_name", "Last Name"),
@@ -36,75 +43,108 @@ PROFILE_REASONS = {
     "error-invalid-email": "is not a valid email address",
     "error-username-invalid-character": "contains a character that isn't allowed",
 }
+CORRECTABLE = ("first_name", "last_name", "phone", "job_title")
 
 
-def profile_errors(rejected: ProfileRejected) -> dict[str, str]:
-    """Keycloak's refusal, as messages on the Individual Enrollment fields."""
-    errors: dict[str, str] = {}
+def profile_problems(rejected: ProfileRejected) -> dict[str, Problem]:
+    """Keycloak's refusal, as problems on the Individual Enrollment fields."""
+    found: dict[str, Problem] = {}
     for attribute, code in rejected.fields.items():
         name, label = PROFILE_FIELDS.get(attribute, ("form", "A value"))
-        reason = PROFILE_REASONS.get(code, "was not accepted")
-        errors[name] = f"{label} {reason}. Please correct it and continue."
-    return errors or {"form": "Some of your details were not accepted. Please check them."}
+        found[name] = problem("profile.field", label=label,
+                              reason=PROFILE_REASONS.get(code, "was not accepted"))
+    return found or {"form": problem("profile.rejected")}
 
 
-class PasswordStage:
+def _stored(problems_: dict[str, Problem]) -> dict[str, Any]:
+    return {name: {"code": p.code, "params": p.params} for name, p in problems_.items()}
+
+
+def _loaded(stored: dict[str, Any] | None) -> dict[str, Problem]:
+    return {name: Problem(p["code"], p["params"]) for name, p in (stored or {}).items()}
+
+
+class PasswordStage(Stage):
     name = "password"
     title = "Password Setup"
     template = "registration/password.html"
+    form = PasswordForm
+    reads = frozenset({"individual", "merge", "profile_errors", "login_attempted_at"})
+    writes = frozenset({"individual", "profile_errors", "login_attempted_at"})
 
-    def applies(self, draft: RegistrationDraft) -> bool:
-        return not draft.context.get("merge")
+    def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
+        return not ctx.merge
 
-    def view(self, draft: RegistrationDraft) -> dict[str, Any]:
+    def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         try:
             rules = describe_policy(get_gateway().password_policy())
         except GatewayError:
             rules = []
-        return {"rules": rules, "email": draft.context["individual"]["email"]}
+        person = asdict(ctx.individual or Person())
+        corrections = [name for name in CORRECTABLE if name in (ctx.profile_errors or {})]
+        return {"rules": rules, "email": ctx.email, "corrections": corrections,
+                **{name: person[name] for name in corrections}}
 
-    def submit(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        password = form.get("password", "")
+    def standing_problems(self, ctx: RegistrationContext) -> dict[str, Problem]:
+        return _loaded(ctx.profile_errors)
+
+    def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
+               form: FlaskForm) -> Result:
+        corrected = self._corrections(ctx, form)
+        if isinstance(corrected, Invalid):
+            return corrected
+        password = form.password.data or ""
         if not password:
-            return Outcome.invalid(password="Password is required.")
-        if password != form.get("confirm_password", ""):
-            return Outcome.invalid(confirm_password="Passwords do not match.")
-        gateway = get_gateway()
+            return Invalid({"password": problem("password.required")})
+        if password != (form.confirm_password.data or ""):
+            return Invalid({"confirm_password": problem("password.mismatch")})
         try:
-            user_id = draft.keycloak_user_id or self._create_user(draft)
+            user_id = draft.keycloak_user_id or self._create_user(draft, ctx)
         except UserExists:
-            adopted = self._login_from_unanswered_attempt(draft)
+            adopted = self._login_from_unanswered_attempt(draft, ctx)
             if adopted is None:
-                return Outcome.invalid(form="An account already exists for this email. "
-                                       "Please restart registration to merge with it.")
+                return Invalid({"form": problem("login.exists")})
             user_id = adopted
         except ProfileRejected as exc:
-            # Not a dead end: back to Individual Enrollment, everything typed kept, the
-            # refused field marked. The only way back the wizard allows.
-            draft.update(profile_errors=profile_errors(exc))
-            return Outcome.ok(next_stage="individual")
+            found = profile_problems(exc)
+            ctx.profile_errors = _stored(found)
+            return Invalid(found)
         except GatewayError as exc:
             if exc.unreachable and not draft.keycloak_user_id:
                 # Keycloak may still create the login after we stopped waiting: remember
                 # the attempt, so a retry takes that login over (and reconcile can remove
                 # it if the registration is abandoned).
-                draft.update(login_attempted_at=time.time())
-            return Outcome.invalid(form=UNAVAILABLE)
+                ctx.login_attempted_at = time.time()
+            return Invalid({"form": problem("login.unavailable")})
         try:
-            gateway.set_password(user_id, password)
+            get_gateway().set_password(user_id, password)
         except PasswordRejected as exc:
-            return Outcome.invalid(password=str(exc))
+            return Invalid({"password": problem("password.rejected", text=str(exc))})
         except GatewayError:
-            return Outcome.invalid(form=UNAVAILABLE)
-        return Outcome.ok()
+            return Invalid({"form": problem("login.unavailable")})
+        return Advance()
 
-    def _login_from_unanswered_attempt(self, draft: RegistrationDraft) -> str | None:
+    def _corrections(self, ctx: RegistrationContext, form: FlaskForm) -> Invalid | None:
+        """Fields Keycloak refused earlier, as corrected on this screen."""
+        names = [name for name in CORRECTABLE if name in (ctx.profile_errors or {})]
+        if not names:
+            return None
+        errors = problems(form, names)
+        if errors:
+            return Invalid(errors)
+        assert ctx.individual is not None
+        ctx.individual = replace(ctx.individual, **{name: form[name].data for name in names})
+        ctx.profile_errors = None
+        return None
+
+    def _login_from_unanswered_attempt(self, draft: RegistrationDraft,
+                                       ctx: RegistrationContext) -> str | None:
         """The login an earlier, timed-out attempt of this draft created, if that is what
         exists: created after the attempt, and nobody's member yet."""
-        attempted = draft.context.get("login_attempted_at")
+        attempted = ctx.login_attempted_at
         if not attempted:
             return None
-        user = get_gateway().find_user_by_email(draft.context["individual"]["email"])
+        user = get_gateway().find_user_by_email(ctx.email)
         if user is None or user.created_ms < (attempted - 5) * 1000:
             return None
         if Membership.query.filter_by(user_id=user.id).first():
@@ -113,13 +153,16 @@ class PasswordStage:
         db.session.commit()
         return user.id
 
-    def _create_user(self, draft: RegistrationDraft) -> str:
-        person = draft.context["individual"]
+    def _create_user(self, draft: RegistrationDraft, ctx: RegistrationContext) -> str:
+        person = ctx.individual
+        assert person is not None
         # The realm's default required actions (phone setup, terms) come with the new user.
         user_id = get_gateway().create_user(
-            person["email"], person["first_name"], person["last_name"],
-            {"work_phone": person["phone"], "job_title": person["job_title"],
-             "communications_opt_in": person["opt_in"]},
+            person.email, person.first_name, person.last_name,
+            {"work_phone": person.phone, "job_title": person.job_title,
+             "communications_opt_in": person.opt_in,
+             # Keycloak's own emails (password reset) speak this brand (theme: H5).
+             "brand": draft.brand},
         )
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id

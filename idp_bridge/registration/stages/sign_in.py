@@ -1,32 +1,52 @@
-"""Hand-off to Keycloak: phone verification and Terms & Conditions run there at first sign-in."""
+"""Hand-off to Keycloak: phone verification and Terms & Conditions run there at first sign-in.
+
+The hand-off is :func:`sign_in_url` alone, so a different one (e.g. an action token that
+spares the registrant typing the new password again) replaces one function. It carries the
+step numbers of Keycloak's two steps (``engine.keycloak_step_params``) so its pages show the
+same "Step N of M" as the bridge's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import url_for
+from flask_wtf import FlaskForm
 
-from idp_bridge.registration.engine import Outcome
+from idp_bridge.messages import problem
+from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.engine import Invalid, Result, Stage, keycloak_step_params
+from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
 
 
-class SignInStage:
+def sign_in_url(draft: RegistrationDraft, ctx: RegistrationContext) -> str:
+    from idp_bridge.registration.stages import STAGES
+
+    query = {"login_hint": ctx.email, "next": url_for("registration.finish"),
+             **keycloak_step_params(draft.account_type, STAGES)}
+    return f"{url_for('auth.login')}?{urlencode(query)}"
+
+
+class SignInStage(Stage):
     name = "sign_in"
     title = "Account Security"
     template = "registration/sign_in.html"
+    form = NoFieldsForm
+    reads = frozenset({"individual", "merge"})
+    hidden = True  # a hand-off page: it shows the number of the phone step it leads to
+    part_of = "phone"
 
-    def applies(self, draft: RegistrationDraft) -> bool:
-        return not draft.context.get("merge")
+    def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
+        return not ctx.merge
 
-    def view(self, draft: RegistrationDraft) -> dict[str, Any]:
-        email = draft.context["individual"]["email"]
-        query = urlencode({"login_hint": email, "next": url_for("registration.finish")})
-        return {"email": email, "sign_in_url": f"{url_for('auth.login')}?{query}"}
+    def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
+        return {"email": ctx.email, "sign_in_url": sign_in_url(draft, ctx)}
 
-    def submit(self, draft: RegistrationDraft, form: Mapping[str, str]) -> Outcome:
-        return Outcome.invalid(form="Please continue to sign in.")
+    def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
+               form: FlaskForm) -> Result:
+        return Invalid({"form": problem("wizard.sign_in")})
 
 
 STAGE = SignInStage()

@@ -1,0 +1,214 @@
+"""Every message a registrant or a Site Administrator reads, by code, in one table.
+
+Code decides, text explains: forms and stages return *codes* (with parameters); templates
+switch on codes (a tip under 17712, a link under "no organization"); the words live here
+only. Where the Dean and WellFirst guides word a message differently, ``BRAND_TEXTS`` holds
+the brand's own version. ``{plan_name}``, ``{portal_name}`` and ``{reviewing_admin}`` are
+filled from the brand. Other modules' tests match some of these texts literally (the guides'
+wording): change them with care.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from idp_bridge.brand import BRANDS, Brand
+
+DEFAULT_BRAND = "dean"
+NAME_RULES = ("may use letters, spaces, apostrophes, hyphens, periods, commas and "
+              "parentheses, and must start with a letter.")
+EMAIL_RULES = ("Enter a valid email address, e.g. name@clinic.org. Up to 64 letters, digits "
+               "or . _ % + - ' before the @, with no two dots in a row.")
+
+TEXTS: dict[str, str] = {
+    # Create An Account: NPI and TIN
+    "account_type.required": "Please select your account type.",
+    "npi.required": "NPI is required.",
+    "npi.shape": "NPI must be exactly 10 digits.",
+    "npi.check_digit": "This is not a valid NPI: please check the digits.",
+    "tin.required": "TIN is required.",
+    "tin.shape": "TIN must be 9 digits, e.g. 12-3456789.",
+    "tin.invalid": ("This is not a valid TIN (EIN, or SSN/ITIN for a sole proprietor): please "
+                    "check the digits."),
+    "tin.prefix": ("{prefix} is not a prefix the IRS gives to any Employer Identification Number "
+                   "(EIN): please check the first two digits. A sole proprietor's SSN or ITIN "
+                   "is typed as 123-45-6789."),
+    # The National Provider registry (the one refusal, for the wizard and the console)
+    "registry.unavailable": ("The National Provider registry can't be reached right now. "
+                             "Please try again in a few minutes."),
+    "npi.not_found": "This NPI was not found in the National Provider registry.",
+    "npi.inactive": "This NPI is not active in the National Provider registry.",
+    "npi.not_organizational": ("An organizational NPI is required to register an Organization. "
+                               "This NPI belongs to an individual (professional) provider."),
+    # Who holds the pair
+    "org.exists": ("17712 : An existing Organization was matched for the given NPI and TIN. "
+                   "Please select individual to continue to register as a Individual with "
+                   "this Organization."),
+    "org.exists.tip": ("Please verify the NPI and TIN are correct. If so, please register as an "
+                       "Individual, or correct the information and proceed."),
+    "org.not_registered": ("No Organization account is registered with this NPI and TIN. An "
+                           "Organization account must be registered before Individual users "
+                           "can register."),
+    "org.not_registered.tip": (
+        "If you are registering as an Individual under an Organization that has not yet "
+        "registered, you will be directed to complete the Organization registration before "
+        "you can register as an individual. If you believe there is already an account created "
+        "for your Organization, please verify the TIN and NPI match those that were used for "
+        "the registration of the account."),
+    "org.not_registered.action": "Register your Organization",
+    "org.denied": ("An Organization registration with this NPI and TIN was reviewed and not "
+                   "approved by the {reviewing_admin}. It can't be registered again here. "
+                   "Please contact {plan_name} Provider Relations to have the registration "
+                   "reviewed again."),
+    "org.gone": "This Organization account is no longer available.",
+    "pair.taken_here": "This NPI and TIN are already registered to this organization.",
+    "pair.taken_elsewhere": "This NPI and TIN are already registered to another organization.",
+    "pair.just_taken": "This NPI and TIN were just registered to an organization.",
+    # Questionnaire
+    "answer.required": "Please select an answer.",
+    "answer.tampered": "Please choose one of the options shown.",
+    # Text fields (labels come as a parameter)
+    "field.required": "{label} is required.",
+    "field.control_characters": "{label} contains characters that can't be used; please retype it.",
+    "field.too_long": "{label} must be at most {max_length} characters.",
+    "name.invalid": "{label} " + NAME_RULES,
+    "state.invalid": "Enter a two-letter US state, e.g. WI.",
+    "zip.invalid": "Zip must be 5 digits (or ZIP+4), e.g. 53715.",
+    "phone.invalid": "{label} must be a valid phone number, e.g. 608-555-1234.",
+    "email.required": "Email is required.",
+    "email.invalid": EMAIL_RULES,
+    # Individual Enrollment
+    "opt_in.required": "Please select Opt In or Opt Out for electronic communications.",
+    "site_admin.required": ("You must agree to be the organization's initial Site "
+                            "Administrator to continue."),
+    "site_admin.agreement": (
+        "The first registered user under an organization will automatically be selected as the "
+        "initial Site Administrator. By selecting this, you are agreeing that you will become "
+        "this organization's initial Site Administrator."),
+    "email.unverified": "You must verify your email address before continuing.",
+    "email.sent": "Email has been sent. Please check your inbox.",
+    "email.delayed": ("Our email service is slow right now: your code will arrive within a few "
+                      "minutes. Please check your inbox."),
+    "email.validated": "Email Validated Successfully",
+    "code.subject": "{portal_name} verification code",
+    "code.body": ("Your verification code is {code}. It expires in 10 minutes.\n\n"
+                  "If you did not request this code, you can ignore this email."),
+    "code.cooldown": ("A code was just sent. Please wait {seconds} seconds before requesting "
+                      "another."),
+    "code.too_many_sends": ("Too many codes have been requested. Please try again in "
+                            "{minutes} minutes."),
+    "code.too_many_sends.draft": ("Too many codes have been requested for this registration. "
+                                  "Please restart registration to try again."),
+    "code.too_many_tries": ("Too many incorrect codes were entered for this code. Please click "
+                            "Send Code for a new code."),
+    "code.not_sent": "Please click Send Code to receive a code at this email address.",
+    "code.used": "This code has already been used. Please click Send Code for a new code.",
+    "code.expired": "This code has expired. Please click Send Code for a new code.",
+    "code.wrong": "The code is incorrect. {left} {tries} left.",
+    # Access To Multiple Organization Accounts
+    "merge.question": ("An active account already exists for this email. Would you like to "
+                       "merge your current registration process to this existing account?"),
+    "merge.required": "Please select YES or NO.",
+    "email.taken_again": ("An account already exists for this email address too. Please enter "
+                          "a different email address, or restart registration and answer YES "
+                          "to merge with the existing account."),
+    "merge.declined": (
+        "You chose not to merge this registration with the existing login {email}, so it needs "
+        "a different email address: each email address is the login ID of one account. Please "
+        "enter a new email address below, click Send Code and verify it, then click Continue."),
+    # Password Setup
+    "password.required": "Password is required.",
+    "password.mismatch": "Passwords do not match.",
+    "password.rejected": "{text}",  # Keycloak's own words for its policy
+    "login.unavailable": "We couldn't create your login just now. Please try again in a moment.",
+    "login.exists": ("An account already exists for this email. Please restart registration to "
+                     "merge with it."),
+    "profile.field": "{label} {reason}. Please correct it and continue.",
+    "profile.rejected": "Some of your details were not accepted. Please check them.",
+    # The wizard as a whole
+    "wizard.no_going_back": (
+        "At no point during the registration process can you go back to a previous screen. If "
+        "information needs to be corrected, you will be required to restart the registration "
+        "process."),
+    "wizard.unavailable": ("We couldn't reach the sign-in service just now; nothing you typed "
+                           "was lost. Please try again in a moment."),
+    "wizard.not_saved": "We couldn't save this step just now. Please try again in a moment.",
+    "wizard.sign_in": "Please continue to sign in.",
+    "completion.failed": "{text}",  # completion.py's own words (17712, try again, ...)
+    "wizard.welcome": "Thank you, and welcome to the {portal_name}!",
+    "wizard.individual_needs_approval": ("Individual users cannot be added without the approval "
+                                         "of the Organization Site Administrator."),
+    # Completing a registration (registration/completion.py, drafts.py)
+    "registration.try_again": ("We couldn't finish your registration just now; nothing was "
+                               "saved. Please try again in a moment."),
+    "registration.already_member": "You have already registered with this Organization.",
+    "registration.gone": ("This registration has expired and was removed. Please restart "
+                          "registration."),
+    "registration.login_gone": ("The account this registration was joining no longer exists. "
+                                "Please restart registration."),
+    "terms.required.title": "Your registration is not finished",
+    "terms.required": ("The Terms & Conditions must be accepted to finish your registration. "
+                       "Nothing you entered was lost: go back, read the Terms & Conditions and "
+                       "select Accept to complete your registration."),
+    "terms.required.action": "Go back and accept the Terms & Conditions",
+}
+
+# Where a guide words it its own way (keyed by brand, then code).
+BRAND_TEXTS: dict[str, dict[str, str]] = {
+    "wellfirst": {
+        "org.exists.tip": ("Please verify the NPI and TIN are correct. If so, please register "
+                           "as an Individual. If not, correct the information and proceed."),
+    },
+}
+
+
+def message(code: str, /, brand: str | Brand | None = None, **params: Any) -> str:
+    """The text for ``code`` in ``brand``'s wording (the current request's brand if None)."""
+    chosen = _brand(brand)
+    text = BRAND_TEXTS.get(chosen.key, {}).get(code) or TEXTS[code]
+    values = {"plan_name": chosen.plan_name, "portal_name": chosen.portal_name,
+              "reviewing_admin": chosen.reviewing_admin, **params}
+    return text.format(**values)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A refusal as a code plus parameters; templates compare ``.code`` and show ``.text``."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return message(self.code, **self.params)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def problem(code: str, /, **params: Any) -> Problem:
+    return Problem(code, params)
+
+
+def _brand(brand: str | Brand | None) -> Brand:
+    if isinstance(brand, Brand):
+        return brand
+    if brand is None:
+        brand = _request_brand()
+    return BRANDS.get(brand, BRANDS[DEFAULT_BRAND])
+
+
+def _request_brand() -> str:
+    """The brand serving this request (settings may choose it per host name)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return DEFAULT_BRAND
+    import idp_bridge.brand as brands
+
+    current_brand = getattr(brands, "current_brand", None)  # per host name, where provided
+    if current_brand is not None:
+        return str(current_brand().key)
+    brand = current_app.extensions.get("brand")
+    return brand.key if brand is not None else DEFAULT_BRAND

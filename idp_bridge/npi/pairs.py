@@ -1,0 +1,91 @@
+"""One check of an NPI/TIN pair, for the registration wizard and the Site Administrator's
+console: shape and check digit, who already holds the pair (17712), and the National
+Provider registry. Problems are codes (``idp_bridge.messages``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from flask import current_app
+
+from idp_bridge.messages import Problem, problem
+from idp_bridge.npi import get_registry
+from idp_bridge.npi.identifiers import parse_pair
+from idp_bridge.npi.registry import ORGANIZATION, RegistryRecord, RegistryUnavailable
+from idp_bridge.organizations.models import Organization, OrganizationIdentifier
+
+
+class Purpose(Enum):
+    REGISTER_ORGANIZATION = "organization"  # a new organization: nobody may hold the pair
+    JOIN_ORGANIZATION = "individual"  # an Individual: an organization must hold it
+    ADD_TO_ORGANIZATION = "add"  # a Site Administrator adds a pair to their organization
+
+
+@dataclass
+class PairCheck:
+    npi: str
+    tin: str
+    errors: dict[str, Problem] = field(default_factory=dict)  # field (or "form") -> code
+    record: RegistryRecord | None = None  # the registry's record, when it was asked
+    owner: Organization | None = None  # the organization holding the pair, any status
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate_pair(npi_typed: str, tin_typed: str, purpose: Purpose,
+                  organization: Organization | None = None) -> PairCheck:
+    """``organization``: the one a pair is being added to (ADD_TO_ORGANIZATION)."""
+    npi, tin, errors = parse_pair(npi_typed, tin_typed)
+    check = PairCheck(npi, tin, errors)
+    if errors:
+        return check
+    check.owner = owner_of_pair(npi, tin)
+    held = _holder_problem(check.owner, purpose, organization)
+    if held is not None:
+        check.errors["form"] = held
+        return check
+    if purpose is not Purpose.JOIN_ORGANIZATION:
+        _ask_registry(check, purpose)
+    return check
+
+
+def _holder_problem(owner: Organization | None, purpose: Purpose,
+                    organization: Organization | None) -> Problem | None:
+    if purpose is Purpose.ADD_TO_ORGANIZATION:
+        if owner is None:
+            return None
+        here = organization is not None and owner.id == organization.id
+        return problem("pair.taken_here" if here else "pair.taken_elsewhere")
+    if owner is not None and owner.status == "denied":
+        # No new registration of a refused pair (it would be the same organization, and the
+        # pair stays unique): the plan reopens the review. Said before anything is typed in vain.
+        return problem("org.denied")
+    if purpose is Purpose.REGISTER_ORGANIZATION and owner is not None:
+        return problem("org.exists")
+    if purpose is Purpose.JOIN_ORGANIZATION and owner is None:
+        return problem("org.not_registered")
+    return None
+
+
+def _ask_registry(check: PairCheck, purpose: Purpose) -> None:
+    try:
+        record = get_registry(current_app).lookup(check.npi)
+    except RegistryUnavailable:
+        check.errors["form"] = problem("registry.unavailable")
+        return
+    check.record = record
+    if record is None:
+        check.errors["npi"] = problem("npi.not_found")
+    elif not record.active:
+        check.errors["npi"] = problem("npi.inactive")
+    elif purpose is Purpose.REGISTER_ORGANIZATION and record.entity_type != ORGANIZATION:
+        check.errors["npi"] = problem("npi.not_organizational")
+
+
+def owner_of_pair(npi: str, tin: str) -> Organization | None:
+    """The organization holding this NPI/TIN pair, whatever its status (pairs are unique)."""
+    pair = OrganizationIdentifier.query.filter_by(npi=npi, tin=tin).first()
+    return pair.organization if pair is not None else None

@@ -1,0 +1,129 @@
+"""One Flask-WTF form per wizard screen. Validators wrap the field rules
+(``validation.py``, ``npi/identifiers.py``) and leave a :class:`~idp_bridge.messages.Problem`
+(a code) in ``field.errors``; templates show its text and switch on its code.
+
+CSRF comes with every form (``form.hidden_tag()`` in the templates; the app-wide
+CSRFProtect checks it before any view runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, PasswordField, StringField
+from wtforms.validators import ValidationError
+
+from idp_bridge.messages import Problem, problem
+from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
+from idp_bridge.registration import validation
+from idp_bridge.registration.validation import Refused
+
+
+class Cleaned:
+    """A validator running one rule: the field's data becomes the cleaned value, or the
+    field gets the rule's problem code."""
+
+    def __init__(self, rule: Callable[..., str], **arguments: Any) -> None:
+        self.rule = rule
+        self.arguments = arguments
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        try:
+            field.data = self.rule(field.data or "", **self.arguments)
+        except Refused as exc:
+            field.data = exc.kept
+            raise ValidationError(exc.problem) from exc
+        except InvalidIdentifier as exc:
+            raise ValidationError(exc.problem) from exc
+
+
+class OneOf:
+    def __init__(self, choices: Iterable[str], code: str) -> None:
+        self.choices = frozenset(choices)
+        self.code = code
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if (field.data or "") not in self.choices:
+            raise ValidationError(problem(self.code))
+
+
+def _text(label: str, required: bool = True) -> Cleaned:
+    return Cleaned(validation.text, label=label, required=required)
+
+
+class AccountForm(FlaskForm):
+    account_type = StringField(validators=[OneOf(("individual", "organization"),
+                                                 "account_type.required")])
+    npi = StringField(validators=[Cleaned(normalize_npi)])
+    tin = StringField(validators=[Cleaned(normalize_tin)])
+
+
+class QuestionnaireForm(FlaskForm):
+    """The four questions; which are asked, and their options, come from the draft."""
+
+    address = StringField()
+    name = StringField()
+    taxonomy = StringField()
+    dba = StringField()
+
+
+class OrganizationForm(FlaskForm):
+    organization_name = StringField(validators=[_text("Organization Name")])
+    doing_business_as = StringField(validators=[_text("Doing Business As", required=False)])
+    address_line1 = StringField(validators=[_text("Address Line One")])
+    address_line2 = StringField(validators=[_text("Address Line Two", required=False)])
+    city = StringField(validators=[_text("City")])
+    state = StringField(validators=[Cleaned(validation.us_state)])
+    zip = StringField(validators=[Cleaned(validation.zip_code)])
+    business_phone = StringField(validators=[Cleaned(validation.phone, label="Business Phone")])
+    email = StringField(validators=[Cleaned(validation.login_email)])
+
+
+class IndividualForm(FlaskForm):
+    """Individual Enrollment: one form, three buttons (``action``): Send Code, Verify,
+    Continue. Each button validates only the fields it needs (:func:`problems`)."""
+
+    first_name = StringField(validators=[Cleaned(validation.person_name, label="First Name")])
+    last_name = StringField(validators=[Cleaned(validation.person_name, label="Last Name")])
+    phone = StringField(validators=[Cleaned(validation.phone, label="Phone")])
+    email = StringField(validators=[Cleaned(validation.login_email)])
+    job_title = StringField(validators=[_text("Job Title")])
+    opt_in = StringField(validators=[OneOf(("in", "out"), "opt_in.required")])
+    site_admin = StringField()
+    email_code = StringField()
+    action = HiddenField()
+
+    PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "job_title", "opt_in")
+
+
+class MergeForm(FlaskForm):
+    merge = StringField(validators=[OneOf(("yes", "no"), "merge.required")])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField()
+    confirm_password = PasswordField()
+    # Shown only when Keycloak refused one of them (validated only then, by name).
+    first_name = IndividualForm.first_name
+    last_name = IndividualForm.last_name
+    phone = IndividualForm.phone
+    job_title = IndividualForm.job_title
+
+
+class NoFieldsForm(FlaskForm):
+    """Screens with a button only (and the restart / join buttons): just the CSRF token."""
+
+
+def problems(form: FlaskForm, names: Iterable[str] | None = None) -> dict[str, Problem]:
+    """Validate ``names`` (every field when None); the first problem of each bad field."""
+    chosen = [form[name] for name in names] if names is not None else [
+        field for field in form if field.name != "csrf_token"]
+    found: dict[str, Problem] = {}
+    for field in chosen:
+        if not field.validate(form) and field.errors:
+            first = field.errors[0]
+            found[field.name] = first if isinstance(first, Problem) else problem(
+                "field.required", label=field.name)
+    return found
