@@ -33,3 +33,24 @@ document.querySelectorAll("table[data-passkeys-url]").forEach((table) => {
     })
     .catch(() => {});
 });
+
+// On a phone the tables become stacked cards (portal.css): each cell is labelled with its
+// column's heading, and the table roles are spelled out because some browsers drop a table's
+// semantics once its rows are laid out as blocks.
+document.querySelectorAll("main table").forEach((table) => {
+  const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  table.setAttribute("role", "table");
+  table.querySelectorAll("thead, tbody").forEach((group) => group.setAttribute("role", "rowgroup"));
+  table.querySelectorAll("tr").forEach((row) => {
+    row.setAttribute("role", "row");
+    [...row.children].forEach((cell, index) => {
+      if (cell.tagName === "TH") {
+        cell.setAttribute("role", row.parentElement.tagName === "THEAD" ? "columnheader" : "rowheader");
+      } else {
+        cell.setAttribute("role", "cell");
+        if (headings[index] && !cell.hasAttribute("colspan")) cell.dataset.label = headings[index];
+      }
+    });
+  });
+  table.classList.add("stacked");
+});

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from idp_bridge.brand import get_brand
+from idp_bridge.brand import BRANDS, brand_url_setting
 from tests.support.browser import DESKTOP, SCREENSHOTS, Journey
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,19 +34,17 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(params=["dean", "wellfirst"])
-def brand(request, live_app, keycloak) -> Iterator[str]:
-    """Run the journey as one health plan's deployment: the bridge's brand and Keycloak's
-    login theme (when the plugin's brand themes are installed) switch together."""
-    key = request.param
-    live_app.extensions["brand"] = get_brand(key)
-    themes = {t["name"] for t in keycloak.admin.get_server_info()["themes"].get("login", [])}
-    if key in themes:
-        keycloak.admin.update_realm(keycloak.realm, {"loginTheme": key})
-    yield key
-    live_app.extensions["brand"] = get_brand("dean")
-    if "dean" in themes:
-        keycloak.admin.update_realm(keycloak.realm, {"loginTheme": "dean"})
+@pytest.fixture(params=sorted(BRANDS))
+def brand(request) -> str:
+    """Each health plan's brand, both served by the SAME running bridge and Keycloak."""
+    return str(request.param)
+
+
+@pytest.fixture
+def site(brand, bridge, live_app) -> str:  # bridge: the running server behind the address
+    """The brand's own address on the running bridge (the default brand at its root, the
+    other under its path, e.g. /b/wellfirst: the bridge's dev and test routing)."""
+    return str(live_app.config[brand_url_setting(brand)]).rstrip("/")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Every journey of the guides in a real browser (Chromium), for each brand."""
+"""Every journey of the guides in a real browser (Chromium), for each brand, both brands on
+the same running bridge and Keycloak (``site`` is the brand's own address)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from idp_bridge.brand import BRANDS
 from idp_bridge.organizations.models import Membership, Organization
 from tests.browser import steps
 
@@ -17,8 +19,8 @@ def new_email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@clinic.test"
 
 
-def register_org(journey, bridge, outbox, org, email) -> str:
-    steps.sign_up_from_keycloak(journey, bridge)
+def register_org(journey, site, outbox, org, email) -> str:
+    steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "organization", org["npi"], org["tin"])
     steps.questionnaire(journey)
     steps.organization(journey)
@@ -31,10 +33,10 @@ def register_org(journey, bridge, outbox, org, email) -> str:
     return f"{org['npi']}-{org['tin'].replace('-', '')}"
 
 
-def approve_as_plan_admin(journey, bridge, live_app, plan_admin, key) -> None:
+def approve_as_plan_admin(journey, site, live_app, plan_admin, key) -> None:
     page = journey.page
     page.context.clear_cookies()
-    steps.sign_in(journey, bridge, plan_admin["email"])
+    steps.sign_in(journey, site, plan_admin["email"])
     page.get_by_role("link", name="Review organizations").click()
     with live_app.app_context():
         name = Organization.query.filter_by(key=key).one().name
@@ -45,41 +47,41 @@ def approve_as_plan_admin(journey, bridge, live_app, plan_admin, key) -> None:
     expect(page.get_by_text(f"{name} approved.")).to_be_visible()
 
 
-def test_organization_registration(journey, bridge, outbox, brand, fresh_org, live_app):
+def test_organization_registration(journey, site, outbox, brand, fresh_org, live_app):
     email = new_email("org-admin")
-    key = register_org(journey, bridge, outbox, fresh_org(), email)
+    key = register_org(journey, site, outbox, fresh_org(), email)
     mail = outbox.latest(email, channel="email")
     assert "not an approval of access" in mail.body
-    expected_reviewer = live_app.extensions["brand"].reviewing_admin
+    expected_reviewer = BRANDS[brand].reviewing_admin
     assert expected_reviewer in journey.page.content()
     with live_app.app_context():
         assert Organization.query.filter_by(key=key).one().status == "pending"
 
 
-def test_plan_admin_approves_and_site_admin_signs_in(journey, bridge, outbox, fresh_org,
+def test_plan_admin_approves_and_site_admin_signs_in(journey, site, outbox, fresh_org,
                                                      live_app, plan_admin):
     email = new_email("org-admin")
-    key = register_org(journey, bridge, outbox, fresh_org(), email)
-    approve_as_plan_admin(journey, bridge, live_app, plan_admin, key)
+    key = register_org(journey, site, outbox, fresh_org(), email)
+    approve_as_plan_admin(journey, site, live_app, plan_admin, key)
     assert "is approved" in outbox.latest(email, channel="email").body
 
     journey.page.context.clear_cookies()
-    steps.sign_in(journey, bridge, email)
+    steps.sign_in(journey, site, email)
     expect(journey.page.locator("#manage-users")).to_be_visible()
     journey.step("site-admin-home")
 
 
-def test_individual_registers_is_approved_and_sees_their_role(journey, bridge, outbox,
+def test_individual_registers_is_approved_and_sees_their_role(journey, site, outbox,
                                                               fresh_org, live_app, plan_admin):
     admin_email = new_email("org-admin")
     org = fresh_org()
-    key = register_org(journey, bridge, outbox, org, admin_email)
-    approve_as_plan_admin(journey, bridge, live_app, plan_admin, key)
+    key = register_org(journey, site, outbox, org, admin_email)
+    approve_as_plan_admin(journey, site, live_app, plan_admin, key)
 
     page = journey.page
     page.context.clear_cookies()
     person = new_email("staff")
-    steps.sign_up_from_keycloak(journey, bridge)
+    steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "individual", org["npi"], org["tin"])
     steps.individual(journey, outbox, person, first="Casey", site_admin=False)
     steps.password(journey)
@@ -88,7 +90,7 @@ def test_individual_registers_is_approved_and_sees_their_role(journey, bridge, o
     journey.step("individual-confirmation")
 
     page.context.clear_cookies()
-    steps.sign_in(journey, bridge, admin_email)
+    steps.sign_in(journey, site, admin_email)
     page.locator("#manage-users").click()
     row = page.locator("#pending tr", has_text=person)
     row.get_by_role("button", name="Approve").click()
@@ -98,21 +100,21 @@ def test_individual_registers_is_approved_and_sees_their_role(journey, bridge, o
     journey.step("site-admin-members")
 
     page.context.clear_cookies()
-    steps.sign_in(journey, bridge, person)
+    steps.sign_in(journey, site, person)
     expect(page.locator("#roles")).to_have_text("Claims")
     journey.step("individual-home")
 
 
-def test_merge_and_switch_organizations(journey, bridge, outbox, fresh_org, live_app,
+def test_merge_and_switch_organizations(journey, site, outbox, fresh_org, live_app,
                                         plan_admin):
     email = new_email("multi")
-    first_key = register_org(journey, bridge, outbox, fresh_org(), email)
-    approve_as_plan_admin(journey, bridge, live_app, plan_admin, first_key)
+    first_key = register_org(journey, site, outbox, fresh_org(), email)
+    approve_as_plan_admin(journey, site, live_app, plan_admin, first_key)
 
     page = journey.page
     page.context.clear_cookies()
     second = fresh_org()
-    steps.sign_up_from_keycloak(journey, bridge)
+    steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "organization", second["npi"], second["tin"])
     steps.questionnaire(journey)
     steps.organization(journey)
@@ -123,10 +125,10 @@ def test_merge_and_switch_organizations(journey, bridge, outbox, fresh_org, live
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("#confirmation")).to_be_visible()
     second_key = f"{second['npi']}-{second['tin'].replace('-', '')}"
-    approve_as_plan_admin(journey, bridge, live_app, plan_admin, second_key)
+    approve_as_plan_admin(journey, site, live_app, plan_admin, second_key)
 
     page.context.clear_cookies()
-    steps.sign_in(journey, bridge, email)
+    steps.sign_in(journey, site, email)
     with live_app.app_context():
         names = {o.key: o.name for o in Organization.query.filter(
             Organization.key.in_([first_key, second_key]))}
@@ -138,15 +140,15 @@ def test_merge_and_switch_organizations(journey, bridge, outbox, fresh_org, live
     expect(page.locator("#current-organization h2")).to_have_text(names[first_key])
 
 
-def test_failure_paths_a_user_really_hits(journey, bridge, outbox, fresh_org, live_app,
+def test_failure_paths_a_user_really_hits(journey, site, outbox, fresh_org, live_app,
                                           plan_admin):
     page = journey.page
     email = new_email("org-admin")
     org = fresh_org()
-    key = register_org(journey, bridge, outbox, org, email)
+    key = register_org(journey, site, outbox, org, email)
 
     page.context.clear_cookies()  # 17712: the same organization again
-    steps.sign_up_from_keycloak(journey, bridge)
+    steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "organization", org["npi"], org["tin"])
     expect(page.get_by_text("17712 : An existing Organization was matched")).to_be_visible()
     expect(page.get_by_label("NPI", exact=True)).to_have_value(org["npi"])
@@ -174,7 +176,7 @@ def test_failure_paths_a_user_really_hits(journey, bridge, outbox, fresh_org, li
     journey.step("back-button")
 
     # A password that breaks the policy, shown with Keycloak's own words.
-    page.goto(f"{bridge}/register/individual")
+    page.goto(f"{site}/register/individual")
     page.wait_for_timeout(2200)  # the resend cooldown again
     steps.individual(journey, outbox, person, first="Casey", site_admin=False)
     page.locator("#password").fill("password")
@@ -186,15 +188,15 @@ def test_failure_paths_a_user_really_hits(journey, bridge, outbox, fresh_org, li
     steps.keycloak_tail(journey, person, outbox)
 
     # The site admin is approved, denies the newcomer, who then signs in to no access.
-    approve_as_plan_admin(journey, bridge, live_app, plan_admin, key)
+    approve_as_plan_admin(journey, site, live_app, plan_admin, key)
     page.context.clear_cookies()
-    steps.sign_in(journey, bridge, email)
+    steps.sign_in(journey, site, email)
     page.locator("#manage-users").click()
     page.locator("#pending tr", has_text=person).get_by_role("button", name="Deny").click()
     with live_app.app_context():
         assert Membership.query.filter_by(email=person).one().status == "denied"
     page.context.clear_cookies()
-    steps.sign_in(journey, bridge, person)
+    steps.sign_in(journey, site, person)
     expect(page.locator("#current-organization")).to_have_count(0)
     expect(page.locator("#org-select")).to_contain_text("(denied)")
     journey.step("denied-user")

@@ -7,6 +7,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from idp_bridge.config import REPO_ROOT
+from tests.support.axe import assert_screen_ok
 
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 PHONE_WIDTH = {"width": 390, "height": 844}
@@ -37,5 +38,7 @@ class Journey:
         assert overflow <= 0, f"{self.page.url} scrolls sideways by {overflow}px on a phone"
 
     def step(self, name: str) -> None:
-        self.fits_phone()
+        """A screen of the journey: axe-core's WCAG 2.1 AA audit at this width and at 390 px,
+        where nothing may be cut off either (tests/support/axe.py), then its screenshot."""
+        assert_screen_ok(self.page, name)
         self.shot(name)
