@@ -10,8 +10,8 @@ import pytest
 from markupsafe import escape
 
 from idp_bridge.extensions import db
+from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership, Organization
-from idp_bridge.registration.views import UNAVAILABLE
 from tests.support.consoles import csrf_of, email, post_form, signed_in
 from tests.support.people import existing_login
 from tests.support.wizard import PASSWORD, WizardClient, person, sign_in_and_finish
@@ -57,7 +57,7 @@ def test_keycloak_stopped_at_individual_continue(bridge, outbox, fresh_org, keyc
     with keycloak_paused():
         page, took = timed(lambda: wizard.post("individual", data))
     assert page.status_code < 500 and took < FAST, (page.status_code, took)
-    assert wizard.step == "individual" and str(escape(UNAVAILABLE)) in page.text
+    assert wizard.step == "individual" and str(escape(message("wizard.unavailable"))) in page.text
     assert 'value="Avery"' in page.text and "Office Manager" in page.text  # typed, kept
     assert wizard.post("individual", data).url.endswith("/register/password")  # retry
     check()

@@ -91,12 +91,12 @@ def test_expired_sessions_are_not_honoured_and_are_purged(app, client):
 
 
 def test_control_characters_are_refused_with_the_rest_kept():
-    from idp_bridge.registration.validation import clean_text
+    from idp_bridge.registration.validation import Refused, text
 
-    errors: dict[str, str] = {}
-    kept = clean_text("Office\x07 Manager\x1b", "Job Title", errors, "job_title", True)
-    assert errors["job_title"].startswith("Job Title contains characters")
-    assert kept == "Office Manager"
+    with pytest.raises(Refused) as refused:
+        text("Office\x07 Manager\x1b", "Job Title", required=True)
+    assert refused.value.problem.text.startswith("Job Title contains characters")
+    assert refused.value.kept == "Office Manager"
 
 
 def test_static_files_neither_read_nor_set_a_session(client):
