@@ -89,6 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def setting_default(name: str) -> Any:
+    """A setting's value when the environment leaves it unset (outside dev mode)."""
+    setting = next(s for s in SETTINGS if s.name == name)
+    return setting.parse(setting.default or "")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``app.config`` entries from ``env`` (default ``os.environ``)."""
     env = os.environ if env is None else env

@@ -130,3 +130,30 @@ def test_building_the_app_imports_nothing_dev_only(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120, cwd=REPO_ROOT, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_deployments_email_code_limits_are_the_ones_enforced(tmp_path: Path) -> None:
+    from idp_bridge.registration.email_code import (
+        CodeRefused,
+        EmailCodeState,
+        check_code,
+        issue_code,
+    )
+
+    app = create_app(env={**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+                          "IDP_EMAIL_CODE_MAX_WRONG_TRIES": "2",
+                          "IDP_EMAIL_CODE_LIFETIME_SECONDS": "60"})
+    with app.app_context():
+        state = EmailCodeState.new()
+        issue_code(state, "a@clinic.test", now=0, sends_to_address=0)
+        for _ in range(2):
+            with pytest.raises(CodeRefused):
+                check_code(state, "a@clinic.test", "000000", now=1)
+        with pytest.raises(CodeRefused) as locked:  # the third try is not even checked
+            check_code(state, "a@clinic.test", "000000", now=2)
+        assert locked.value.problem.code == "code.too_many_tries"
+        fresh = EmailCodeState.new()
+        issue_code(fresh, "b@clinic.test", now=0, sends_to_address=0)
+        with pytest.raises(CodeRefused) as expired:  # 61 s is past this deployment's minute
+            check_code(fresh, "b@clinic.test", "000000", now=61)
+        assert expired.value.problem.code == "code.expired"
