@@ -1,7 +1,10 @@
 """Session fixtures: the real Keycloak (started once), the dev mail sink, a live bridge.
 
-Unit tests use ``app`` / ``client`` (no Keycloak). Anything marked ``keycloak`` talks to the
-real server, started from a private copy of the pinned distribution on free loopback ports.
+Two layers. The unit layer (``make test-fast``: ``-m "not keycloak and not browser"``) uses
+``app`` / ``client`` and, for Keycloak, the in-memory fake (tests/unit/conftest.py); it never
+starts a server. Anything marked ``keycloak`` talks to the real server, started from a private
+copy of the pinned distribution on free loopback ports; a test that asks for the real stack's
+fixtures is marked so automatically (``pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,16 @@ from tests.support.stack import KeycloakHandle, StackPorts
 # Fixtures shared by several folders live in plugins, never in a folder's conftest that
 # other folders would import.
 pytest_plugins = ["tests.support.portal_fixtures"]
+
+# Asking for any of these starts the real stack: such a test belongs to the keycloak layer.
+STACK_FIXTURES = frozenset({"keycloak", "live_app", "bridge"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.keycloak)
+
 
 REALM = "provider-portal"
 BRAND = "dean"
