@@ -4,13 +4,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KEYCLOAK_DIST := keycloak/target/keycloak-26.7.3
 
-.PHONY: run test test-postgres test-cluster setup keycloak lint clean reset bench
+.PHONY: run test test-fast test-postgres test-cluster setup keycloak lint clean reset bench
 
 run: setup keycloak
 	$(PY) -m idp_bridge.devstack
 
-test: setup keycloak
-	$(PY) -m pytest $(PYTEST_ARGS)
+# Two layers, the unit layer first: no Keycloak, no browser, no network (the in-memory fake
+# gateway, contract-tested against the real one); then everything that needs the real stack.
+# Exit status 5 is pytest's "nothing selected", e.g. PYTEST_ARGS naming only unit tests.
+UNIT_LAYER := -m "not keycloak and not browser"
+STACK_LAYER := -m "keycloak or browser"
+PYTEST_SELECTED = $(PY) -m pytest $(1) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test: test-fast keycloak
+	$(call PYTEST_SELECTED,$(STACK_LAYER))
+
+test-fast: setup
+	$(call PYTEST_SELECTED,$(UNIT_LAYER))
 
 # The integration suite on PostgreSQL, and production-mode Keycloak on PostgreSQL.
 # TEST_DATABASE_URL names a server where the user may create databases.
