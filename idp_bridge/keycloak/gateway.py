@@ -11,6 +11,7 @@ Keycloak facts this module absorbs so callers don't have to:
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -172,6 +173,33 @@ class KeycloakGateway:
 
     def end_sessions(self, user_id: str) -> None:
         self._call("end the user's sessions", self._admin.user_logout, user_id)
+
+    def registration_handoff(self, user_id: str, redirect_uri: str,
+                             authorization: dict[str, str],
+                             steps: tuple[int, int] | None = None,
+                             client_id: str | None = None) -> str:
+        """A single-use link (minutes long) that carries a registrant who has just set a
+        password into Keycloak's phone enrollment and Terms, then back to ``redirect_uri``
+        signed in, answering the bridge's own authorization request (``state``, ``nonce``,
+        ``scope``, ``code_challenge`` S256). The plugin's endpoint (docs/keycloak-plugin.md)
+        refuses with 409 once the registration is no longer under way (phone done, or a
+        second factor exists). ``steps`` is "Step N of M" for Keycloak's pages;
+        ``client_id`` the brand's client to sign in to (default: the service account's)."""
+        payload: dict[str, Any] = {"user_id": user_id, "redirect_uri": redirect_uri,
+                                   **authorization}
+        if steps is not None:
+            payload.update(step=steps[0], steps=steps[1])
+        if client_id:
+            payload["client_id"] = client_id
+        path = f"realms/{self.realm}/idp-bridge/registration-handoff"
+        try:
+            response = self._admin.connection.raw_post(path, data=json.dumps(payload))
+        except OSError as exc:
+            raise GatewayError("Keycloak is unreachable (registration hand-off)") from exc
+        if response.status_code != 200:
+            raise GatewayError("Keycloak refused the registration hand-off",
+                               response.status_code)
+        return str(response.json()["url"])
 
     # Groups ------------------------------------------------------------------------------
 

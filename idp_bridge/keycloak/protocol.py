@@ -32,6 +32,11 @@ class Gateway(Protocol):
 
     def end_sessions(self, user_id: str) -> None: ...
 
+    def registration_handoff(self, user_id: str, redirect_uri: str,
+                             authorization: dict[str, str],
+                             steps: tuple[int, int] | None = None,
+                             client_id: str | None = None) -> str: ...
+
     # Groups: representations are Keycloak's dicts (``id``, ``name``, ``path``, ``attributes``).
     def orgs_group_id(self) -> str: ...
 

@@ -310,7 +310,8 @@ class FakeKeycloak:
     @_api
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
-                             steps: tuple[int, int] | None = None) -> str:
+                             steps: tuple[int, int] | None = None,
+                             client_id: str | None = None) -> str:
         """A single-use link into Keycloak's phone enrollment; refused (409) once the
         registration is no longer under way (phone enrollment no longer pending). The real
         endpoint is the plugin's: tests/keycloak_plugin/test_handoff.py."""

@@ -5,6 +5,9 @@
     <#if section = "header">
         ${msg("phoneEnrollTitle")}
     <#elseif section = "form">
+        <#if (portalStep!"")?has_content>
+            <p id="portal-step" class="portal-step">${msg("portalStep", portalStep?keep_before("/"), portalStep?keep_after("/"))}</p>
+        </#if>
         <p id="phone-explanation">${msg("phoneEnrollExplanation")}</p>
         <form id="kc-phone-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post" novalidate="novalidate">
             <fieldset id="phone-methods" class="phone-methods">

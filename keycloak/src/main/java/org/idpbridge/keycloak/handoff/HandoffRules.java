@@ -1,0 +1,78 @@
+package org.idpbridge.keycloak.handoff;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The decisions of the registration hand-off, in plain Java (unit-tested without a server):
+ * who may get a link, and which parts of the bridge's authorization request it carries.
+ */
+public final class HandoffRules {
+    /** The plugin's phone enrollment: a user who still has it pending has not finished. */
+    public static final String PHONE_ACTION = "phone-verification";
+    /** The only credential a hand-off user may have: the password just set on Password Setup. */
+    public static final String PASSWORD = "password";
+    public static final int MAX_STEPS = 20;
+
+    // RFC 7636: the S256 challenge is 43 base64url characters; a verifier alphabet otherwise.
+    private static final Pattern CHALLENGE = Pattern.compile("[A-Za-z0-9._~-]{43,128}");
+    private static final Pattern OPAQUE = Pattern.compile("[\\x21-\\x7e]{8,512}");
+    private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5b\\x5d-\\x7e ]{1,512}");
+
+    private HandoffRules() {
+    }
+
+    /**
+     * A user may be handed off only while registration is under way: the phone enrollment is
+     * still pending and the only credential is the password. Anyone with a second factor (or a
+     * passkey) signs in the ordinary way; a hand-off must never skip their second factor.
+     */
+    public static boolean pending(Collection<String> requiredActions,
+                                  Collection<String> credentialTypes) {
+        return requiredActions.contains(PHONE_ACTION)
+                && credentialTypes.stream().allMatch(PASSWORD::equals);
+    }
+
+    /**
+     * The bridge's authorization request the link completes: state, nonce, scope and a PKCE
+     * S256 challenge, all required, so the code Keycloak returns is usable only by the bridge
+     * session that asked for it. Empty when anything is missing or malformed.
+     */
+    public static Optional<Map<String, String>> authorization(Map<String, String> request) {
+        String state = request.get("state");
+        String nonce = request.get("nonce");
+        String scope = request.get("scope");
+        String challenge = request.get("code_challenge");
+        if (state == null || !OPAQUE.matcher(state).matches()
+                || nonce == null || !OPAQUE.matcher(nonce).matches()
+                || scope == null || !SCOPE.matcher(scope).matches()
+                || !Set.of(scope.split(" ")).contains("openid")
+                || challenge == null || !CHALLENGE.matcher(challenge).matches()
+                || !"S256".equals(request.get("code_challenge_method"))) {
+            return Optional.empty();
+        }
+        Map<String, String> kept = new LinkedHashMap<>();
+        kept.put("state", state);
+        kept.put("nonce", nonce);
+        kept.put("scope", scope);
+        kept.put("code_challenge", challenge);
+        kept.put("code_challenge_method", "S256");
+        return Optional.of(kept);
+    }
+
+    /** "Step N of M" for Keycloak's pages: both numbers, 1 &lt;= N &lt;= M &lt;= 20, or nothing. */
+    public static Optional<int[]> steps(String step, String steps) {
+        try {
+            int n = Integer.parseInt(step == null ? "" : step.strip());
+            int m = Integer.parseInt(steps == null ? "" : steps.strip());
+            return n >= 1 && n <= m && m <= MAX_STEPS ? Optional.of(new int[] {n, m})
+                    : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

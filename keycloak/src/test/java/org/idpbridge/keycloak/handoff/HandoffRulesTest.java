@@ -1,0 +1,84 @@
+package org.idpbridge.keycloak.handoff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class HandoffRulesTest {
+    private static final String CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    private static Map<String, String> request() {
+        Map<String, String> r = new HashMap<>();
+        r.put("state", "state-1234567");
+        r.put("nonce", "nonce-1234567");
+        r.put("scope", "openid profile email");
+        r.put("code_challenge", CHALLENGE);
+        r.put("code_challenge_method", "S256");
+        r.put("extra", "ignored");
+        return r;
+    }
+
+    @Test
+    void onlyARegistrationUnderWayIsHandedOff() {
+        assertTrue(HandoffRules.pending(List.of("phone-verification", "TERMS_AND_CONDITIONS"),
+                Set.of("password")));
+        // Finished the phone step: signs in the usual way.
+        assertFalse(HandoffRules.pending(List.of("TERMS_AND_CONDITIONS"), Set.of("password")));
+        // A second factor or a passkey must never be skipped by a link.
+        assertFalse(HandoffRules.pending(List.of("phone-verification"),
+                Set.of("password", "phone-otp")));
+        assertFalse(HandoffRules.pending(List.of("phone-verification"),
+                Set.of("password", "webauthn-passwordless")));
+        assertFalse(HandoffRules.pending(List.of("phone-verification"), Set.of("password", "otp")));
+    }
+
+    @Test
+    void carriesTheBridgesAuthorizationRequestOnly() {
+        Map<String, String> kept = HandoffRules.authorization(request()).orElseThrow();
+        assertEquals(Set.of("state", "nonce", "scope", "code_challenge", "code_challenge_method"),
+                kept.keySet());
+        assertEquals(CHALLENGE, kept.get("code_challenge"));
+    }
+
+    @Test
+    void refusesARequestWithoutPkceOrOpenid() {
+        for (String[] change : new String[][] {
+            {"code_challenge_method", "plain"}, {"code_challenge", "short"},
+            {"code_challenge", null}, {"state", null}, {"nonce", "x"},
+            {"scope", "profile email"}, {"state", "has space inside"},
+            {"scope", "openid \"quoted\""}}) {
+            Map<String, String> r = request();
+            r.put(change[0], change[1]);
+            assertTrue(HandoffRules.authorization(r).isEmpty(), String.join("=", change));
+        }
+    }
+
+    @Test
+    void stepsAreBothNumbersInOrder() {
+        assertArrayEquals(new int[] {6, 7}, HandoffRules.steps("6", " 7 ").orElseThrow());
+        assertTrue(HandoffRules.steps("8", "7").isEmpty());
+        assertTrue(HandoffRules.steps("0", "7").isEmpty());
+        assertTrue(HandoffRules.steps("3", "21").isEmpty());
+        assertTrue(HandoffRules.steps(null, "7").isEmpty());
+        assertTrue(HandoffRules.steps("six", "7").isEmpty());
+    }
+
+    @Test
+    void linkLifespanIsMinutesAndABadOptionStopsTheBoot() {
+        assertEquals(120, RegistrationHandoffResourceProviderFactory.lifespan(null));
+        assertEquals(300, RegistrationHandoffResourceProviderFactory.lifespan("300"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RegistrationHandoffResourceProviderFactory.lifespan("3600"));
+        assertTrue(e.getMessage().contains("handoff-lifespan-seconds"));
+        assertThrows(IllegalArgumentException.class,
+                () -> RegistrationHandoffResourceProviderFactory.lifespan("soon"));
+    }
+}

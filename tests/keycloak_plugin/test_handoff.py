@@ -1,0 +1,179 @@
+"""Registration hand-off: after Password Setup the registrant goes straight into Keycloak's
+phone enrollment and Terms, typing the password once, and comes back signed in to the
+bridge's client. Against the real Keycloak and the plugin's real endpoint, through the
+bridge's gateway; the browser is plain HTTP (tests/keycloak_plugin/pages.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+import requests
+
+from idp_bridge.keycloak.errors import GatewayError
+from tests.keycloak_plugin.pages import PASSWORD, Browser, alert, form, text
+from tests.keycloak_plugin.test_phone import browser, enroll, new_user
+
+pytestmark = pytest.mark.keycloak
+
+
+class Authorization:
+    """The bridge's side of an authorization request: what it sends and what it keeps."""
+
+    def __init__(self) -> None:
+        self.verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(
+            hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
+        self.params = {"state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
+                       "scope": "openid profile email", "code_challenge": challenge,
+                       "code_challenge_method": "S256"}
+
+
+def callback_url(keycloak: Any) -> str:
+    """The bridge's registered redirect URI (nothing listens there in these tests)."""
+    return f"{keycloak.server.env['IDP_BRIDGE_URL']}/auth/callback"
+
+
+def handoff(keycloak: Any, user_id: str, auth: Authorization,
+            steps: tuple[int, int] | None = (6, 7)) -> str:
+    return keycloak.gateway.registration_handoff(user_id, callback_url(keycloak), auth.params,
+                                                 steps)
+
+
+def follow_to(http: Browser, response: requests.Response, prefix: str) -> str:
+    """Follow redirects until one points at ``prefix`` (nothing listens there): that URL."""
+    for _ in range(10):
+        location = response.headers.get("Location")
+        assert location, f"no redirect to {prefix}: {response.status_code} {text(response)[:800]}"
+        location = urljoin(response.url, location)
+        if location.startswith(prefix):
+            return location
+        response = http.get(location, allow_redirects=False, timeout=30)
+    raise AssertionError("too many redirects")
+
+
+def claims(jwt: str) -> dict[str, Any]:
+    body = jwt.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+
+
+def test_registrant_goes_from_password_to_phone_and_back_signed_in(keycloak, outbox):
+    email, user_id = new_user(keycloak)  # password set, phone and terms pending
+    auth = Authorization()
+    link = handoff(keycloak, user_id, auth)
+    assert urlsplit(link).path.endswith("/login-actions/action-token")
+
+    http = browser(keycloak)
+    phone = http.get(link, timeout=30)
+    words = text(phone)
+    # Straight to Phone Verification: no password page, no confirmation page.
+    assert "Multi Factor Authentication Enrollment" in words, words[:1500]
+    assert 'name="password"' not in phone.text
+    assert "Step 6 of 7" in words
+
+    terms, _ = enroll(http, phone, outbox)
+    assert "Single Sign-On and Provider Portal Terms and Conditions" in text(terms)
+    accepted = http.post(form(terms, "kc-terms-form").action, data={"accept": ""},
+                         allow_redirects=False, timeout=30)
+    back = follow_to(http, accepted, callback_url(keycloak))
+    answer = parse_qs(urlsplit(back).query)
+    assert answer["state"] == [auth.params["state"]]
+
+    # The bridge redeems the code with its secret and PKCE verifier: a sign-in for this user.
+    token = requests.post(
+        f"{keycloak.base_url}/realms/{keycloak.realm}/protocol/openid-connect/token",
+        data={"grant_type": "authorization_code", "code": answer["code"][0],
+              "redirect_uri": callback_url(keycloak), "code_verifier": auth.verifier,
+              "client_id": "idp-bridge", "client_secret": keycloak.client_secret},
+        timeout=30)
+    assert token.status_code == 200, token.text
+    id_token = claims(token.json()["id_token"])
+    assert id_token["sub"] == user_id
+    assert id_token["nonce"] == auth.params["nonce"]
+    assert id_token["email"] == email
+    user = keycloak.admin.get_user(user_id)
+    assert user["requiredActions"] == []
+
+    # Finished: no further link for this user, and the used one opens nothing.
+    with pytest.raises(GatewayError) as refused:
+        handoff(keycloak, user_id, Authorization())
+    assert refused.value.status == 409
+    again = browser(keycloak).get(link, timeout=30)
+    assert "Multi Factor Authentication Enrollment" not in text(again)
+
+
+def test_a_link_opens_one_browser_only(keycloak):
+    _, user_id = new_user(keycloak)
+    link = handoff(keycloak, user_id, Authorization())
+    first = browser(keycloak).get(link, timeout=30)
+    assert "Multi Factor Authentication Enrollment" in text(first)
+    # Copied to another browser while the first is on the phone page: refused.
+    second = browser(keycloak).get(link, timeout=30)
+    words = text(second)
+    assert "Multi Factor Authentication Enrollment" not in words
+    assert "expired or was already used" in (alert(second) or words), words[:800]
+
+
+def test_no_link_for_a_user_with_a_second_factor_or_a_foreign_redirect(keycloak, outbox):
+    _, enrolled = new_user(keycloak)
+    http = browser(keycloak)
+    # Enrolled a phone in a normal sign-in (terms still pending): a link would skip the code.
+    email = keycloak.admin.get_user(enrolled)["email"]
+    enroll(http, http.sign_in(email), outbox)
+    with pytest.raises(GatewayError) as refused:
+        handoff(keycloak, enrolled, Authorization())
+    assert refused.value.status == 409
+
+    _, fresh = new_user(keycloak)
+    with pytest.raises(GatewayError) as foreign:
+        keycloak.gateway.registration_handoff(fresh, "https://attacker.test/auth/callback",
+                                              Authorization().params)
+    assert foreign.value.status == 400
+    plain = dict(Authorization().params, code_challenge_method="plain")
+    with pytest.raises(GatewayError) as no_pkce:
+        keycloak.gateway.registration_handoff(fresh, callback_url(keycloak), plain)
+    assert no_pkce.value.status == 400
+
+
+def person_token(keycloak: Any, email: str) -> str:
+    """A signed-in person's access token (account console, PKCE): not a service account."""
+    http = browser(keycloak)
+    auth = Authorization()
+    page = http.get(f"{keycloak.base_url}/realms/{keycloak.realm}/protocol/openid-connect/auth",
+                    params={"client_id": "account-console", "redirect_uri": http.account_url,
+                            "response_type": "code", **auth.params}, timeout=30)
+    login = form(page, "kc-form-login")
+    signed_in = http.post(login.action, data={**login.fields, "username": email,
+                                              "password": PASSWORD},
+                          allow_redirects=False, timeout=30)
+    back = follow_to(http, signed_in, http.account_url)
+    token = requests.post(
+        f"{keycloak.base_url}/realms/{keycloak.realm}/protocol/openid-connect/token",
+        data={"grant_type": "authorization_code", "client_id": "account-console",
+              "code": parse_qs(urlsplit(back).query)["code"][0],
+              "redirect_uri": http.account_url, "code_verifier": auth.verifier}, timeout=30)
+    assert token.status_code == 200, token.text
+    return str(token.json()["access_token"])
+
+
+def test_only_the_bridges_service_account_may_ask(keycloak):
+    _, user_id = new_user(keycloak)
+    url = f"{keycloak.base_url}/realms/{keycloak.realm}/idp-bridge/registration-handoff"
+    body = {"user_id": user_id, "redirect_uri": callback_url(keycloak),
+            **Authorization().params}
+    assert requests.post(url, json=body, timeout=30).status_code == 401
+    # A signed-in person's own token is refused: only a client's service account may ask.
+    person_email, _ = new_user(keycloak, actions=[])
+    bearer = {"Authorization": f"Bearer {person_token(keycloak, person_email)}"}
+    assert requests.post(url, json=body, headers=bearer, timeout=30).status_code == 403
+    # A public client cannot be the one signed in to.
+    with pytest.raises(GatewayError) as public:
+        keycloak.gateway.registration_handoff(user_id, callback_url(keycloak),
+                                              Authorization().params,
+                                              client_id="account-console")
+    assert public.value.status == 400
