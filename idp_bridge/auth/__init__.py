@@ -91,6 +91,17 @@ def purge_sessions() -> None:
     click.echo(f"removed {purge_expired()} expired session(s)")
 
 
+# Other areas act on a sign-in without auth importing them (registration/resume.py: an
+# unfinished registration is finished, declined Terms explained). A hook answers a response
+# to send instead, or None.
+AFTER_SIGN_IN: list[Callable[[str], Any]] = []  # called with the user id
+SIGN_IN_REFUSED: list[Callable[[str], Any]] = []  # called with Keycloak's error code
+
+
+def _hook_answer(hooks: list[Callable[[str], Any]], value: str) -> Any:
+    return next((answer for hook in hooks if (answer := hook(value)) is not None), None)
+
+
 def current_user() -> dict[str, Any] | None:
     return session.get("user")
 
@@ -174,13 +185,21 @@ def login() -> Response:
     hint = request.args.get("login_hint", "")
     if hint and len(hint) <= 254 and hint.isprintable():
         extra["login_hint"] = hint
+    # A registration's step numbers for Keycloak's pages (registration/engine.py
+    # keycloak_step_params): small numbers only, passed on for the login theme.
+    for name in ("kc_step_phone", "kc_step_terms", "kc_steps"):
+        value = request.args.get(name, "")
+        if value.isdigit() and len(value) <= 2:
+            extra[name] = value
     return oidc.start_sign_in(**extra)
 
 
 @bp.get("/auth/callback")
 def callback() -> Any:
     if error := request.args.get("error"):
-        return render_template("auth/error.html", error=error[:64]), 400
+        answer = _hook_answer(SIGN_IN_REFUSED, error[:64])
+        return answer if answer is not None else (
+            render_template("auth/error.html", error=error[:64]), 400)
     try:
         token = oidc.brand_client().authorize_access_token()
     except OAuthError as exc:
@@ -204,7 +223,8 @@ def callback() -> Any:
     }
     session["keycloak_sid"] = claims.get("sid")
     session["id_token"] = token["id_token"]
-    return redirect(safe_next(after, url_for("portal.home")))
+    answer = _hook_answer(AFTER_SIGN_IN, claims["sub"])
+    return answer if answer is not None else redirect(safe_next(after, url_for("portal.home")))
 
 
 @bp.get("/logout")

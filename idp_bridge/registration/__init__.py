@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("registration", __name__, url_prefix="/register", template_folder="templates")
 
-from idp_bridge.registration import views  # noqa: E402,F401  (routes attach to bp)
+from idp_bridge.registration import resume, views  # noqa: E402,F401  (routes, sign-in hooks)

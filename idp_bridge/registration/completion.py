@@ -3,7 +3,9 @@
 Nothing about a new organization exists until this runs. Keycloak is changed first and
 undone if the database write fails, so a failure leaves neither half behind and the user
 can simply retry. The Keycloak write is idempotent: a group left by an earlier attempt that
-crashed before its database commit is taken over, not tripped over.
+crashed before its database commit is taken over, not tripped over. The login is locked
+against the abandoned-draft cleanup first (``drafts.hold_login``), so a membership is never
+recorded for a login that cleanup is removing.
 """
 
 from __future__ import annotations
@@ -19,17 +21,17 @@ from idp_bridge.audit.actor import Actor
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError
+from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError, KeycloakUser
 from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.mail import enqueue
+from idp_bridge.messages import Problem, problem
+from idp_bridge.npi.pairs import owner_of_pair
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.registration.drafts import LoginGone, RegistrationGone, hold_login
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
-from idp_bridge.registration.stages.account import ORG_EXISTS, denied_message, owner_of_pair
 
 log = logging.getLogger(__name__)
 TERMS_VERSION = "2020-09"  # the SSM Health Single Sign-On and Provider Portal terms
-TRY_AGAIN = ("We couldn't finish your registration just now; nothing was saved. Please try "
-             "again in a moment.")
 
 
 class CompletionFailed(RuntimeError):
@@ -40,25 +42,27 @@ class CompletionFailed(RuntimeError):
     Individual.
     """
 
-    def __init__(self, message: str, join_organization_id: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, problem: Problem, join_organization_id: int | None = None) -> None:
+        super().__init__(problem.text)
+        self.problem = problem
         self.join_organization_id = join_organization_id
 
 
 def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
     if draft.completed_at is not None:
         return
-    created_group: str | None = None
-    if draft.account_type == "organization":
-        organization, created_group = _create_organization(draft)
-    else:
-        found = db.session.get(Organization, draft.context["organization_id"])
-        if found is None or found.status == "denied":
-            raise CompletionFailed("This Organization account is no longer available.")
-        organization = found
+    login = _hold(draft, user_id)
     try:
-        _record(draft, organization, user_id)
+        organization, created_group = _organization_for(draft)
+    except CompletionFailed:
+        db.session.rollback()  # lets go of the locks _hold took
+        raise
+    try:
+        _record(draft, organization, login)
         db.session.commit()
+    except CompletionFailed:
+        db.session.rollback()
+        raise
     except SQLAlchemyError as exc:
         db.session.rollback()
         if created_group:
@@ -66,21 +70,49 @@ def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
         if isinstance(exc, IntegrityError):
             _raise_if_taken(draft, user_id)
         log.warning("registration could not be saved: %s", type(exc).__name__)
-        raise CompletionFailed(TRY_AGAIN) from exc
+        raise CompletionFailed(problem("registration.try_again")) from exc
 
 
-def _record(draft: RegistrationDraft, organization: Organization, user_id: str) -> None:
+def _organization_for(draft: RegistrationDraft) -> tuple[Organization, str | None]:
+    """The organization joined or created, and the id of a group this call created."""
+    if draft.account_type == "organization":
+        return _create_organization(draft)
+    found = db.session.get(Organization, draft.context["organization_id"])
+    if found is None or found.status == "denied":
+        raise CompletionFailed(problem("org.gone"))
+    return found, None
+
+
+def _hold(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
+    """The login, locked against cleanup until this completion commits or rolls back: a
+    cleanup that removed it (or this registration) first is answered here, not by a
+    membership for a login that no longer exists."""
+    try:
+        return hold_login(draft, user_id)
+    except RegistrationGone as exc:
+        db.session.rollback()
+        raise CompletionFailed(problem("registration.gone")) from exc
+    except LoginGone as exc:
+        db.session.rollback()
+        raise CompletionFailed(problem("registration.login_gone")) from exc
+    except GatewayError as exc:
+        db.session.rollback()
+        raise CompletionFailed(problem("registration.try_again")) from exc
+
+
+def _record(draft: RegistrationDraft, organization: Organization, login: KeycloakUser) -> None:
     person = draft.context["individual"]
+    user_id = login.id
     if organization.id is not None and Membership.query.filter_by(
             organization_id=organization.id, user_id=user_id).first():
-        raise CompletionFailed("You have already registered with this Organization.")
+        raise CompletionFailed(problem("registration.already_member"))
     db.session.add(Membership(
         organization=organization, user_id=user_id, email=person["email"],
         first_name=person["first_name"], last_name=person["last_name"],
         job_title=person["job_title"], is_site_admin=bool(draft.context.get("site_admin")),
         phone=person.get("phone", ""), communications_opt_in=person.get("opt_in") == "in",
     ))
-    _record_terms(user_id)
+    _record_terms(login)
     audit.record("registration.complete", actor=Actor(id=user_id, email=person["email"]),
                  subject_id=user_id, subject_email=person["email"],
                  organization_key=organization.key, account_type=draft.account_type or "",
@@ -95,10 +127,10 @@ def _raise_if_taken(draft: RegistrationDraft, user_id: str) -> None:
     if draft.account_type == "organization":
         owner = owner_of_pair(draft.context["npi"], draft.context["tin"])
         if owner is not None:
-            raise CompletionFailed(ORG_EXISTS, join_organization_id=owner.id)
+            raise CompletionFailed(problem("org.exists"), join_organization_id=owner.id)
     elif Membership.query.filter_by(organization_id=draft.context["organization_id"],
                                     user_id=user_id).first():
-        raise CompletionFailed("You have already registered with this Organization.")
+        raise CompletionFailed(problem("registration.already_member"))
 
 
 def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | None]:
@@ -107,8 +139,8 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
     owner = owner_of_pair(ctx["npi"], ctx["tin"])
     if owner is not None:
         if owner.status == "denied":
-            raise CompletionFailed(denied_message())
-        raise CompletionFailed(ORG_EXISTS, join_organization_id=owner.id)
+            raise CompletionFailed(problem("org.denied"))
+        raise CompletionFailed(problem("org.exists"), join_organization_id=owner.id)
     details = ctx["organization"]
     organization = Organization(
         key=f"{ctx['npi']}-{ctx['tin']}", name=details["organization_name"],
@@ -125,7 +157,7 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
     try:
         group_id, created = ensure_org_group(get_gateway(), organization.key, attributes)
     except GatewayError as exc:
-        raise CompletionFailed(TRY_AGAIN) from exc
+        raise CompletionFailed(problem("registration.try_again")) from exc
     organization.keycloak_group_id = group_id
     db.session.add(organization)
     return organization, group_id if created else None
@@ -158,13 +190,9 @@ def _undo_group(key: str, group_id: str) -> None:
         log.warning("could not remove group %s; `flask reconcile` will", key)
 
 
-def _record_terms(user_id: str) -> None:
-    try:
-        accepted = get_gateway().get_user(user_id).attribute("terms_and_conditions")
-    except GatewayError:
-        accepted = None
-    if accepted:
-        db.session.add(TermsAcceptance(user_id=user_id, version=TERMS_VERSION))
+def _record_terms(login: KeycloakUser) -> None:
+    if login.attribute("terms_and_conditions"):
+        db.session.add(TermsAcceptance(user_id=login.id, version=TERMS_VERSION))
 
 
 def _notify(draft: RegistrationDraft, organization: Organization) -> None:

@@ -6,6 +6,7 @@ the stage, and acts on the result (stay, refuse, advance, finish).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
@@ -14,7 +15,6 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.extensions import db
-from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.pairs import owner_of_pair
@@ -25,6 +25,7 @@ from idp_bridge.registration.completion import (
     join_as_individual,
 )
 from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.drafts import DRAFT_KEY, discard
 from idp_bridge.registration.engine import (
     ACCOUNT_TYPES,
     Advance,
@@ -41,7 +42,6 @@ from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
 
-DRAFT_KEY = "registration_id"
 SECRETS = frozenset({"password", "confirm_password", "csrf_token", "email_code"})
 
 bp.add_app_template_global(message, "message")
@@ -223,18 +223,9 @@ def _joining_user(draft: RegistrationDraft, ctx: RegistrationContext) -> str | N
 def restart() -> Response:
     draft = _current_draft(create=False)
     if draft is not None and draft.completed_at is None:
-        discard_draft(draft)
+        # Never a login someone else uses; if Keycloak or the database is away, the draft is
+        # left to `flask registrations cleanup` and the restart goes ahead.
+        with suppress(GatewayError, SQLAlchemyError):
+            discard(draft.id, abandoned_now=True)
     session.pop(DRAFT_KEY, None)
     return redirect(url_for("registration.start"))
-
-
-def discard_draft(draft: RegistrationDraft) -> None:
-    """Remove a draft and the login it created, if it never completed."""
-    if draft.keycloak_user_id and draft.completed_at is None:
-        try:
-            get_gateway().delete_user(draft.keycloak_user_id)
-        except GatewayError as exc:
-            if exc.status != 404:
-                raise
-    db.session.delete(draft)
-    db.session.commit()
