@@ -1,4 +1,5 @@
-"""The cluster, booted once per session (see topology.py); skipped without PostgreSQL."""
+"""The cluster, booted once per session (tests/support/cluster/topology.py); skipped without
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.cluster.topology import SERVER, Cluster, running_cluster
+from tests.support.cluster.topology import SERVER, Cluster, running_cluster
 
 FIGURES: dict[str, object] = {}
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.cluster.journeys import (
+from tests.support.cluster.journeys import (
     authorization_code,
     email,
     latest_sms,
@@ -27,7 +27,7 @@ from tests.cluster.journeys import (
     verify_phone_code,
     wizard_to_password,
 )
-from tests.cluster.topology import Cluster
+from tests.support.cluster.topology import Cluster
 from tests.support.keycloak_login import (
     LoopbackSession,
     answer_phone_challenge,

@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from tests.registration.registry_data import DEACTIVATED, ORGANIZATIONS
+from tests.support.registry_data import DEACTIVATED, ORGANIZATIONS
 from tests.support.wizard import WizardClient, person
 
 pytestmark = pytest.mark.keycloak

@@ -14,7 +14,7 @@ from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration import context
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
-from tests.registration.registry_data import ORGANIZATIONS, PROFESSIONAL
+from tests.support.registry_data import ORGANIZATIONS, PROFESSIONAL
 from tests.support.wizard import (
     PASSWORD,
     POLICY_VIOLATIONS,

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.cluster.topology import REALM, Cluster
+from tests.support.cluster.topology import REALM, Cluster
 from tests.support.forms import form_by_id
 from tests.support.keycloak_login import LoopbackSession, e164, submit_login
 from tests.support.wizard import PASSWORD, WizardClient, person

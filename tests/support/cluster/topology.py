@@ -40,8 +40,8 @@ from idp_bridge.keycloak.gateway import KeycloakGateway
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink
-from tests.cluster.proxy import FailoverProxy
 from tests.support import keycloak_login
+from tests.support.cluster.proxy import FailoverProxy
 
 REALM = "provider-portal"
 SERVER = os.environ.get("TEST_DATABASE_URL", "")
