@@ -15,14 +15,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
+from flask import current_app, has_app_context
 
+from idp_bridge.config import setting_default
 from idp_bridge.messages import problem
 
-CODE_LIFETIME_SECONDS = 10 * 60
-SEND_COOLDOWN_SECONDS = 30
-MAX_SENDS_PER_DRAFT = 5
-MAX_SENDS_PER_ADDRESS_PER_HOUR = 10
-MAX_WRONG_TRIES = 5
+# The limits are settings (IDP_EMAIL_CODE_*, idp_bridge/config.py): these names are their
+# defaults; ``limit()`` reads the running app's values.
+CODE_LIFETIME_SECONDS = setting_default("IDP_EMAIL_CODE_LIFETIME_SECONDS")
+SEND_COOLDOWN_SECONDS = setting_default("IDP_EMAIL_CODE_COOLDOWN_SECONDS")
+MAX_SENDS_PER_DRAFT = setting_default("IDP_EMAIL_CODE_MAX_SENDS_PER_DRAFT")
+MAX_SENDS_PER_ADDRESS_PER_HOUR = setting_default("IDP_EMAIL_CODE_MAX_SENDS_PER_ADDRESS_PER_HOUR")
+MAX_WRONG_TRIES = setting_default("IDP_EMAIL_CODE_MAX_WRONG_TRIES")
+
+
+def limit(name: str) -> int:
+    """The setting IDP_EMAIL_CODE_<name> of the running app (its default outside one)."""
+    key = f"IDP_EMAIL_CODE_{name}"
+    return int(current_app.config[key] if has_app_context() else setting_default(key))
 
 
 class CodeRefused(Exception):
@@ -76,9 +86,9 @@ def issue_code(state: EmailCodeState, email: str, now: float, sends_to_address: 
     email = email.lower()
     if state.sent_at is not None and now - state.sent_at < cooldown:
         raise cooldown_refusal(cooldown - (now - state.sent_at))
-    if state.sends >= MAX_SENDS_PER_DRAFT:
+    if state.sends >= limit("MAX_SENDS_PER_DRAFT"):
         raise CodeRefused("code.too_many_sends.draft")
-    if sends_to_address >= MAX_SENDS_PER_ADDRESS_PER_HOUR:
+    if sends_to_address >= limit("MAX_SENDS_PER_ADDRESS_PER_HOUR"):
         minutes = max(1, math.ceil(address_free_in / 60))
         raise CodeRefused("code.too_many_sends", retry_after=int(address_free_in),
                           minutes=minutes)
@@ -104,13 +114,13 @@ def check_code(state: EmailCodeState, email: str, code: str, now: float) -> None
 
 def precheck(state: EmailCodeState, email: str, now: float) -> None:
     """Refusals that don't use up a try (no code sent, used, expired, locked)."""
-    if state.wrong_tries >= MAX_WRONG_TRIES:
+    if state.wrong_tries >= limit("MAX_WRONG_TRIES"):
         raise CodeRefused("code.too_many_tries")
     if state.sent_at is None or email.strip().lower() != state.email:
         raise CodeRefused("code.not_sent")
     if state.used:
         raise CodeRefused("code.used")
-    if now - state.sent_at > CODE_LIFETIME_SECONDS:
+    if now - state.sent_at > limit("LIFETIME_SECONDS"):
         raise CodeRefused("code.expired")
 
 
@@ -121,7 +131,7 @@ def code_matches(state: EmailCodeState, code: str) -> bool:
 
 
 def wrong_code(wrong_tries: int) -> CodeRefused:
-    left = MAX_WRONG_TRIES - wrong_tries
+    left = limit("MAX_WRONG_TRIES") - wrong_tries
     if left <= 0:
         return CodeRefused("code.too_many_tries")
     return CodeRefused("code.wrong", left=left, tries="try" if left == 1 else "tries")

@@ -1,6 +1,7 @@
-"""One Flask-WTF form per wizard screen. Validators wrap the field rules
-(``validation.py``, ``npi/identifiers.py``) and leave a :class:`~idp_bridge.messages.Problem`
-(a code) in ``field.errors``; templates show its text and switch on its code.
+"""One Flask-WTF form per wizard screen. Validators wrap the field rules (``validation.py``:
+names, phone numbers through phonenumbers, emails, states, zips) and leave a
+:class:`~idp_bridge.messages.Problem` (a code) in ``field.errors``; templates show its text
+and switch on its code. NPI and TIN are checked as a pair (``npi/pairs.py``).
 
 CSRF comes with every form (``form.hidden_tag()`` in the templates; the app-wide
 CSRFProtect checks it before any view runs).
@@ -16,7 +17,6 @@ from wtforms import Field, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from idp_bridge.messages import Problem, problem
-from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
 from idp_bridge.registration import validation
 from idp_bridge.registration.validation import Refused
 
@@ -35,8 +35,6 @@ class Cleaned:
         except Refused as exc:
             field.data = exc.kept
             raise ValidationError(exc.problem) from exc
-        except InvalidIdentifier as exc:
-            raise ValidationError(exc.problem) from exc
 
 
 class OneOf:
@@ -54,10 +52,13 @@ def _text(label: str, required: bool = True) -> Cleaned:
 
 
 class AccountForm(FlaskForm):
+    """NPI and TIN are checked as a pair, as typed (where the dashes are says whether a TIN
+    is an EIN or an SSN), by ``npi.pairs.validate_pair``: shape, check digit, registry."""
+
     account_type = StringField(validators=[OneOf(("individual", "organization"),
                                                  "account_type.required")])
-    npi = StringField(validators=[Cleaned(normalize_npi)])
-    tin = StringField(validators=[Cleaned(normalize_tin)])
+    npi = StringField()
+    tin = StringField()
 
 
 class QuestionnaireForm(FlaskForm):

@@ -12,6 +12,7 @@ sample's organization ``SAMPLE_ORG`` (and a registered organization for the Indi
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from idp_bridge.extensions import db
+from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.npi.questionnaire import build_questionnaire
@@ -40,6 +42,17 @@ PERSON = Person(first_name="Jordan", last_name="Baker", phone="+16085550142",
 ORGANIZATION = OrganizationDetails(
     organization_name="PRAIRIE FAMILY MEDICINE SC", address_line1="1 MAIN ST", city="MADISON",
     state="WI", zip="53703", business_phone="+16085550100", email="office@clinic.test")
+
+
+def last_code(app: Flask, email: str) -> str:
+    """The code in the latest email sent to ``email`` (the unit app's mail queue)."""
+    with app.app_context():
+        mail = db.session.scalars(db.select(OutboundEmail).where(OutboundEmail.to == email)
+                                  .order_by(OutboundEmail.id.desc())).first()
+        assert mail is not None, f"no email to {email}"
+        found = re.search(r"\b(\d{6})\b", mail.body)
+        assert found, mail.body
+        return found.group(1)
 
 
 def verified_code(email: str) -> dict[str, Any]:

@@ -27,13 +27,12 @@ from idp_bridge.npi.identifiers import format_tin
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.email_code import (
-    MAX_SENDS_PER_DRAFT,
-    MAX_WRONG_TRIES,
     CodeRefused,
     EmailCodeState,
     code_matches,
     cooldown_refusal,
     issue_code,
+    limit,
     mark_verified,
     precheck,
     wrong_code,
@@ -182,7 +181,7 @@ def _reserve_send(draft: RegistrationDraft, now: float, cooldown: float) -> None
     result = db.session.execute(
         update(RegistrationDraft)
         .where(RegistrationDraft.id == draft.id,
-               RegistrationDraft.code_sends < MAX_SENDS_PER_DRAFT,
+               RegistrationDraft.code_sends < limit("MAX_SENDS_PER_DRAFT"),
                or_(RegistrationDraft.code_last_send.is_(None),
                    RegistrationDraft.code_last_send <= now - cooldown))
         .values(code_sends=RegistrationDraft.code_sends + 1, code_last_send=now,
@@ -192,7 +191,7 @@ def _reserve_send(draft: RegistrationDraft, now: float, cooldown: float) -> None
         sends, last = db.session.execute(
             select(RegistrationDraft.code_sends, RegistrationDraft.code_last_send)
             .where(RegistrationDraft.id == draft.id)).one()
-        if (sends or 0) >= MAX_SENDS_PER_DRAFT:
+        if (sends or 0) >= limit("MAX_SENDS_PER_DRAFT"):
             raise CodeRefused("code.too_many_sends.draft")
         raise cooldown_refusal(cooldown - (now - (last or now)))
 
@@ -208,7 +207,7 @@ def _reserve_try(draft: RegistrationDraft) -> int | None:
     result = db.session.execute(
         update(RegistrationDraft)
         .where(RegistrationDraft.id == draft.id,
-               RegistrationDraft.code_wrong_tries < MAX_WRONG_TRIES)
+               RegistrationDraft.code_wrong_tries < limit("MAX_WRONG_TRIES"))
         .values(code_wrong_tries=RegistrationDraft.code_wrong_tries + 1)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]

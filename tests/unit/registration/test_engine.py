@@ -1,0 +1,99 @@
+"""The wizard's shape: plans, the step counter, declared reads and writes, the context."""
+
+from __future__ import annotations
+
+import pytest
+from flask_wtf import FlaskForm
+
+from idp_bridge.registration import context as contexts
+from idp_bridge.registration.context import FIELD_NAMES, Person, RegistrationContext
+from idp_bridge.registration.engine import (
+    PLANS,
+    Advance,
+    Result,
+    Stage,
+    keycloak_step_params,
+    progress,
+    run,
+    step_numbers,
+    visible_steps,
+)
+from idp_bridge.registration.models import RegistrationDraft
+from idp_bridge.registration.stages import STAGES
+
+
+def test_visible_steps_come_from_the_plan_with_keycloaks_steps_counted():
+    assert visible_steps("organization", STAGES) == [
+        "account", "questionnaire", "organization", "individual", "password", "phone",
+        "terms", "complete"]
+    assert visible_steps("individual", STAGES) == [
+        "account", "individual", "password", "phone", "terms", "complete"]
+
+
+def test_keycloaks_steps_are_numbered_for_its_pages():
+    assert step_numbers("organization", STAGES) == {"phone": 6, "terms": 7, "steps": 8}
+    assert step_numbers("individual", STAGES) == {"phone": 4, "terms": 5, "steps": 6}
+    assert keycloak_step_params("individual", STAGES) == {
+        "kc_step_phone": "4", "kc_step_terms": "5", "kc_steps": "6"}
+
+
+@pytest.mark.parametrize(("account_type", "step", "expected"), [
+    ("organization", "account", (1, 8)),
+    ("organization", "individual", (4, 8)),
+    ("organization", "merge", (4, 8)),  # the pop-up of Individual Enrollment
+    ("organization", "new_email", (4, 8)),
+    ("organization", "sign_in", (6, 8)),  # the hand-off leads into phone verification
+    ("organization", "complete", (8, 8)),
+    ("individual", "password", (3, 6)),
+    (None, "account", (1, 6)),  # nothing chosen yet: the first type offered
+])
+def test_the_counter_is_fixed_by_the_plan(account_type, step, expected):
+    draft = RegistrationDraft(step=step, account_type=account_type)
+    assert progress(draft, STAGES) == expected
+
+
+def test_every_plan_step_is_a_stage_or_keycloaks():
+    for plan in PLANS.values():
+        for name in plan:
+            assert name in STAGES or name in ("phone", "terms")
+
+
+def test_stages_declare_only_fields_the_context_has(app):
+    with app.test_request_context():
+        _check_declarations()
+
+
+def _check_declarations() -> None:
+    for stage in STAGES.values():
+        assert stage.reads <= FIELD_NAMES, stage.name
+        assert stage.writes <= FIELD_NAMES, stage.name
+        assert not stage.hidden or stage.part_of in {*PLANS["organization"]}, stage.name
+        form_fields = {f.name for f in stage.form(meta={"csrf": False})}
+        assert not (stage.read_only & form_fields), stage.name  # never taken from a form
+
+
+class _Sneaky(Stage):
+    name = "sneaky"
+    writes = frozenset({"npi"})
+
+    def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
+               form: FlaskForm) -> Result:
+        ctx.npi = "1234567893"
+        ctx.site_admin = True  # not declared
+        return Advance()
+
+
+def test_a_stage_writing_what_it_did_not_declare_is_stopped(app):
+    with app.test_request_context(), pytest.raises(AssertionError, match="site_admin"):
+        run(_Sneaky(), RegistrationDraft(step="sneaky"), RegistrationContext(),
+            FlaskForm(meta={"csrf": False}))
+
+
+def test_context_round_trips_and_ignores_unknown_keys():
+    ctx = RegistrationContext(npi="1588000012", tin="391588001",
+                              individual=Person(first_name="Ann", email="ann@clinic.test"))
+    data = contexts.to_json(ctx)
+    assert data["individual"]["email"] == "ann@clinic.test"  # the keys reconcile reads
+    assert "existing_user_id" not in data  # unset fields are left out
+    assert contexts.from_json({**data, "tampered": 1, "individual": {
+        **data["individual"], "extra": "x"}}) == ctx

@@ -1,0 +1,90 @@
+"""Individual Enrollment: typed values kept, email codes with their limits, the way on."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from idp_bridge.extensions import db
+from idp_bridge.registration.email_code import MAX_WRONG_TRIES
+from tests.support.drafts import last_code
+
+ME = {"first_name": "Avery", "last_name": "Stone", "phone": "608-555-0142",
+      "email": "avery@clinic.test", "job_title": "Office Manager", "opt_in": "in",
+      "site_admin": "yes"}
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def enrollment(wizard_at, app):  # type: ignore[no-untyped-def]
+    app.config["IDP_EMAIL_CODE_COOLDOWN_SECONDS"] = 0
+    return wizard_at("individual")
+
+
+def test_a_reload_after_a_refused_continue_keeps_what_was_typed(enrollment):
+    refused = enrollment.post({**ME, "job_title": "", "action": "continue"})
+    assert refused.status_code == 422
+    reloaded = text(enrollment.get())
+    for typed in ("Avery", "Stone", "608-555-0142", "avery@clinic.test"):
+        assert f'value="{typed}"' in reloaded
+    assert 'value="yes" checked' in reloaded or "checked" in reloaded
+
+
+def test_send_code_too_soon_says_when_to_retry(enrollment, app):
+    app.config["IDP_EMAIL_CODE_COOLDOWN_SECONDS"] = 30
+    first = enrollment.post({**ME, "action": "send_code"})
+    assert first.status_code == 200
+    again = text(enrollment.post({**ME, "action": "send_code"}))
+    seconds = re.search(r"Please wait (\d+) seconds", again)
+    assert seconds and 1 <= int(seconds.group(1)) <= 30
+    assert f'data-retry-after="{seconds.group(1)}"' in again  # wizard.js counts down
+    assert f'data-seconds="{seconds.group(1)}"' in again
+
+
+def test_too_many_wrong_codes_ask_for_a_new_code_not_a_restart(enrollment, app):
+    enrollment.post({**ME, "action": "send_code"})
+    right = last_code(app, ME["email"])
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(MAX_WRONG_TRIES):
+        enrollment.post({**ME, "email_code": wrong, "action": "verify_code"})
+    locked = text(enrollment.post({**ME, "email_code": right, "action": "verify_code"}))
+    assert "Too many incorrect codes were entered for this code" in locked
+    assert "Send Code for a new code" in locked and "restart" not in locked.split(
+        "Too many incorrect codes")[1][:120]
+    enrollment.post({**ME, "action": "send_code"})
+    fresh = last_code(app, ME["email"])
+    verified = text(enrollment.post({**ME, "email_code": fresh, "action": "verify_code"}))
+    assert "Email Validated Successfully" in verified
+    assert enrollment.post({**ME, "action": "continue"}).location.endswith("/register/password")
+
+
+def test_wrong_tries_stay_capped_per_registration(enrollment, app):
+    """Five wrong tries per code, five codes per registration: 25 guesses at most."""
+    with app.app_context():
+        from idp_bridge.registration.models import RegistrationDraft
+
+        draft = db.session.get(RegistrationDraft, enrollment.draft_id)
+        draft.code_sends = 5
+        db.session.commit()
+    refused = text(enrollment.post({**ME, "action": "send_code"}))
+    assert "Too many codes have been requested for this registration" in refused
+
+
+def test_continue_with_an_existing_login_asks_the_merge_question(enrollment, app):
+    enrollment.gateway.create_user(ME["email"], "Avery", "Stone", {})
+    enrollment.post({**ME, "action": "send_code"})
+    enrollment.post({**ME, "email_code": last_code(app, ME["email"]),
+                     "action": "verify_code"})
+    answer = enrollment.post({**ME, "action": "continue"})
+    assert answer.location.endswith("/register/merge")
+    assert enrollment.context().existing_user_id
+
+
+def test_a_tampered_npi_is_neither_taken_nor_echoed(enrollment):
+    page = text(enrollment.post({**ME, "npi": "1234567893", "action": "continue"}))
+    assert "1234567893" not in page and 'value="1588000012"' in page

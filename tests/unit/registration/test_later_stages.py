@@ -1,0 +1,119 @@
+"""Merge question, new email, Password Setup, the hand-off and the confirmation, each from a
+draft put at that step (the in-memory Keycloak stands in)."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import parse_qs, urlsplit
+
+from idp_bridge.messages import message
+from tests.support.drafts import PERSON, last_code
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.get_data(as_text=True))
+
+
+def at_merge(wizard_at, account_type="organization"):  # type: ignore[no-untyped-def]
+    wizard = wizard_at("merge", account_type=account_type)
+    user_id = wizard.gateway.create_user(PERSON.email, "Jordan", "Baker", {})
+    with wizard.app.app_context():
+        from idp_bridge.extensions import db
+        from idp_bridge.registration import context
+        from idp_bridge.registration.models import RegistrationDraft
+
+        draft = db.session.get(RegistrationDraft, wizard.draft_id)
+        ctx = context.load(draft)
+        ctx.existing_user_id = user_id
+        context.save(draft, ctx)
+        db.session.commit()
+    return wizard, user_id
+
+
+def test_merge_needs_an_answer(wizard_at):
+    wizard, _ = at_merge(wizard_at)
+    refused = wizard.post({})
+    assert refused.status_code == 422 and "Please select YES or NO." in text(refused)
+
+
+def test_merge_no_moves_forward_and_says_why_the_email_is_empty(wizard_at):
+    wizard, _ = at_merge(wizard_at)
+    answer = wizard.post({"merge": "no"})
+    assert answer.location.endswith("/register/new_email")
+    page = text(wizard.get("new_email"))
+    assert message("merge.declined", email=PERSON.email) in page
+    assert 'value="Jordan"' in page and f'value="{PERSON.email}"' not in page
+    assert 'data-step="4" data-steps="8"' in page  # still Individual Enrollment's number
+    # The engine never goes back: the individual screen is refused now.
+    assert wizard.get("individual").status_code == 409
+    assert wizard.context().existing_user_id is None and wizard.context().email_code is None
+
+
+def test_a_second_existing_login_is_refused_rather_than_asked_again(wizard_at, app):
+    app.config["IDP_EMAIL_CODE_COOLDOWN_SECONDS"] = 0
+    wizard, _ = at_merge(wizard_at)
+    wizard.post({"merge": "no"})
+    other = "taken@clinic.test"
+    wizard.gateway.create_user(other, "Someone", "Else", {})
+    person = {"first_name": "Jordan", "last_name": "Baker", "phone": "608-555-0142",
+              "email": other, "job_title": "Office Manager", "opt_in": "in", "site_admin": "yes"}
+    wizard.post({**person, "action": "send_code"}, step="new_email")
+    code = last_code(app, other)
+    wizard.post({**person, "email_code": code, "action": "verify_code"}, step="new_email")
+    refused = wizard.post({**person, "action": "continue"}, step="new_email")
+    assert refused.status_code == 422
+    assert "An account already exists for this email address too" in text(refused)
+
+
+def test_merge_yes_finishes_for_the_existing_login(wizard_at):
+    wizard, user_id = at_merge(wizard_at)
+    answer = wizard.post({"merge": "yes"})
+    assert answer.location.endswith("/register/complete")
+    draft = wizard.draft()
+    assert draft.completed_at is not None and wizard.context().merge
+
+
+def test_password_mismatch_and_keycloaks_policy_words(wizard_at):
+    wizard = wizard_at("password")
+    assert "Passwords do not match." in text(wizard.post(
+        {"password": "Provider1!", "confirm_password": "Provider2!"}))
+    weak = text(wizard.post({"password": "short", "confirm_password": "short"}))
+    assert "Invalid password" in weak
+    assert wizard.draft().step == "password"
+
+
+def test_a_refused_profile_value_is_corrected_on_the_password_screen(wizard_at):
+    from dataclasses import replace
+
+    wizard = wizard_at("password", individual=replace(PERSON, first_name="J<o>rdan"))
+    refused = wizard.post({"password": "Provider1!", "confirm_password": "Provider1!"})
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "First Name was not accepted. Please correct it and continue." in page
+    assert wizard.draft().step == "password"  # not sent back
+    assert 'id="first_name"' in text(wizard.get())  # the field, to correct here
+    fixed = wizard.post({"first_name": "Jordan", "password": "Provider1!",
+                         "confirm_password": "Provider1!"})
+    assert fixed.location.endswith("/register/sign_in")
+    assert wizard.context().individual.first_name == "Jordan"
+
+
+def test_the_sign_in_hand_off_carries_keycloaks_step_numbers(wizard_at):
+    wizard = wizard_at("sign_in", account_type="individual")
+    page = wizard.get().get_data(as_text=True)
+    link = html.unescape(page.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0])
+    query = parse_qs(urlsplit(link).query)
+    assert query["kc_step_phone"] == ["4"] and query["kc_step_terms"] == ["5"]
+    assert query["kc_steps"] == ["6"] and query["login_hint"] == [PERSON.email]
+    assert 'data-step="4" data-steps="6"' in page  # the phone step it leads to
+
+
+def test_the_confirmation_ends_with_the_guides_closing_lines(wizard_at):
+    individual = text(wizard_at("complete", account_type="individual").get())
+    assert "Thank you, and welcome to the Dean Health Plan Provider Portal!" in individual
+    assert ("Individual users cannot be added without the approval of the Organization "
+            "Site Administrator.") in individual
+    organization = text(wizard_at("complete").get())
+    assert "Thank you, and welcome to the Dean Health Plan Provider Portal!" in organization
+    assert message("wizard.welcome", brand="wellfirst") == (
+        "Thank you, and welcome to the WellFirst Health Provider Portal!")
