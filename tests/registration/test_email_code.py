@@ -8,6 +8,7 @@ from idp_bridge.registration.email_code import (
     CODE_LIFETIME_SECONDS,
     MAX_SENDS_PER_ADDRESS_PER_HOUR,
     MAX_SENDS_PER_DRAFT,
+    MAX_WRONG_TRIES,
     SEND_COOLDOWN_SECONDS,
     CodeRefused,
     EmailCodeState,
@@ -45,26 +46,43 @@ def test_code_expires_after_ten_minutes():
         check_code(state, EMAIL, code, now=CODE_LIFETIME_SECONDS + 1)
 
 
-def test_five_wrong_tries_lock_and_a_resend_does_not_reset_them():
+def test_five_wrong_tries_lock_the_code_until_a_new_one_is_sent():
     state = EmailCodeState.new()
     code = issue_code(state, EMAIL, now=0, sends_to_address=0)
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(3):
-        with pytest.raises(CodeRefused, match="incorrect"):
+    for left in ("4 tries", "3 tries", "2 tries", "1 try"):
+        with pytest.raises(CodeRefused, match=f"{left} left"):
             check_code(state, EMAIL, wrong, now=1)
-    code = issue_code(state, EMAIL, now=SEND_COOLDOWN_SECONDS + 1, sends_to_address=1)
-    with pytest.raises(CodeRefused, match="1 try left"):
-        check_code(state, EMAIL, wrong, now=40)
     with pytest.raises(CodeRefused, match="Too many incorrect codes"):
-        check_code(state, EMAIL, wrong, now=41)
-    with pytest.raises(CodeRefused, match="Too many incorrect codes"):
-        check_code(state, EMAIL, code, now=42)  # even the right code is refused now
+        check_code(state, EMAIL, wrong, now=2)
+    with pytest.raises(CodeRefused, match="Send Code for a new code"):
+        check_code(state, EMAIL, code, now=3)  # even the right code is refused now
+    # A new code (the sends stay capped) gets its own tries: no restart of the registration.
+    fresh = issue_code(state, EMAIL, now=SEND_COOLDOWN_SECONDS + 3, sends_to_address=1)
+    check_code(state, EMAIL, fresh, now=SEND_COOLDOWN_SECONDS + 4)
+    assert state.is_verified(EMAIL)
+
+
+def test_guesses_are_bounded_by_the_send_caps():
+    """Five wrong tries per code, five codes per registration: 25 guesses evaluated in all."""
+    state = EmailCodeState.new()
+    evaluated = 0
+    for send in range(MAX_SENDS_PER_DRAFT + 1):
+        try:
+            issue_code(state, EMAIL, now=send * 60, sends_to_address=send)
+        except CodeRefused:
+            break
+        for _ in range(MAX_WRONG_TRIES * 2):  # more guesses than allowed
+            with pytest.raises(CodeRefused):
+                check_code(state, EMAIL, "not-a-code", now=send * 60 + 1)
+        evaluated += state.wrong_tries
+    assert evaluated == MAX_SENDS_PER_DRAFT * MAX_WRONG_TRIES
 
 
 def test_cooldown_between_sends():
     state = EmailCodeState.new()
     issue_code(state, EMAIL, now=0, sends_to_address=0)
-    with pytest.raises(CodeRefused, match="wait 21 seconds"):
+    with pytest.raises(CodeRefused, match="wait 20 seconds"):
         issue_code(state, EMAIL, now=10, sends_to_address=1)
 
 
