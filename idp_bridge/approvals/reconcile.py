@@ -6,7 +6,7 @@ The database's decisions win, in both directions:
 - an organization whose group is missing gets it back (with its subgroups);
 - a Keycloak membership nobody approved is removed, an approved one Keycloak lost restored;
 - a login created by a registration that was abandoned (draft expired, never completed) is
-  deleted, unless that person belongs to an organization meanwhile.
+  deleted, unless a membership or another registration uses it (registration/drafts.py).
 Every change is printed and audited. Running it twice changes nothing the second time.
 """
 
@@ -20,14 +20,12 @@ from flask.cli import with_appcontext
 from idp_bridge import audit
 from idp_bridge.approvals.org_groups import ensure_structure, org_path
 from idp_bridge.audit.actor import SYSTEM, Actor
-from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
 from idp_bridge.keycloak.protocol import Gateway
-from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
-from idp_bridge.registration.models import RegistrationDraft
+from idp_bridge.organizations.models import PORTAL_ROLES, Organization
+from idp_bridge.registration.drafts import remove_expired
 
 # A group younger than this may belong to a registration finishing right now.
 ORPHAN_MIN_AGE_SECONDS = 600
@@ -60,7 +58,7 @@ def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
     for organization in Organization.query.order_by(Organization.id):
         changes += _organization_group(gateway, organization)
         changes += _group_members(gateway, organization)
-    changes += _abandoned_logins(gateway)
+    changes += _abandoned_logins()
     if changes:
         audit.record("reconcile", actor=actor, changes=changes)
     db.session.commit()
@@ -129,33 +127,15 @@ def _group_members(gateway: Gateway, organization: Organization) -> list[str]:
     return changes
 
 
-def _abandoned_logins(gateway: Gateway) -> list[str]:
-    changes = []
-    expired = RegistrationDraft.query.filter(RegistrationDraft.completed_at.is_(None),
-                                             RegistrationDraft.expires_at < utcnow()).all()
-    for draft in expired:
-        user_id = draft.keycloak_user_id or _unanswered_login(gateway, draft)
-        if user_id and not Membership.query.filter_by(user_id=user_id).first():
-            try:
-                gateway.delete_user(user_id)
-                changes.append(f"deleted login {user_id}: its registration was abandoned")
-            except GatewayError as exc:
-                if exc.status != 404:
-                    raise
-        db.session.delete(draft)
+def _abandoned_logins() -> list[str]:
+    db.session.commit()  # keep what came before; each abandoned draft is then decided alone
+    summary = remove_expired()
+    changes = [f"deleted login {user_id}: its registration was abandoned"
+               for user_id in summary.removed_logins]
+    if summary.failed:
+        changes.append(f"{summary.failed} abandoned registration(s) could not be removed "
+                       "now (Keycloak or the database refused); the next run retries")
     return changes
-
-
-def _unanswered_login(gateway: Gateway, draft: RegistrationDraft) -> str | None:
-    """A login Keycloak created after the bridge stopped waiting for its answer."""
-    attempted = draft.context.get("login_attempted_at")
-    person = draft.context.get("individual") or {}
-    if not attempted or not person.get("email"):
-        return None
-    user = gateway.find_user_by_email(person["email"])
-    if user is None or user.created_ms < (attempted - 5) * 1000:
-        return None
-    return user.id
 
 
 @click.command("reconcile")

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +36,7 @@ from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import KeycloakUser
 from idp_bridge.organizations.models import Membership
+from idp_bridge.registration import context
 from idp_bridge.registration.models import DRAFT_LIFETIME, RegistrationDraft
 
 log = logging.getLogger(__name__)
@@ -106,8 +108,9 @@ def uses_login(user_id: str) -> ColumnElement[bool]:
     return or_(RegistrationDraft.keycloak_user_id == user_id, merge_target == user_id)
 
 
-def facts_of(draft: RegistrationDraft) -> DraftFacts:
-    login = draft.keycloak_user_id
+def facts_of(draft: RegistrationDraft, login: str | None = None) -> DraftFacts:
+    """The facts :func:`fate` needs; ``login``: the draft's login if found another way."""
+    login = login or draft.keycloak_user_id
     base = DraftFacts(draft.expires_at, draft.completed_at is not None, login)
     if login is None:
         return base
@@ -129,8 +132,13 @@ def _lock(condition: ColumnElement[bool]) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+class Discarded(NamedTuple):
+    fate: Fate
+    login: str | None  # the draft's login, if it had one
+
+
 def discard(draft_id: str, now: datetime | None = None, *,
-            abandoned_now: bool = False) -> Fate:
+            abandoned_now: bool = False) -> Discarded:
     """Remove what :func:`fate` allows of this draft, deciding under the row's lock; commits.
 
     Raises GatewayError (nothing changed) if Keycloak couldn't remove the login.
@@ -139,19 +147,32 @@ def discard(draft_id: str, now: datetime | None = None, *,
     try:
         if not _lock(RegistrationDraft.id == draft_id):
             db.session.rollback()
-            return Fate.KEEP  # removed meanwhile
+            return Discarded(Fate.KEEP, None)  # removed meanwhile
         draft = db.session.get(RegistrationDraft, draft_id, populate_existing=True)
         assert draft is not None
-        decision = fate(facts_of(draft), now, abandoned_now=abandoned_now)
+        login = draft.keycloak_user_id or _unanswered_login(draft)
+        decision = fate(facts_of(draft, login), now, abandoned_now=abandoned_now)
         if decision is Fate.DROP_DRAFT_AND_LOGIN:
-            _delete_login(str(draft.keycloak_user_id))
+            _delete_login(str(login))
         if decision in DROPPED:
             db.session.delete(draft)
         db.session.commit()
     except (GatewayError, SQLAlchemyError):
         db.session.rollback()
         raise
-    return decision
+    return Discarded(decision, login)
+
+
+def _unanswered_login(draft: RegistrationDraft) -> str | None:
+    """A login Keycloak created after Password Setup stopped waiting for its answer (the
+    draft never learnt its id): one with the draft's email, created after the attempt."""
+    ctx = context.load(draft)
+    if draft.completed_at is not None or not ctx.login_attempted_at or not ctx.email:
+        return None
+    user = get_gateway().find_user_by_email(ctx.email)
+    if user is None or user.created_ms < (ctx.login_attempted_at - 5) * 1000:
+        return None
+    return user.id
 
 
 def _delete_login(user_id: str) -> None:
@@ -165,14 +186,19 @@ def _delete_login(user_id: str) -> None:
 @dataclass
 class Cleanup:
     removed: int = 0  # drafts removed
-    logins_removed: int = 0
+    removed_logins: list[str] = field(default_factory=list)
     logins_kept: int = 0  # drafts removed whose login is an account now
     waiting: int = 0  # abandoned, login still in use by a live registration
     failed: int = 0  # Keycloak or the database refused: tried again next run
 
+    @property
+    def logins_removed(self) -> int:
+        return len(self.removed_logins)
+
 
 def remove_expired(now: datetime | None = None) -> Cleanup:
-    """Every expired, unfinished draft through :func:`discard`."""
+    """Every expired, unfinished draft through :func:`discard`, each committed on its own
+    (call it with no changes pending in the session)."""
     now = now or utcnow()
     candidates = db.session.scalars(
         select(RegistrationDraft.id).where(RegistrationDraft.completed_at.is_(None),
@@ -181,20 +207,17 @@ def remove_expired(now: datetime | None = None) -> Cleanup:
     summary = Cleanup()
     for draft_id in candidates:
         try:
-            decision = discard(draft_id, now)
+            decision, login = discard(draft_id, now)
         except (GatewayError, SQLAlchemyError) as exc:
             log.warning("draft cleanup failed, kept for the next run: %s", type(exc).__name__)
             summary.failed += 1
             continue
-        _count(summary, decision)
+        summary.removed += decision in DROPPED
+        summary.logins_kept += decision is Fate.DROP_DRAFT_KEEP_LOGIN
+        summary.waiting += decision is Fate.WAIT
+        if decision is Fate.DROP_DRAFT_AND_LOGIN and login is not None:
+            summary.removed_logins.append(login)
     return summary
-
-
-def _count(summary: Cleanup, decision: Fate) -> None:
-    summary.removed += decision in DROPPED
-    summary.logins_removed += decision is Fate.DROP_DRAFT_AND_LOGIN
-    summary.logins_kept += decision is Fate.DROP_DRAFT_KEEP_LOGIN
-    summary.waiting += decision is Fate.WAIT
 
 
 def hold_login(draft: RegistrationDraft, user_id: str) -> KeycloakUser:

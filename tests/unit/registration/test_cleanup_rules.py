@@ -4,9 +4,12 @@ are in tests/registration/test_interrupted.py)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
+from flask import Flask
 
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
@@ -79,6 +82,16 @@ def login(app_context, fake_keycloak) -> str:
     return fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
 
 
+def _membership(user_id: str) -> Membership:
+    organization = Organization(key="1588000012-391588001", name="Prairie Family Medicine",
+                                address_line1="1 Main St", city="Madison", state="WI",
+                                zip="53703", business_phone="+16085550100",
+                                email="office@clinic.test")
+    return Membership(organization=organization, user_id=user_id,
+                      email="half-made@clinic.test", first_name="Jordan", last_name="Baker",
+                      job_title="Office Manager")
+
+
 def test_cleanup_keeps_a_login_merged_into_by_a_newer_registration(app_context, fake_keycloak,
                                                                     login):
     old = _draft("sign_in", PAST, login=login)
@@ -92,13 +105,7 @@ def test_cleanup_keeps_a_login_merged_into_by_a_newer_registration(app_context, 
 
 
 def test_cleanup_keeps_a_login_that_completed_elsewhere(app_context, fake_keycloak, login):
-    organization = Organization(key="1588000012-391588001", name="Prairie Family Medicine",
-                                address_line1="1 Main St", city="Madison", state="WI",
-                                zip="53703", business_phone="+16085550100",
-                                email="office@clinic.test")
-    db.session.add(Membership(organization=organization, user_id=login,
-                              email="half-made@clinic.test", first_name="Jordan",
-                              last_name="Baker", job_title="Office Manager"))
+    db.session.add(_membership(login))
     old = _draft("sign_in", PAST, login=login)
 
     summary = drafts.remove_expired(NOW)
@@ -149,3 +156,94 @@ def test_an_unfinished_registration_is_found_for_its_login(app_context, fake_key
     assert found is not None and found.id == old.id
     assert found.expires_at > NOW  # cleanup leaves it alone while it finishes
     assert drafts.unfinished_for_login("someone-else", NOW) is None
+
+
+def test_a_login_created_after_password_setup_stopped_waiting_is_found_and_removed(
+        app_context, fake_keycloak):
+    # Keycloak created the login after the bridge gave up waiting: the draft has no id.
+    draft = _draft("password", PAST)
+    draft.context = {"individual": {"email": "late@clinic.test"},
+                     "login_attempted_at": time.time() - 60}
+    db.session.commit()
+    late = fake_keycloak.create_user("late@clinic.test", "Jordan", "Baker", {})
+
+    assert drafts.remove_expired(NOW).removed_logins == [late]
+    assert late not in fake_keycloak.users
+
+
+# Concurrency: completion and cleanup of the same login, in two threads (the database's lock
+# decides the order; whichever commits first, the other sees it) ---------------------------------
+
+
+def _in_thread(app: Flask, work, errors: list[BaseException]) -> threading.Thread:  # type: ignore[no-untyped-def]
+    def run() -> None:
+        with app.app_context():
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001  (reported by the test)
+                errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_cleanup_waits_for_a_completion_holding_the_login(app, fake_keycloak):
+    with app.app_context():
+        user = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
+        old_id = _draft("sign_in", PAST, login=user).id
+        newer_id = _draft("merge", FUTURE, merge_into=user).id
+        # The merge link is gone from the newer draft: only the lock can protect the login.
+        db.session.get(RegistrationDraft, newer_id).context = {}
+        db.session.commit()
+    held, errors = threading.Event(), []
+    outcome: list[drafts.Cleanup] = []
+
+    def complete() -> None:  # what completion does: hold, record, commit
+        drafts.hold_login(db.session.get(RegistrationDraft, newer_id), user)
+        held.set()
+        time.sleep(0.5)  # cleanup runs meanwhile
+        db.session.add(_membership(user))
+        db.session.commit()
+
+    def clean_up() -> None:
+        held.wait(5)
+        outcome.append(drafts.remove_expired(NOW))
+
+    threads = [_in_thread(app, complete, errors), _in_thread(app, clean_up, errors)]
+    for thread in threads:
+        thread.join(15)
+    assert errors == []
+    assert (outcome[0].logins_kept, outcome[0].logins_removed) == (1, 0)
+    assert user in fake_keycloak.users
+    with app.app_context():
+        assert db.session.get(RegistrationDraft, old_id) is None
+
+
+def test_a_completion_after_cleanup_removed_the_login_is_refused(app, fake_keycloak):
+    with app.app_context():
+        user = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
+        _draft("sign_in", PAST, login=user)
+        newer_id = _draft("merge", FUTURE).id
+    removing, errors = threading.Event(), []
+    delete_user = fake_keycloak.delete_user
+
+    def slow_delete(user_id: str) -> None:
+        removing.set()
+        time.sleep(0.5)  # completion tries meanwhile
+        delete_user(user_id)
+
+    fake_keycloak.delete_user = slow_delete  # type: ignore[method-assign]
+
+    def complete() -> None:
+        removing.wait(5)
+        with pytest.raises(drafts.LoginGone):
+            drafts.hold_login(db.session.get(RegistrationDraft, newer_id), user)
+        db.session.rollback()
+
+    threads = [_in_thread(app, lambda: drafts.remove_expired(NOW), errors),
+               _in_thread(app, complete, errors)]
+    for thread in threads:
+        thread.join(15)
+    assert errors == []
+    assert user not in fake_keycloak.users
