@@ -39,11 +39,14 @@ pytest_plugins = ["tests.support.portal_fixtures"]
 
 # Asking for any of these starts the real stack: such a test belongs to the keycloak layer.
 STACK_FIXTURES = frozenset({"keycloak", "live_app", "bridge"})
+TESTS_DIR = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            if "unit" in item.path.relative_to(TESTS_DIR).parts[:1]:
+                raise pytest.UsageError(f"{item.nodeid}: tests/unit never starts the real stack")
             item.add_marker(pytest.mark.keycloak)
 
 
