@@ -9,6 +9,7 @@ provider who registers through WellFirst gets WellFirst's emails and WellFirst's
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -72,6 +73,9 @@ def test_each_brand_signs_in_through_its_own_client_and_login_theme(bridge: str,
     assert query["redirect_uri"] == [f"{base}/auth/callback"]
     assert f"/login/{key}/css/brand.css" in page.text
     assert brand.plan_name in page.text and other.plan_name not in page.text
+    # Sign up on the brand's Log In page leads to the same brand's registration.
+    sign_up = re.search(r'<a id="sign-up" href="([^"]+)"', page.text)
+    assert sign_up and sign_up.group(1) == f"{base}/register"
 
 
 def test_a_provider_registered_through_wellfirst_stays_wellfirsts(
