@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from idp_bridge.brand import BRANDS, Brand
+from idp_bridge.brand import BRANDS, DEFAULT_BRAND, Brand, current_brand
 
-DEFAULT_BRAND = "dean"
 NAME_RULES = ("may use letters, spaces, apostrophes, hyphens, periods, commas and "
               "parentheses, and must start with a letter.")
 EMAIL_RULES = ("Enter a valid email address, e.g. name@clinic.org. Up to 64 letters, digits "
@@ -137,6 +136,11 @@ TEXTS: dict[str, str] = {
     "wizard.sign_in": "Please continue to sign in.",
     "completion.failed": "{text}",  # completion.py's own words (17712, try again, ...)
     "wizard.welcome": "Thank you, and welcome to the {portal_name}!",
+    "wizard.organization_review": (
+        "The registration information provided will be reviewed by a {reviewing_admin}. "
+        "Registrants will receive an email confirmation of their access status within two "
+        "business days. If any further information is needed, the {reviewing_admin} will call "
+        "to verify any details in question."),
     "wizard.individual_needs_approval": ("Individual users cannot be added without the approval "
                                          "of the Organization Site Administrator."),
     # Completing a registration (registration/completion.py, drafts.py)
@@ -157,6 +161,11 @@ TEXTS: dict[str, str] = {
 # Where a guide words it its own way (keyed by brand, then code).
 BRAND_TEXTS: dict[str, dict[str, str]] = {
     "wellfirst": {
+        "wizard.organization_review": (
+            "The registration information provided will be reviewed by a {reviewing_admin}. "
+            "Registrants will receive an email confirmation within two business days. If any "
+            "further information is needed, the {reviewing_admin} will call to verify any "
+            "details in question."),
         "org.exists.tip": ("Please verify the NPI and TIN are correct. If so, please register "
                            "as an Individual. If not, correct the information and proceed."),
     },
@@ -195,20 +204,5 @@ def _brand(brand: str | Brand | None) -> Brand:
     if isinstance(brand, Brand):
         return brand
     if brand is None:
-        brand = _request_brand()
+        return current_brand()  # the request's (by host name), the default outside one
     return BRANDS.get(brand, BRANDS[DEFAULT_BRAND])
-
-
-def _request_brand() -> str:
-    """The brand serving this request (settings may choose it per host name)."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return DEFAULT_BRAND
-    import idp_bridge.brand as brands
-
-    current_brand = getattr(brands, "current_brand", None)  # per host name, where provided
-    if current_brand is not None:
-        return str(current_brand().key)
-    brand = current_app.extensions.get("brand")
-    return brand.key if brand is not None else DEFAULT_BRAND
