@@ -4,14 +4,19 @@ are in tests/registration/test_interrupted.py)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
 
+from idp_bridge import create_app
+from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.extensions import db
+from idp_bridge.keycloak import init_app
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration import drafts
 from idp_bridge.registration.drafts import DraftFacts, Fate, OtherUse, fate
@@ -77,6 +82,27 @@ def _draft(step: str, expires_at: datetime, login: str | None = None,
     return draft
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request, app, fake_keycloak, tmp_path) -> Iterator[Flask]:
+    """The app on SQLite, then on PostgreSQL (its row locks) when TEST_DATABASE_URL names a
+    server (make test-postgres)."""
+    if request.param == "sqlite":
+        yield app
+        return
+    server = os.environ.get("TEST_DATABASE_URL") or pytest.skip("needs TEST_DATABASE_URL")
+    url = create_database(server, "bridge_unit")
+    postgres = create_app(env={"IDP_DEV_MODE": "1", "DATABASE_URL": url,
+                               "IDP_OUTBOX_DIR": str(tmp_path / "outbox")},
+                          overrides={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    init_app(postgres, fake_keycloak)
+    with postgres.app_context():
+        db.create_all()
+    yield postgres
+    with postgres.app_context():
+        db.engine.dispose()
+    drop_databases(server, url)
+
+
 @pytest.fixture
 def login(app_context, fake_keycloak) -> str:
     return fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
@@ -92,16 +118,17 @@ def _membership(user_id: str) -> Membership:
                       job_title="Office Manager")
 
 
-def test_cleanup_keeps_a_login_merged_into_by_a_newer_registration(app_context, fake_keycloak,
-                                                                    login):
-    old = _draft("sign_in", PAST, login=login)
-    _draft("merge", FUTURE, merge_into=login)  # registering again, at the merge question
+def test_cleanup_keeps_a_login_merged_into_by_a_newer_registration(any_db, fake_keycloak):
+    with any_db.app_context():
+        login = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
+        old = _draft("sign_in", PAST, login=login)
+        _draft("merge", FUTURE, merge_into=login)  # registering again, at the merge question
 
-    summary = drafts.remove_expired(NOW)
+        summary = drafts.remove_expired(NOW)
 
-    assert (summary.removed, summary.waiting, summary.logins_removed) == (0, 1, 0)
-    assert login in fake_keycloak.users
-    assert db.session.get(RegistrationDraft, old.id) is not None  # asked again next run
+        assert (summary.removed, summary.waiting, summary.logins_removed) == (0, 1, 0)
+        assert login in fake_keycloak.users
+        assert db.session.get(RegistrationDraft, old.id) is not None  # asked again next run
 
 
 def test_cleanup_keeps_a_login_that_completed_elsewhere(app_context, fake_keycloak, login):
@@ -188,7 +215,8 @@ def _in_thread(app: Flask, work, errors: list[BaseException]) -> threading.Threa
     return thread
 
 
-def test_cleanup_waits_for_a_completion_holding_the_login(app, fake_keycloak):
+def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak):
+    app = any_db
     with app.app_context():
         user = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
         old_id = _draft("sign_in", PAST, login=user).id
@@ -220,7 +248,8 @@ def test_cleanup_waits_for_a_completion_holding_the_login(app, fake_keycloak):
         assert db.session.get(RegistrationDraft, old_id) is None
 
 
-def test_a_completion_after_cleanup_removed_the_login_is_refused(app, fake_keycloak):
+def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_keycloak):
+    app = any_db
     with app.app_context():
         user = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
         _draft("sign_in", PAST, login=user)
