@@ -157,3 +157,26 @@ def test_a_deployments_email_code_limits_are_the_ones_enforced(tmp_path: Path) -
         with pytest.raises(CodeRefused) as expired:  # 61 s is past this deployment's minute
             check_code(fresh, "b@clinic.test", "000000", now=61)
         assert expired.value.problem.code == "code.expired"
+
+
+def test_reset_forgets_accounts_but_keeps_the_imported_registry(app) -> None:
+    from idp_bridge.devstack.reset import empty_bridge_tables
+    from idp_bridge.extensions import db
+    from idp_bridge.npi.models import NpiRecord
+    from idp_bridge.registration.models import RegistrationDraft
+
+    with app.app_context():
+        place = dict.fromkeys(("location_line1", "location_line2", "location_city",
+                               "location_state", "location_postal_code", "mailing_line1",
+                               "mailing_line2", "mailing_city", "mailing_state",
+                               "mailing_postal_code", "taxonomy_codes", "primary_taxonomy"), "")
+        db.session.add(NpiRecord(npi="1234567893", entity_type=2, active=True,
+                                 name="CLINIC", **place))
+        db.session.add(RegistrationDraft(step="account"))
+        db.session.commit()
+    emptied = empty_bridge_tables(app)
+    with app.app_context():
+        assert db.session.query(NpiRecord).count() == 1
+        assert db.session.query(RegistrationDraft).count() == 0
+    assert "registrations" in emptied and "web_sessions" in emptied
+    assert not [table for table in emptied if table.startswith("npi_")]
