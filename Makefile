@@ -10,10 +10,11 @@ run: setup keycloak
 	$(PY) -m idp_bridge.devstack
 
 # Two layers, the unit layer first: no Keycloak, no browser, no network (the in-memory fake
-# gateway, contract-tested against the real one); then everything that needs the real stack.
+# gateway, contract-tested against the real one); then everything that needs the real stack,
+# and the slow measurements.
 # Exit status 5 is pytest's "nothing selected", e.g. PYTEST_ARGS naming only unit tests.
-UNIT_LAYER := -m "not keycloak and not browser"
-STACK_LAYER := -m "keycloak or browser"
+UNIT_LAYER := -m "not keycloak and not browser and not slow"
+STACK_LAYER := -m "keycloak or browser or slow"
 PYTEST_SELECTED = $(PY) -m pytest $(1) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test: test-fast keycloak

@@ -1,6 +1,6 @@
 """Session fixtures: the real Keycloak (started once), the dev mail sink, a live bridge.
 
-Two layers. The unit layer (``make test-fast``: ``-m "not keycloak and not browser"``) uses
+Two layers. The unit layer (``make test-fast``: not ``keycloak``, ``browser`` or ``slow``) uses
 ``app`` / ``client`` and, for Keycloak, the in-memory fake (tests/unit/conftest.py); it never
 starts a server. Anything marked ``keycloak`` talks to the real server, started from a private
 copy of the pinned distribution on free loopback ports; a test that asks for the real stack's

@@ -257,6 +257,7 @@ def test_a_generated_file_imports_every_line_and_feeds_the_questionnaire(registr
     assert organization.npi not in {r.npi for r in offered}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", [False, True], ids=["first load", "update"])
 def test_memory_does_not_grow_with_the_file(registry_app, tmp_path, update):
     """Peak Python memory of a 5× longer file stays the same (at most one batch), not 5×."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import tokens as bench_tokens
 
 
+@pytest.mark.slow
 def test_the_token_benchmark_reports_both_sides_at_1_and_4_threads():
     report = bench_tokens.run(quick=True)
     assert [row["threads"] for row in report["results"]] == [1, 4]
