@@ -37,6 +37,8 @@ def test_no_test_imports_another_test_module_or_a_conftest() -> None:
                  if (found := {m for m in imported_modules(ast.parse(path.read_text("utf-8")))
                                if is_test_or_conftest(m) and not is_test_or_conftest(
                                    m.rpartition(".")[0])})}
+    # Move what they share into the folder's plain helper module or tests/support; shared
+    # fixtures into a plugin listed in tests/conftest.py's pytest_plugins.
     assert offenders == {}
 
 
