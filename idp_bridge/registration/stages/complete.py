@@ -19,8 +19,7 @@ class CompleteStage(Stage):
     form = NoFieldsForm
 
     def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
-        return {"new_organization": draft.account_type == "organization",
-                "completed": draft.completed_at is not None}
+        return {"new_organization": draft.account_type == "organization"}
 
     def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
                form: FlaskForm) -> Result:
