@@ -95,6 +95,7 @@ def test_a_new_user_reads_back_as_created(gateway: Any, scratch: Scratch) -> Non
     assert user.attribute("job_title") == "Nurse"
     assert user.attribute("communications_opt_in") == "in"
     assert user.attribute("undeclared_attribute") is None  # not in the realm's user profile
+    assert user.attributes == {"job_title": ["Nurse"], "communications_opt_in": ["in"]}
     assert user.created_ms > 0
     found = gateway.find_user_by_email(address.upper())
     assert found is not None and found.id == user_id
@@ -108,19 +109,25 @@ def test_an_email_has_one_account(gateway: Any, scratch: Scratch) -> None:
     assert raised.value.status == 409
 
 
-@pytest.mark.parametrize(("first_name", "attributes", "field"), [
-    ("<script>", {}, "firstName"),
-    ("Robin", {"communications_opt_in": "maybe"}, "communications_opt_in"),
-    ("Robin", {"mfa_phone_method": "pigeon"}, "mfa_phone_method"),
-    ("Robin", {"job_title": "x" * 101}, "job_title"),
+NAME_MESSAGE = ("Names may use letters, spaces, apostrophes, hyphens, periods, commas and "
+                "parentheses.")  # the realm's own error-message for the name pattern
+
+
+@pytest.mark.parametrize(("first_name", "attributes", "field", "code"), [
+    ("<script>", {}, "firstName", NAME_MESSAGE),
+    ("Robin", {"communications_opt_in": "maybe"}, "communications_opt_in", "error-invalid-value"),
+    ("Robin", {"mfa_phone_method": "pigeon"}, "mfa_phone_method", "error-invalid-value"),
+    ("Robin", {"job_title": "x" * 101}, "job_title", "error-invalid-length-too-long"),
 ])
 def test_the_user_profile_refuses_bad_values(gateway: Any, scratch: Scratch, first_name: str,
-                                            attributes: dict[str, str], field: str) -> None:
+                                            attributes: dict[str, str], field: str,
+                                            code: str) -> None:
+    """The bridge shows its own words per field and code (registration/stages/password.py)."""
     address = f"contract-{uuid.uuid4().hex[:8]}@clinic.test"
     with pytest.raises(ProfileRejected) as raised:
         scratch.user(address, attributes, first_name=first_name)
     assert raised.value.status == 400
-    assert field in raised.value.fields
+    assert raised.value.fields == {field: code}
     assert gateway.find_user_by_email(address) is None
 
 
@@ -143,13 +150,20 @@ def test_updating_one_attribute_keeps_the_others(gateway: Any, scratch: Scratch)
     assert user.attribute("work_phone") is None and user.attribute("job_title")
 
 
-@pytest.mark.parametrize("password", ["Short1!", "no-upper-1", "NO-LOWER-1", "No-Digits!",
-                                      "NoSpecial12"])
-def test_the_password_policy_refuses(gateway: Any, scratch: Scratch, password: str) -> None:
+@pytest.mark.parametrize(("password", "message"), [
+    ("Short1!", "Invalid password: minimum length 8."),
+    ("no-upper-1", "Invalid password: must contain at least 1 upper case characters."),
+    ("NO-LOWER-1", "Invalid password: must contain at least 1 lower case characters."),
+    ("No-Digits!", "Invalid password: must contain at least 1 numerical digits."),
+    ("NoSpecial12", "Invalid password: must contain at least 1 special characters."),
+])
+def test_the_password_policy_refuses(gateway: Any, scratch: Scratch, password: str,
+                                     message: str) -> None:
+    """Keycloak's own words, which Password Setup shows."""
     user_id = scratch.user()
     with pytest.raises(PasswordRejected) as raised:
         gateway.set_password(user_id, password)
-    assert raised.value.status == 400 and str(raised.value)
+    assert raised.value.status == 400 and str(raised.value) == message
 
 
 def test_a_password_the_policy_accepts(gateway: Any, scratch: Scratch) -> None:

@@ -145,10 +145,11 @@ class UserProfile:
 
     def _refusal(self, name: str, value: str) -> str | None:
         rules = self.validations.get(name) or {}
-        length = rules.get("length")
-        if length and not int(length.get("min", 0)) <= len(value) <= int(length.get("max",
-                                                                                    255)):
-            return "error-invalid-length"
+        length = rules.get("length") or {}
+        if len(value) > int(length.get("max", len(value))):
+            return "error-invalid-length-too-long"
+        if len(value) < int(length.get("min", 0)):
+            return "error-invalid-length-too-short"
         options = rules.get("options")
         if options and value not in options.get("options", []):
             return "error-invalid-value"
