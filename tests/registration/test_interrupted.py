@@ -18,7 +18,6 @@ from idp_bridge.npi.models import NpiRecord
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft
-from tests.support.registry_data import DEACTIVATED, ORGANIZATIONS, PROFESSIONAL
 from tests.support.forms import forms
 from tests.support.keycloak_login import (
     LoopbackSession,
@@ -28,6 +27,7 @@ from tests.support.keycloak_login import (
     new_phone_number,
     submit_login,
 )
+from tests.support.registry_data import DEACTIVATED, ORGANIZATIONS, PROFESSIONAL
 from tests.support.wizard import PASSWORD, WizardClient, person
 
 pytestmark = pytest.mark.keycloak
