@@ -7,7 +7,7 @@ Each query is one index range scan (see the indexes in ``models``): a page costs
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from idp_bridge.extensions import db
+from idp_bridge.keycloak.errors import GatewayError
+from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
 PAGE_SIZE = 50
@@ -166,3 +168,15 @@ def _organizations(status: str, search: ColumnElement[bool] | None, offset: int,
         query = query.where(search)
     query = query.order_by(Organization.created_at, Organization.id).offset(offset).limit(limit)
     return list(db.session.scalars(query))
+
+
+# The members page's passkey column -----------------------------------------------------
+
+
+def passkey_holders(members: Iterable[Membership]) -> set[str] | None:
+    """Which of these members (one page of a Site Administrator's list) have a passkey;
+    None when Keycloak cannot say right now (the page then shows nothing rather than "no")."""
+    try:
+        return get_gateway().passkey_holders([m.user_id for m in members])
+    except GatewayError:
+        return None

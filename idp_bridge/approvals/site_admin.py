@@ -15,13 +15,13 @@ from idp_bridge.auth import current_access, current_actor, current_user, site_ad
 from idp_bridge.extensions import db
 from idp_bridge.organizations.export import memberships_csv
 from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
-from idp_bridge.portal.passkeys import passkey_holders
+from idp_bridge.organizations.queries import active_organization
 
 bp = Blueprint("site_admin", __name__, url_prefix="/org/<org_key>", template_folder="templates")
 
 
 def _organization(org_key: str) -> Organization:
-    organization = Organization.query.filter_by(key=org_key, status="active").first()
+    organization = active_organization(org_key)
     if organization is None:
         abort(404)
     return organization
@@ -78,7 +78,7 @@ def member_passkeys(org_key: str) -> Any:
     members = db.session.scalars(db.select(Membership).where(
         Membership.id.in_(wanted), Membership.organization_id == organization.id,
         Membership.status == "approved")).all()
-    holders = passkey_holders(members)
+    holders = listing.passkey_holders(members)
     if holders is None:
         return {"error": "Keycloak cannot say right now"}, 503
     return {str(m.id): m.user_id in holders for m in members}

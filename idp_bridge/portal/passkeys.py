@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from flask import flash, redirect, session, url_for
@@ -21,7 +20,6 @@ from idp_bridge.auth import current_user, login_required
 from idp_bridge.auth.oidc import start_sign_in
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, Passkey
-from idp_bridge.organizations.models import Membership
 from idp_bridge.portal import bp
 
 REGISTER_ACTION = "webauthn-register-passwordless"
@@ -39,15 +37,6 @@ def my_passkeys() -> list[Passkey] | None:
         return []
     try:
         return get_gateway().passkeys(user["sub"])
-    except GatewayError:
-        return None
-
-
-def passkey_holders(members: Iterable[Membership]) -> set[str] | None:
-    """Which of these members (one page of a Site Administrator's list) have a passkey;
-    None when Keycloak cannot say right now (the page then shows nothing rather than "no")."""
-    try:
-        return get_gateway().passkey_holders([m.user_id for m in members])
     except GatewayError:
         return None
 

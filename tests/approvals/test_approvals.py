@@ -9,6 +9,7 @@ import io
 import pytest
 
 from idp_bridge.audit import AuditEvent, verify_chain
+from idp_bridge.cli import DEMO_PHONE, DEMO_USER
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 from tests.support.consoles import (
@@ -21,7 +22,12 @@ from tests.support.consoles import (
     signed_in,
     site_act,
 )
-from tests.support.keycloak_login import sign_in_to_bridge
+from tests.support.keycloak_login import (
+    LoopbackSession,
+    enroll_phone,
+    sign_in_to_bridge,
+    submit_login,
+)
 from tests.support.wizard import PASSWORD, WizardClient, person, register_individual
 
 pytestmark = pytest.mark.keycloak
@@ -334,3 +340,18 @@ def test_the_plan_sees_phone_opt_in_and_aging_and_exports_them(
                for r in csv.DictReader(io.StringIO(mine.text))}
     assert choices == {org["admin"]: "Opt In", out: "Opt Out"}
     assert admin.get(f"{bridge}/admin/members.csv", timeout=30).status_code == 403
+
+
+def test_the_demo_plan_administrator_has_a_phone_second_factor(live_app, bridge, outbox):
+    seeded = live_app.test_cli_runner().invoke(args=["seed-demo", "--password", PASSWORD])
+    assert "created demo login" in seeded.output and DEMO_PHONE in seeded.output
+    http = LoopbackSession()
+    page = submit_login(http, http.get(f"{bridge}/login", timeout=30), DEMO_USER["email"],
+                        PASSWORD)
+    assert 'id="kc-phone-form"' in page.text  # Keycloak's phone step, as for everyone
+    assert enroll_phone(http, page, outbox, DEMO_PHONE).url.startswith(bridge)
+    # Every later sign-in asks for a code: the password alone does not get in.
+    again = LoopbackSession()
+    asked = submit_login(again, again.get(f"{bridge}/login", timeout=30), DEMO_USER["email"],
+                         PASSWORD)
+    assert not asked.url.startswith(bridge)
