@@ -27,6 +27,8 @@ from idp_bridge.mail import enqueue
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi.pairs import owner_of_pair
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.registration import context
+from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.drafts import LoginGone, RegistrationGone, hold_login
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 
@@ -77,7 +79,7 @@ def _organization_for(draft: RegistrationDraft) -> tuple[Organization, str | Non
     """The organization joined or created, and the id of a group this call created."""
     if draft.account_type == "organization":
         return _create_organization(draft)
-    found = db.session.get(Organization, draft.context["organization_id"])
+    found = db.session.get(Organization, context.load(draft).organization_id)
     if found is None or found.status == "denied":
         raise CompletionFailed(problem("org.gone"))
     return found, None
@@ -101,58 +103,66 @@ def _hold(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
 
 
 def _record(draft: RegistrationDraft, organization: Organization, login: KeycloakUser) -> None:
-    person = draft.context["individual"]
+    ctx = context.load(draft)
+    person = _person(ctx)
     user_id = login.id
     if organization.id is not None and Membership.query.filter_by(
             organization_id=organization.id, user_id=user_id).first():
         raise CompletionFailed(problem("registration.already_member"))
     db.session.add(Membership(
-        organization=organization, user_id=user_id, email=person["email"],
-        first_name=person["first_name"], last_name=person["last_name"],
-        job_title=person["job_title"], is_site_admin=bool(draft.context.get("site_admin")),
-        phone=person.get("phone", ""), communications_opt_in=person.get("opt_in") == "in",
+        organization=organization, user_id=user_id, email=person.email,
+        first_name=person.first_name, last_name=person.last_name,
+        job_title=person.job_title, is_site_admin=ctx.site_admin,
+        phone=person.phone, communications_opt_in=person.opt_in == "in",
     ))
     _record_terms(login)
-    audit.record("registration.complete", actor=Actor(id=user_id, email=person["email"]),
-                 subject_id=user_id, subject_email=person["email"],
+    audit.record("registration.complete", actor=Actor(id=user_id, email=person.email),
+                 subject_id=user_id, subject_email=person.email,
                  organization_key=organization.key, account_type=draft.account_type or "",
-                 merged=bool(draft.context.get("merge")))
+                 merged=ctx.merge)
     draft.completed_at = utcnow()
     draft.step = "complete"
-    _notify(draft, organization)  # rows in this same transaction
+    _notify(draft, ctx, organization)  # rows in this same transaction
+
+
+def _person(ctx: RegistrationContext) -> Person:
+    assert ctx.individual is not None, "Individual Enrollment comes before completion"
+    return ctx.individual
 
 
 def _raise_if_taken(draft: RegistrationDraft, user_id: str) -> None:
     """After a unique violation: say what now exists, and offer the way forward."""
+    ctx = context.load(draft)
     if draft.account_type == "organization":
-        owner = owner_of_pair(draft.context["npi"], draft.context["tin"])
+        owner = owner_of_pair(ctx.npi, ctx.tin)
         if owner is not None:
             raise CompletionFailed(problem("org.exists"), join_organization_id=owner.id)
-    elif Membership.query.filter_by(organization_id=draft.context["organization_id"],
+    elif Membership.query.filter_by(organization_id=ctx.organization_id,
                                     user_id=user_id).first():
         raise CompletionFailed(problem("registration.already_member"))
 
 
 def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | None]:
     """The new organization (not yet committed) and the id of a group this call created."""
-    ctx = draft.context
-    owner = owner_of_pair(ctx["npi"], ctx["tin"])
+    ctx = context.load(draft)
+    owner = owner_of_pair(ctx.npi, ctx.tin)
     if owner is not None:
         if owner.status == "denied":
             raise CompletionFailed(problem("org.denied"))
         raise CompletionFailed(problem("org.exists"), join_organization_id=owner.id)
-    details = ctx["organization"]
+    details = ctx.organization
+    assert details is not None, "Organization Enrollment comes before completion"
     organization = Organization(
-        key=f"{ctx['npi']}-{ctx['tin']}", name=details["organization_name"],
-        doing_business_as=details["doing_business_as"], address_line1=details["address_line1"],
-        address_line2=details["address_line2"], city=details["city"], state=details["state"],
-        zip=details["zip"], business_phone=details["business_phone"], email=details["email"],
-        registry_name=ctx.get("registry_name", ""),
+        key=f"{ctx.npi}-{ctx.tin}", name=details.organization_name,
+        doing_business_as=details.doing_business_as, address_line1=details.address_line1,
+        address_line2=details.address_line2, city=details.city, state=details.state,
+        zip=details.zip, business_phone=details.business_phone, email=details.email,
+        registry_name=ctx.registry_name,
     )
     organization.identifiers.append(
-        OrganizationIdentifier(npi=ctx["npi"], tin=ctx["tin"], is_primary=True))
+        OrganizationIdentifier(npi=ctx.npi, tin=ctx.tin, is_primary=True))
     # registered_at: `flask reconcile` leaves a young group alone (it may be finishing now).
-    attributes = {"name": [organization.name], "npi": [ctx["npi"]], "tin": [ctx["tin"]],
+    attributes = {"name": [organization.name], "npi": [ctx.npi], "tin": [ctx.tin],
                   "registered_at": [str(int(time.time()))]}
     try:
         group_id, created = ensure_org_group(get_gateway(), organization.key, attributes)
@@ -195,22 +205,23 @@ def _record_terms(login: KeycloakUser) -> None:
         db.session.add(TermsAcceptance(user_id=login.id, version=TERMS_VERSION))
 
 
-def _notify(draft: RegistrationDraft, organization: Organization) -> None:
+def _notify(draft: RegistrationDraft, ctx: RegistrationContext,
+            organization: Organization) -> None:
     brand = current_app.extensions["brand"]
-    person = draft.context["individual"]
-    enqueue("registration.received", person["email"],
+    person = _person(ctx)
+    enqueue("registration.received", person.email,
             f"{brand.portal_name} registration received",
             _confirmation_text(draft, organization, brand.reviewing_admin))
     if draft.account_type == "organization":
         for email in _plan_admin_emails():
             enqueue("registration.review", email, "New organization registration to review",
-                    f"{organization.name} (NPI {draft.context['npi']}) registered on the "
+                    f"{organization.name} (NPI {ctx.npi}) registered on the "
                     f"{brand.portal_name} and awaits review.")
         return
     for admin in Membership.query.filter_by(organization_id=organization.id,
                                             is_site_admin=True, status="approved"):
         enqueue("registration.review", admin.email, "New user registration to review",
-                f"{person['first_name']} {person['last_name']} registered under "
+                f"{person.first_name} {person.last_name} registered under "
                 f"{organization.name} and awaits your approval.")
 
 
@@ -240,5 +251,7 @@ def _plan_admin_emails() -> list[str]:
 def join_as_individual(draft: RegistrationDraft, organization: Organization) -> None:
     """The 17712 path at the end of the wizard: the same person, as an Individual."""
     draft.account_type = "individual"
-    draft.update(organization_id=organization.id, organization_name=organization.name,
-                 site_admin=False)
+    ctx = context.load(draft)
+    ctx.organization_id = organization.id
+    ctx.site_admin = False
+    context.save(draft, ctx)

@@ -17,8 +17,10 @@ from flask import redirect, render_template, session, url_for
 from idp_bridge.auth import AFTER_SIGN_IN, SIGN_IN_REFUSED
 from idp_bridge.extensions import db
 from idp_bridge.messages import message
+from idp_bridge.registration import context
 from idp_bridge.registration.drafts import DRAFT_KEY, keep_alive, unfinished_for_login
 from idp_bridge.registration.models import RegistrationDraft
+from idp_bridge.registration.stages.sign_in import sign_in_url
 
 # What Keycloak answers when a required action is declined (here: the Terms; the phone
 # step has no way to decline).
@@ -45,8 +47,8 @@ def explain_declined_terms(error: str) -> Any:
     if (draft is None or draft.step != "sign_in" or not draft.keycloak_user_id
             or not keep_alive(draft)):
         return None
-    email = (draft.context.get("individual") or {}).get("email", "")
-    back = url_for("auth.login", login_hint=email, next=url_for("registration.finish"))
+    # Keycloak's Log In (password, phone code), then the Terms again, then /finish.
+    back = sign_in_url(draft, context.load(draft))
     return render_template("registration/terms_required.html", back_url=back,
                            title=message("terms.required.title"),
                            text=message("terms.required"),
