@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -176,19 +177,19 @@ class KeycloakGateway:
 
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
-                             steps: tuple[int, int] | None = None,
+                             step_params: Mapping[str, str] | None = None,
                              client_id: str | None = None) -> str:
         """A single-use link (minutes long) that carries a registrant who has just set a
         password into Keycloak's phone enrollment and Terms, then back to ``redirect_uri``
         signed in, answering the bridge's own authorization request (``state``, ``nonce``,
         ``scope``, ``code_challenge`` S256). The plugin's endpoint (docs/keycloak-plugin.md)
         refuses with 409 once the registration is no longer under way (phone done, or a
-        second factor exists). ``steps`` is "Step N of M" for Keycloak's pages;
+        second factor exists). ``step_params`` are the step counter's parameters, as on the
+        authorization request (``kc_step_phone``, ``kc_step_terms``, ``kc_steps``);
         ``client_id`` the brand's client to sign in to (default: the service account's)."""
         payload: dict[str, Any] = {"user_id": user_id, "redirect_uri": redirect_uri,
                                    **authorization}
-        if steps is not None:
-            payload.update(step=steps[0], steps=steps[1])
+        payload.update(step_params or {})
         if client_id:
             payload["client_id"] = client_id
         path = f"realms/{self.realm}/idp-bridge/registration-handoff"

@@ -9,6 +9,7 @@ Callers type their gateway as ``Gateway``, never as the concrete class.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class Gateway(Protocol):
 
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
-                             steps: tuple[int, int] | None = None,
+                             step_params: Mapping[str, str] | None = None,
                              client_id: str | None = None) -> str: ...
 
     # Groups: representations are Keycloak's dicts (``id``, ``name``, ``path``, ``attributes``).

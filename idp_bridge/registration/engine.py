@@ -104,6 +104,10 @@ class Stage:
         """Problems to show on arrival (e.g. Keycloak refused a detail typed earlier)."""
         return {}
 
+    def passes_to(self, draft: RegistrationDraft, ctx: RegistrationContext) -> str | None:
+        """Where the browser goes instead of this screen (a hand-off to Keycloak), if anywhere."""
+        return None
+
     def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
                form: FlaskForm) -> Result:
         raise NotImplementedError

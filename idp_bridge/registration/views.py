@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
+from idp_bridge.auth.handoff import start_handoff_sign_in
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
@@ -34,6 +35,7 @@ from idp_bridge.registration.engine import (
     Result,
     Stay,
     following_stage,
+    keycloak_step_params,
     progress,
     run,
     visible_steps,
@@ -114,10 +116,29 @@ def step(name: str) -> Any:
         return redirect(url_for("registration.start"))
     if name != draft.step:
         return _render(draft, note=problem("wizard.no_going_back"), status=409)
-    standing = STAGES[name].standing_problems(context.load(draft))
+    ctx = context.load(draft)
+    if target := STAGES[name].passes_to(draft, ctx):
+        return redirect(target)
+    standing = STAGES[name].standing_problems(ctx)
     if standing:
         return _render(draft, Invalid(standing), status=422)
     return _render(draft)
+
+
+@bp.get("/handoff")
+def handoff() -> Any:
+    """After Password Setup, straight into Keycloak's Phone Verification and Terms (a
+    single-use link; the password is not asked again), back at /finish signed in. If
+    Keycloak will not hand off (phone already verified, or away), the sign-in page offers
+    the ordinary Log In."""
+    draft = _current_draft(create=False)
+    if draft is None or draft.step != "sign_in" or not draft.keycloak_user_id:
+        return redirect(url_for("registration.start"))
+    try:
+        return start_handoff_sign_in(draft.keycloak_user_id, url_for("registration.finish"),
+                                     keycloak_step_params(draft.account_type, STAGES))
+    except GatewayError:
+        return _render(draft)
 
 
 @bp.post("/<name>")

@@ -16,8 +16,12 @@ import pytest
 import requests
 
 from idp_bridge.keycloak.errors import GatewayError
+from idp_bridge.registration.engine import step_numbers
+from idp_bridge.registration.stages import STAGES
 from tests.keycloak_plugin.pages import PASSWORD, Browser, alert, form, text
 from tests.keycloak_plugin.test_phone import browser, enroll, new_user
+from tests.support.wizard import PASSWORD as WIZARD_PASSWORD
+from tests.support.wizard import WizardClient, person, sign_in_and_finish
 
 pytestmark = pytest.mark.keycloak
 
@@ -40,7 +44,8 @@ def callback_url(keycloak: Any) -> str:
 
 
 def handoff(keycloak: Any, user_id: str, auth: Authorization,
-            steps: tuple[int, int] | None = (6, 7)) -> str:
+            steps: dict[str, str] | None = None) -> str:
+    steps = steps or {"kc_step_phone": "6", "kc_step_terms": "7", "kc_steps": "7"}
     return keycloak.gateway.registration_handoff(user_id, callback_url(keycloak), auth.params,
                                                  steps)
 
@@ -78,6 +83,7 @@ def test_registrant_goes_from_password_to_phone_and_back_signed_in(keycloak, out
 
     terms, _ = enroll(http, phone, outbox)
     assert "Single Sign-On and Provider Portal Terms and Conditions" in text(terms)
+    assert "Step 7 of 7" in text(terms)
     accepted = http.post(form(terms, "kc-terms-form").action, data={"accept": ""},
                          allow_redirects=False, timeout=30)
     back = follow_to(http, accepted, callback_url(keycloak))
@@ -177,3 +183,30 @@ def test_only_the_bridges_service_account_may_ask(keycloak):
                                               Authorization().params,
                                               client_id="account-console")
     assert public.value.status == 400
+
+
+def test_the_wizard_goes_from_password_setup_straight_to_phone_verification(
+        bridge, outbox, keycloak, fresh_org, unique_email):
+    """Through the bridge: Password Setup's Continue lands on Keycloak's Phone Verification
+    (no Account Security page, no Log In, the counter carried on), and after the phone and
+    the Terms the registration is complete, the registrant signed in."""
+    wizard = WizardClient(bridge, outbox)
+    wizard.account("organization", **fresh_org())
+    wizard.answer_questionnaire()
+    wizard.organization()
+    wizard.individual(person(unique_email))
+    phone = wizard.password(WIZARD_PASSWORD)
+    assert phone.url.startswith(keycloak.base_url), phone.url
+    assert "/login-actions/" in phone.url
+    words = text(phone)
+    assert "Multi Factor Authentication Enrollment" in words
+    assert 'name="password"' not in phone.text and "Account Security" not in words
+    numbers = step_numbers("organization", STAGES)  # the bridge's own counter
+    assert f"Step {numbers['phone']} of {numbers['steps']}" in words, words[:600]
+
+    page = sign_in_and_finish(wizard, unique_email)
+    assert page.url.endswith("/register/complete"), page.url
+    assert "Your organization's registration is complete!" in page.text
+    # Signed in to the bridge: the portal opens without a trip to Keycloak's Log In.
+    home = wizard.http.get(f"{bridge}/", timeout=30)
+    assert home.url.startswith(bridge) and "kc-form-login" not in home.text, home.url

@@ -21,7 +21,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -311,7 +311,7 @@ class FakeKeycloak:
     @_api
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
-                             steps: tuple[int, int] | None = None,
+                             step_params: Mapping[str, str] | None = None,
                              client_id: str | None = None) -> str:
         """A single-use link into Keycloak's phone enrollment; refused (409) once the
         registration is no longer under way (phone enrollment no longer pending). The real

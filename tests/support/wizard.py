@@ -38,6 +38,8 @@ class WizardClient:
     @property
     def step(self) -> str:
         assert self.page is not None
+        if 'id="kc-phone-form"' in self.page.text:
+            return "sign_in"  # handed off from Password Setup to Keycloak's Phone Verification
         return self.page.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
 
     def csrf(self) -> str:
@@ -120,15 +122,22 @@ def person(email: str, **overrides: str) -> dict[str, str]:
     return values
 
 
+def handed_off(page: requests.Response) -> bool:
+    """Password Setup accepted: the browser is on Keycloak's Phone Verification (the
+    registration hand-off), or, when Keycloak would not hand off, on the sign-in page."""
+    return 'id="kc-phone-form"' in page.text or page.url.split("?")[0].endswith(
+        ("/register/sign_in", "/register/handoff"))
+
+
 def sign_in_and_finish(wizard: WizardClient, email: str, method: str = "sms"):  # type: ignore[no-untyped-def]
     page = wizard.page
-    assert page is not None and "continue-sign-in" in page.text
-    login_page = wizard.http.get(f"{wizard.bridge_url}/register/sign_in", timeout=30)
-    link = login_page.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
-    kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
-    assert email in kc_page.text  # login_hint prefilled the username
-    landed = submit_login(wizard.http, kc_page, email, PASSWORD)
-    wizard.page = finish_required_actions(wizard.http, landed, wizard.bridge_url,
+    assert page is not None and handed_off(page), page.text[:2000] if page else ""
+    if "continue-sign-in" in page.text:  # no hand-off: Keycloak's Log In, password again
+        link = page.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
+        kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
+        assert email in kc_page.text  # login_hint prefilled the username
+        page = submit_login(wizard.http, kc_page, email, PASSWORD)
+    wizard.page = finish_required_actions(wizard.http, page, wizard.bridge_url,
                                           outbox=wizard.outbox, method=method)
     return wizard.page
 

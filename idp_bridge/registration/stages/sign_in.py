@@ -1,9 +1,11 @@
 """Hand-off to Keycloak: phone verification and Terms & Conditions run there at first sign-in.
 
-The hand-off is :func:`sign_in_url` alone, so a different one (e.g. an action token that
-spares the registrant typing the new password again) replaces one function. It carries the
-step numbers of Keycloak's two steps (``engine.keycloak_step_params``) so its pages show the
-same "Step N of M" as the bridge's.
+After Password Setup the browser passes straight through (``passes_to``) to the registration
+hand-off (views.handoff, idp_bridge/auth/handoff.py): a single-use Keycloak link that runs
+phone verification and Terms without asking for the password again. This page shows only
+when Keycloak will not hand off; then :func:`sign_in_url`, the ordinary Log In, is the way
+on. Both carry the step numbers of Keycloak's two steps (``engine.keycloak_step_params``)
+so its pages show the same "Step N of M" as the bridge's.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class SignInStage(Stage):
 
     def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
         return not ctx.merge
+
+    def passes_to(self, draft: RegistrationDraft, ctx: RegistrationContext) -> str | None:
+        # Straight on to Keycloak's phone step (views.handoff); this page shows only when
+        # Keycloak will not hand off, with the ordinary Log In as the way on.
+        return url_for("registration.handoff")
 
     def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         return {"email": ctx.email, "sign_in_url": sign_in_url(draft, ctx)}

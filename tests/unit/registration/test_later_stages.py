@@ -6,7 +6,9 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qs, urlsplit
 
+from idp_bridge.extensions import db
 from idp_bridge.messages import message
+from idp_bridge.registration.models import RegistrationDraft
 from tests.support.drafts import PERSON, last_code
 
 
@@ -118,3 +120,18 @@ def test_the_confirmation_ends_with_the_guides_closing_lines(wizard_at):
     assert "Thank you, and welcome to the Dean Health Plan Provider Portal!" in organization
     assert message("wizard.welcome", brand="wellfirst") == (
         "Thank you, and welcome to the WellFirst Health Provider Portal!")
+
+
+def test_sign_in_passes_straight_on_to_the_keycloak_hand_off(wizard_at):
+    """No Account Security page: the browser goes on to the hand-off (a single-use Keycloak
+    link into Phone Verification; tests/keycloak_plugin/test_handoff.py runs it for real);
+    when Keycloak will not hand off, the sign-in page offers the ordinary Log In."""
+    wizard = wizard_at("sign_in", account_type="individual")
+    assert wizard.get().location.endswith("/register/handoff")
+    with wizard.app.app_context():  # Password Setup created the login
+        draft = db.session.get(RegistrationDraft, wizard.draft_id)
+        draft.keycloak_user_id = wizard.gateway.create_user(PERSON.email, "Jordan", "Baker", {})
+        db.session.commit()
+    wizard.gateway.fail("registration_handoff", status=409)  # e.g. the phone already verified
+    fallback = wizard.get("handoff").get_data(as_text=True)
+    assert 'id="continue-sign-in"' in fallback

@@ -5,8 +5,8 @@
     <#if section = "header">
         ${msg("phoneEnrollTitle")}
     <#elseif section = "form">
-        <#if (portalStep!"")?has_content>
-            <p id="portal-step" class="portal-step">${msg("portalStep", portalStep?keep_before("/"), portalStep?keep_after("/"))}</p>
+        <#if portalStep??>
+            <p id="portal-step" class="portal-step">${msg("portalStep", portalStep.kc_step_phone, portalStep.kc_steps)}</p>
         </#if>
         <p id="phone-explanation">${msg("phoneEnrollExplanation")}</p>
         <form id="kc-phone-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post" novalidate="novalidate">

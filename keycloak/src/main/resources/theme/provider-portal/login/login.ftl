@@ -1,5 +1,5 @@
-<#-- The Log In page of the guides: email and password, "Need help signing in?" (Keycloak's
-     reset-password flow), "Don't have an account? Sign up" (the bridge's registration).
+<#-- The Log In page of the guides: email and password, LOG IN, "Need help signing in?" opening
+     "Forgot Password?" (Keycloak's reset-password flow), "Don't have an account? Sign up" (the bridge's registration).
      With the realm's passkeys on, Keycloak adds "Sign in with Passkey" and offers saved
      passkeys in the email field (conditional UI); the phone code stays the default path. -->
 <#import "template.ftl" as layout>
@@ -41,7 +41,11 @@
     <#elseif section = "info" >
         <div id="kc-portal-links">
             <#if realm.resetPasswordAllowed>
-                <p><a id="need-help" href="${url.loginResetCredentialsUrl}">${msg("needHelpSigningIn")}</a></p>
+                <#-- The guide: "Need help signing in?", then "Forgot Password?". -->
+                <details id="need-help-signing-in">
+                    <summary id="need-help">${msg("needHelpSigningIn")}</summary>
+                    <p><a id="forgot-password" href="${url.loginResetCredentialsUrl}">${msg("doForgotPassword")}</a></p>
+                </details>
             </#if>
             <p id="kc-registration">${msg("portalNoAccount")} <a id="sign-up" href="${properties.signupUrl}"><strong>${msg("portalSignUp")}</strong></a></p>
             <p id="portal-chrome" class="portal-note">${msg("chromeRecommended")}</p>

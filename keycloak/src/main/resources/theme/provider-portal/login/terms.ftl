@@ -6,6 +6,9 @@
     <#if section = "header">
         ${msg("termsTitle")}
     <#elseif section = "form">
+        <#if portalStep??>
+            <p id="portal-step" class="portal-step">${msg("portalStep", portalStep.kc_step_terms, portalStep.kc_steps)}</p>
+        </#if>
         <p id="terms-instructions" class="portal-note">${msg("termsInstructions")}</p>
         <article id="kc-terms-text" class="portal-terms" aria-labelledby="kc-page-title">
             ${kcSanitize(msg("termsText"))?no_esc}

@@ -1,6 +1,8 @@
 package org.idpbridge.keycloak.handoff;
 
 import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -64,15 +66,29 @@ public final class HandoffRules {
         return Optional.of(kept);
     }
 
-    /** "Step N of M" for Keycloak's pages: both numbers, 1 &lt;= N &lt;= M &lt;= 20, or nothing. */
-    public static Optional<int[]> steps(String step, String steps) {
+    /** The bridge's step-counter parameters (as on its authorization request): the numbers of
+     *  the phone and Terms steps and the count of all steps. */
+    public static final List<String> STEP_PARAMS = List.of("kc_step_phone", "kc_step_terms",
+            "kc_steps");
+
+    /**
+     * "Step N of M" numbers for Keycloak's pages: all three parameters, each step between 1
+     * and the count, the count at most 20; otherwise nothing (the pages show no counter).
+     */
+    public static Optional<Map<String, Integer>> steps(Function<String, String> parameter) {
+        Map<String, Integer> numbers = new LinkedHashMap<>();
         try {
-            int n = Integer.parseInt(step == null ? "" : step.strip());
-            int m = Integer.parseInt(steps == null ? "" : steps.strip());
-            return n >= 1 && n <= m && m <= MAX_STEPS ? Optional.of(new int[] {n, m})
-                    : Optional.empty();
+            for (String name : STEP_PARAMS) {
+                String value = parameter.apply(name);
+                numbers.put(name, Integer.parseInt(value == null ? "" : value.strip()));
+            }
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
+        int total = numbers.get("kc_steps");
+        boolean ordered = total <= MAX_STEPS && numbers.values().stream()
+                .allMatch(n -> n >= 1 && n <= total);
+        return ordered ? Optional.of(numbers) : Optional.empty();
     }
+
 }

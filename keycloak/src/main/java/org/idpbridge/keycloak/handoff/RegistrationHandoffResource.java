@@ -34,7 +34,7 @@ import org.keycloak.urls.UrlType;
  *
  * <p>Body (JSON): {@code user_id}, {@code redirect_uri}, {@code state}, {@code nonce},
  * {@code scope}, {@code code_challenge}, {@code code_challenge_method} (S256), optionally
- * {@code step} and {@code steps}, and {@code client_id} (the client to sign in to, when not
+ * {@code kc_step_phone}, {@code kc_step_terms}, {@code kc_steps} (the step counter), and {@code client_id} (the client to sign in to, when not
  * the caller's own). Answer: {@code {"url": ..., "expires_in": seconds}}.
  */
 public class RegistrationHandoffResource {
@@ -87,8 +87,7 @@ public class RegistrationHandoffResource {
         RegistrationHandoffToken token = new RegistrationHandoffToken(user.getId(),
                 client.get().getClientId(), Time.currentTime() + lifespanSeconds, redirect,
                 authorization.get());
-        HandoffRules.steps(request.get("step"), request.get("steps"))
-                .ifPresent(n -> token.withSteps(n[0], n[1]));
+        HandoffRules.steps(request::get).ifPresent(token::withSteps);
         // The browser opens it: Keycloak's public address, not the one the bridge called.
         var frontend = context.getUri(UrlType.FRONTEND);
         String url = LoginActionsService.actionTokenProcessor(frontend)

@@ -22,12 +22,9 @@ public class RegistrationHandoffToken extends DefaultActionToken {
     @JsonProperty("oar")
     private Map<String, String> authorization = new LinkedHashMap<>();
 
-    /** "Step N of M" for Keycloak's pages, as the bridge counts them (may be absent). */
+    /** "Step N of M" for Keycloak's pages, as the bridge counts them (may be empty). */
     @JsonProperty("stp")
-    private String step;
-
-    @JsonProperty("sts")
-    private String steps;
+    private Map<String, Integer> steps = new LinkedHashMap<>();
 
     public RegistrationHandoffToken(String userId, String clientId, int expiresAt,
                                     String redirectUri, Map<String, String> authorization) {
@@ -49,17 +46,12 @@ public class RegistrationHandoffToken extends DefaultActionToken {
         return authorization == null ? Map.of() : authorization;
     }
 
-    public String getStep() {
-        return step;
+    public Map<String, Integer> getSteps() {
+        return steps == null ? Map.of() : steps;
     }
 
-    public String getSteps() {
-        return steps;
-    }
-
-    public RegistrationHandoffToken withSteps(int step, int steps) {
-        this.step = Integer.toString(step);
-        this.steps = Integer.toString(steps);
+    public RegistrationHandoffToken withSteps(Map<String, Integer> steps) {
+        this.steps = new LinkedHashMap<>(steps);
         return this;
     }
 }

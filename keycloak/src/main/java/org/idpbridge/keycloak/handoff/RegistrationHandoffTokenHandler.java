@@ -31,9 +31,8 @@ import org.keycloak.sessions.AuthenticationSessionModel;
  */
 public class RegistrationHandoffTokenHandler
         extends AbstractActionTokenHandler<RegistrationHandoffToken> {
-    /** Client notes Keycloak keeps for unknown authorization parameters; the phone page reads them. */
-    public static final String STEP_NOTE = "client_request_param_step";
-    public static final String STEPS_NOTE = "client_request_param_steps";
+    /** Where Keycloak keeps an authorization request's extra parameters (client notes). */
+    public static final String REQUEST_PARAM_NOTE = "client_request_param_";
     static final String SPENT_MESSAGE = "registrationHandoffSpent";
     private static final Logger LOG = Logger.getLogger(RegistrationHandoffTokenHandler.class);
 
@@ -66,6 +65,11 @@ public class RegistrationHandoffTokenHandler
                 .map(c -> c.getType()).collect(Collectors.toSet());
         return HandoffRules.pending(user.getRequiredActionsStream().collect(Collectors.toSet()),
                 types);
+    }
+
+    private static String stepOf(RegistrationHandoffToken token, String name) {
+        Integer n = token.getSteps().get(name);
+        return n == null ? null : n.toString();
     }
 
     /** A fresh sign-in for the token's client that ends in a login, not an info page. */
@@ -101,10 +105,9 @@ public class RegistrationHandoffTokenHandler
         auth.setClientNote(OIDCLoginProtocol.RESPONSE_TYPE_PARAM, "code");
         HandoffRules.authorization(token.getAuthorization()).orElseThrow()
                 .forEach(auth::setClientNote);
-        HandoffRules.steps(token.getStep(), token.getSteps()).ifPresent(n -> {
-            auth.setClientNote(STEP_NOTE, Integer.toString(n[0]));
-            auth.setClientNote(STEPS_NOTE, Integer.toString(n[1]));
-        });
+        // The same notes an authorization request's kc_step_* parameters become.
+        HandoffRules.steps(name -> stepOf(token, name)).ifPresent(numbers -> numbers.forEach(
+                (name, n) -> auth.setClientNote(REQUEST_PARAM_NOTE + name, Integer.toString(n))));
         LOG.infof("registration hand-off opened: user %s, client %s, realm %s",
                 token.getUserId(), auth.getClient().getClientId(), context.getRealm().getName());
         String next = AuthenticationManager.nextRequiredAction(session, auth,

@@ -1,7 +1,6 @@
 package org.idpbridge.keycloak.phone;
 
 import jakarta.ws.rs.core.MultivaluedMap;
-import org.idpbridge.keycloak.handoff.RegistrationHandoffTokenHandler;
 import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
@@ -179,17 +178,7 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
                 .setAttribute("phoneCodeSentTo", auth.getAuthNote(NOTE_PHONE) == null ? ""
                         : PhoneNumbers.mask(auth.getAuthNote(NOTE_PHONE)))
                 .setAttribute("phoneEnrolled", "true".equals(auth.getAuthNote(NOTE_VERIFIED)))
-                .setAttribute("phoneLocked", codes.locked())
-                .setAttribute("portalStep", step(auth));
-    }
-
-    /** "Step N of M" as the bridge counts registration's screens (its authorization request or
-     *  hand-off carries the numbers); empty outside a registration. */
-    private static String step(AuthenticationSessionModel auth) {
-        return org.idpbridge.keycloak.handoff.HandoffRules.steps(
-                        auth.getClientNote(RegistrationHandoffTokenHandler.STEP_NOTE),
-                        auth.getClientNote(RegistrationHandoffTokenHandler.STEPS_NOTE))
-                .map(n -> n[0] + "/" + n[1]).orElse("");
+                .setAttribute("phoneLocked", codes.locked());
     }
 
     private static LoginFormsProvider error(LoginFormsProvider form, PhoneMessages.Message m) {

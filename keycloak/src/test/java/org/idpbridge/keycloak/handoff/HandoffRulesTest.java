@@ -1,6 +1,5 @@
 package org.idpbridge.keycloak.handoff;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,14 +60,24 @@ class HandoffRulesTest {
         }
     }
 
+    private static Map<String, String> steps(String phone, String terms, String total) {
+        Map<String, String> m = new HashMap<>();
+        m.put("kc_step_phone", phone);
+        m.put("kc_step_terms", terms);
+        m.put("kc_steps", total);
+        return m;
+    }
+
     @Test
-    void stepsAreBothNumbersInOrder() {
-        assertArrayEquals(new int[] {6, 7}, HandoffRules.steps("6", " 7 ").orElseThrow());
-        assertTrue(HandoffRules.steps("8", "7").isEmpty());
-        assertTrue(HandoffRules.steps("0", "7").isEmpty());
-        assertTrue(HandoffRules.steps("3", "21").isEmpty());
-        assertTrue(HandoffRules.steps(null, "7").isEmpty());
-        assertTrue(HandoffRules.steps("six", "7").isEmpty());
+    void stepCounterNeedsAllThreeNumbersInRange() {
+        assertEquals(Map.of("kc_step_phone", 6, "kc_step_terms", 7, "kc_steps", 7),
+                HandoffRules.steps(steps("6", " 7 ", "7")::get).orElseThrow());
+        assertTrue(HandoffRules.steps(steps("8", "7", "7")::get).isEmpty());
+        assertTrue(HandoffRules.steps(steps("0", "1", "7")::get).isEmpty());
+        assertTrue(HandoffRules.steps(steps("3", "4", "21")::get).isEmpty());
+        assertTrue(HandoffRules.steps(steps(null, "7", "7")::get).isEmpty());
+        assertTrue(HandoffRules.steps(steps("six", "7", "7")::get).isEmpty());
+        assertTrue(HandoffRules.steps(name -> null).isEmpty());
     }
 
     @Test

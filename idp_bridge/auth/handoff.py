@@ -1,0 +1,47 @@
+"""Sign-in by registration hand-off: the registrant who has just set a password on Password
+Setup goes straight into Keycloak's phone enrollment and Terms and comes back signed in,
+without typing the password again (issue 15 item 1).
+
+The bridge starts an ordinary authorization request of the request's brand client (state,
+nonce and PKCE kept in this browser's session, exactly as ``/login`` does) but, instead of
+sending the browser to Keycloak's Log In page, asks the plugin's hand-off endpoint for a
+single-use link that completes that request for the new user (docs/keycloak-plugin.md,
+"Registration hand-off"). The code comes back to ``/auth/callback`` like any sign-in, so only
+this browser's session can redeem it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import redirect, session
+from werkzeug.wrappers import Response
+
+from idp_bridge.auth.oidc import brand_client, callback_url
+from idp_bridge.keycloak.errors import GatewayError
+from idp_bridge.keycloak.extension import get_gateway
+
+# What of the authorization request the link carries; Keycloak checks the rest (client,
+# redirect URI) against the client's registration.
+CARRIED = ("state", "nonce", "scope", "code_challenge", "code_challenge_method")
+
+
+def start_handoff_sign_in(user_id: str, after: str,
+                          step_params: Mapping[str, str] | None = None) -> Response:
+    """Redirect to the hand-off link; GatewayError when Keycloak refuses (status 409: the
+    registration is no longer under way, e.g. the phone is already verified)."""
+    client = brand_client()
+    redirect_uri = callback_url()
+    try:  # authlib reads Keycloak's discovery document the first time
+        request = client.create_authorization_url(redirect_uri)
+    except OSError as exc:
+        raise GatewayError("Keycloak is unreachable (sign-in)") from exc
+    query = dict(parse_qsl(urlsplit(request["url"]).query))
+    link = get_gateway().registration_handoff(
+        user_id, redirect_uri, {name: query[name] for name in CARRIED if name in query},
+        step_params, client_id=client.client_id)
+    # Remembered only once Keycloak agreed: a refused hand-off leaves no pending sign-in.
+    client.save_authorize_data(redirect_uri=redirect_uri, **request)
+    session["after_login"] = after
+    return redirect(link)

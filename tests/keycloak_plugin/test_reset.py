@@ -1,0 +1,94 @@
+"""Forgot Password, end to end: the Log In page's "Need help signing in?" opens "Forgot
+Password?", Keycloak emails a reset link in the user's brand (through the real SMTP sink), the
+link sets a new password, and a sign-in with it (and the phone code) works; the old one no
+longer does. Keycloak-sent emails pick the brand from the user's ``brand`` attribute (Dean when
+absent), since both brands share one realm and its one email theme."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+from tests.keycloak_plugin.pages import Browser, alert, text, wait_for_code
+from tests.keycloak_plugin.test_phone import browser, enrolled_user, verify
+
+pytestmark = pytest.mark.keycloak
+
+NEW_PASSWORD = "Fresh-Start2@"
+
+
+def forgot_password(http: Browser, email: str) -> requests.Response:
+    """Log In page -> Need help signing in? -> Forgot Password? -> the email address."""
+    page = http.login_page()
+    assert re.search(r'<summary id="need-help">\s*Need help signing in\?\s*</summary>', page.text)
+    link = re.search(r'<a id="forgot-password" href="([^"]+)">Forgot Password\?</a>', page.text)
+    assert link, "Forgot Password? is inside Need help signing in?"
+    reset = http.get(urljoin(page.url, html.unescape(link.group(1))), timeout=30)
+    return http.submit(reset, "kc-reset-password-form", username=email)
+
+
+def reset_link(body: str) -> str:
+    found = re.search(r"https?://\S+/login-actions/action-token\?\S+", body)
+    assert found, body
+    return found.group(0)
+
+
+@pytest.mark.parametrize(("brand", "plan"), [(None, "Dean Health Plan"),
+                                             ("wellfirst", "WellFirst Health")])
+def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, mail_sink,
+                                                             brand, plan):
+    email, user_id, e164 = enrolled_user(keycloak, outbox)
+    if brand:
+        user = keycloak.admin.get_user(user_id)
+        attributes = {**(user.get("attributes") or {}), "brand": [brand]}
+        keycloak.admin.update_user(user_id, {**user, "attributes": attributes})
+        assert keycloak.admin.get_user(user_id)["attributes"].get("brand") == [brand]
+    seen = outbox.count(email, channel="email")
+
+    sent = forgot_password(browser(keycloak), email)
+    assert "You should receive an email shortly" in (alert(sent) or text(sent)), text(sent)[:800]
+    message = outbox.latest(email, channel="email", after=seen)
+    assert message.subject == "Reset your Provider Portal password"
+    assert f"{plan} Provider Portal" in message.body
+    other = "WellFirst Health" if plan == "Dean Health Plan" else "Dean Health Plan"
+    assert other not in message.body
+    assert email in message.body
+
+    # The link, opened in another browser (a phone's mail app): choose the new password.
+    mail_browser = browser(keycloak)
+    update = mail_browser.get(reset_link(message.body), timeout=30)
+    new = mail_browser.submit(update, "kc-passwd-update-form", **{
+        "password-new": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    assert "kc-passwd-update-form" not in new.text, alert(new) or text(new)[:800]
+
+    # Sign in with the new password: the phone code is still asked for, and then it works.
+    http = browser(keycloak)
+    seen_codes = outbox.count(e164)
+    challenge = http.sign_in(email, NEW_PASSWORD)
+    assert 'id="kc-phone-code-form"' in challenge.text, text(challenge)[:800]
+    assert http.landed(verify(http, challenge, wait_for_code(outbox, e164, seen_codes)))
+    # The old password no longer works.
+    refused = browser(keycloak).sign_in(email)
+    assert 'id="kc-phone-code-form"' not in refused.text
+    assert "Invalid" in alert(refused) or "invalid" in text(refused).lower()
+
+
+def test_the_reset_page_lists_the_guides_password_rules(keycloak, outbox):
+    email, _, _ = enrolled_user(keycloak, outbox)
+    forgot_password(browser(keycloak), email)
+    message = outbox.latest(email, channel="email")
+    http = browser(keycloak)
+    update = http.get(reset_link(message.body), timeout=30)
+    weak = http.submit(update, "kc-passwd-update-form", **{
+        "password-new": "alllowercase", "password-confirm": "alllowercase"})
+    words = text(weak)
+    # Keycloak names the first rule broken, in the guide's words.
+    assert re.search(r"Must contain at least one (Upper case letter|Number \(0-9\)|Symbol)",
+                     words), words[:1500]
+    assert "Invalid password: must contain" not in words  # Keycloak's own wording
+
+
