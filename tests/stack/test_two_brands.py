@@ -106,6 +106,7 @@ def test_a_provider_registered_through_wellfirst_stays_wellfirsts(
         organization = Organization.query.filter(
             Organization.key.startswith(org["npi"])).one()
         assert organization.brand == "wellfirst"
+        org_key = organization.key
         assert {m.brand for m in Membership.query.filter_by(email=address)} == {"wellfirst"}
         # A plan administrator's decision speaks the registrant's brand, from any host.
         seen = outbox.count(address, channel="email")
@@ -119,6 +120,15 @@ def test_a_provider_registered_through_wellfirst_stays_wellfirsts(
     http, back = sign_in_to_bridge(base, address, PASSWORD)
     assert back.url.startswith(base), back.url
     assert WELLFIRST.portal_name in back.text
+    members = f"{base}/org/{org_key}/members"
+    assert http.get(members, allow_redirects=False, timeout=30).status_code == 200
+
+    # Keycloak ends the session: its back-channel call through WellFirst's client (a logout
+    # token for that audience) ends the bridge's WellFirst session at once.
+    keycloak.admin.user_logout(user["id"])
+    after = http.get(members, allow_redirects=False, timeout=30)
+    assert after.status_code == 302
+    assert after.headers["Location"].startswith("/b/wellfirst/login")
 
 
 def _continue_to_portal(wizard: WizardClient, base: str, address: str, keycloak_url: str):  # type: ignore[no-untyped-def]
