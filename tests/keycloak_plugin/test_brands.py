@@ -1,5 +1,6 @@
-"""The branded sign-in: each plan's name and colours, Sign up to the bridge, Need help signing
-in (Keycloak's reset-password flow), the Chrome note, and the Terms & Conditions."""
+"""The branded sign-in: each plan's name and colours, LOG IN, Sign up to the bridge, Need help
+signing in? opening Forgot Password? (Keycloak's reset-password flow), the Chrome note, and the
+Terms & Conditions."""
 
 from __future__ import annotations
 
@@ -38,7 +39,11 @@ def test_each_brand_renders_its_log_in_page(keycloak, theme, plan, color):
         assert "Don't have an account? Sign up" in words
         assert "Google Chrome is recommended for optimum performance." in words
 
-        help_link = re.search(r'<a id="need-help" href="([^"]+)"', page.text)
+        # The guide: LOG IN; "Need help signing in?" opens "Forgot Password?" (reset flow).
+        assert re.search(r'id="kc-login"[^>]*>\s*LOG IN\s*<', page.text)
+        assert '<summary id="need-help">Need help signing in?</summary>' in page.text
+        help_link = re.search(r'<a id="forgot-password" href="([^"]+)">Forgot Password\?</a>',
+                              page.text)
         assert help_link and "/login-actions/reset-credentials" in help_link.group(1)
         reset = http.get(requests_url(keycloak, help_link.group(1).replace("&amp;", "&")),
                          timeout=30)
