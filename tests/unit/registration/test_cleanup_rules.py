@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from idp_bridge import create_app
+from idp_bridge.clock import utcnow
 from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.extensions import db
 from idp_bridge.keycloak import init_app
@@ -276,3 +277,21 @@ def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_ke
         thread.join(15)
     assert errors == []
     assert user not in fake_keycloak.users
+
+
+def test_the_cleanup_command_says_what_it_removed_and_kept(app, fake_keycloak):
+    with app.app_context():
+        abandoned = fake_keycloak.create_user("gone@clinic.test", "Jordan", "Baker", {})
+        member = fake_keycloak.create_user("member@clinic.test", "Jordan", "Baker", {})
+        db.session.add(_membership(member))
+        a_minute_ago = utcnow() - timedelta(minutes=1)
+        _draft("sign_in", a_minute_ago, login=abandoned)
+        _draft("sign_in", a_minute_ago, login=member)
+        _draft("account", a_minute_ago)
+
+    result = app.test_cli_runner().invoke(args=["registrations", "cleanup"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("removed 3 expired registration(s): 1 unused login(s) "
+                                    "deleted, 1 kept (an account now)")
+    assert set(fake_keycloak.users) == {member}
