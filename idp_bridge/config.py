@@ -116,13 +116,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def brand_urls(config: Mapping[str, Any]) -> dict[str, str]:
-    """Each brand's public address. Unset, the default brand lives at IDP_BRIDGE_URL and
-    every other brand under a path of it (``/b/wellfirst``): one host and port in dev and
-    tests serve both brands, each with its own sign-in client."""
+    """Each brand's public address. Unset: in production the host its guide names
+    (``https://providerauth.wellfirstbenefits.com``); in dev mode the default brand lives at
+    IDP_BRIDGE_URL and every other brand under a path of it (``/b/wellfirst``), so one host
+    and port serve both brands, each with its own sign-in client."""
     bridge = str(config["IDP_BRIDGE_URL"])
-    return {key: str(config.get(brand_url_setting(key)) or
-                     (bridge if key == DEFAULT_BRAND else f"{bridge}/b/{key}"))
-            for key in BRANDS}
+
+    def default(key: str) -> str:
+        if not config.get("IDP_DEV_MODE"):
+            return f"https://{BRANDS[key].host}"
+        return bridge if key == DEFAULT_BRAND else f"{bridge}/b/{key}"
+
+    return {key: str(config.get(brand_url_setting(key)) or default(key)) for key in BRANDS}
 
 
 # Dev-only stand-ins for the secrets Keycloak needs (its admin, and the realm import's
@@ -153,5 +158,6 @@ def dev_environment(keycloak_port: int = 8080, bridge_port: int = 5000,
         **DEV_KEYCLOAK_ENV,
     }
     env.update({brand_url_setting(key): url
-                for key, url in brand_urls({"IDP_BRIDGE_URL": bridge}).items()})
+                for key, url in brand_urls({"IDP_BRIDGE_URL": bridge,
+                                            "IDP_DEV_MODE": True}).items()})
     return env

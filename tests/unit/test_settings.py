@@ -180,3 +180,12 @@ def test_reset_forgets_accounts_but_keeps_the_imported_registry(app) -> None:
         assert db.session.query(RegistrationDraft).count() == 0
     assert "registrations" in emptied and "web_sessions" in emptied
     assert not [table for table in emptied if table.startswith("npi_")]
+
+
+def test_brand_addresses_default_to_their_guides_hosts_in_production_and_a_path_in_dev():
+    production = load_settings(PRODUCTION)
+    assert production["IDP_DEAN_URL"] == "https://provider.deancare.com"
+    assert production["IDP_WELLFIRST_URL"] == "https://providerauth.wellfirstbenefits.com"
+    dev = load_settings({"IDP_DEV_MODE": "1", "IDP_BRIDGE_URL": "http://127.0.0.1:5050/"})
+    assert dev["IDP_DEAN_URL"] == "http://127.0.0.1:5050"
+    assert dev["IDP_WELLFIRST_URL"] == "http://127.0.0.1:5050/b/wellfirst"
