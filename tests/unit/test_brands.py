@@ -137,6 +137,17 @@ def test_each_login_theme_carries_its_brands_name_and_colours(key):
     assert words["reviewingAdministrator"] == brand.reviewing_admin
 
 
+@pytest.mark.parametrize("key", sorted(BRANDS))
+def test_keycloak_sent_emails_carry_the_brands_name_tagline_and_colour(key):
+    """Keycloak's emails (password reset) pick the brand by the user's attribute ``brand``
+    from one email theme that holds every brand's words."""
+    brand = BRANDS[key]
+    words = _messages(THEMES / "provider-portal" / "email" / "messages" / "messages_en.properties")
+    assert words[f"brandName.{key}"] == brand.plan_name
+    assert words[f"brandTagline.{key}"] == brand.tagline
+    assert words[f"brandColor.{key}"].lower() == brand.primary_color
+
+
 def test_the_realm_has_one_client_per_brand_showing_its_theme():
     realm = json.loads(REALM.read_text())
     clients = {client["clientId"]: client for client in realm["clients"]}
