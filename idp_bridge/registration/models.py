@@ -24,7 +24,8 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     step: Mapped[str] = mapped_column(String(32))
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A Keycloak user this draft created, to be removed if the draft is abandoned.
-    keycloak_user_id: Mapped[str | None] = mapped_column(String(64))
+    # Indexed: every sign-in asks for an unfinished registration of its login (drafts.py).
+    keycloak_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(default=lambda: utcnow() + DRAFT_LIFETIME)
     completed_at: Mapped[datetime | None]
