@@ -25,11 +25,11 @@ def get_gateway(app: Flask | None = None) -> Gateway:
     gateway: Gateway | None = app.extensions.get(EXTENSION)
     if gateway is None:
         gateway = KeycloakGateway(
-            app.config["KEYCLOAK_URL"],
-            app.config["KEYCLOAK_REALM"],
-            app.config["OIDC_CLIENT_ID"],
-            app.config["OIDC_CLIENT_SECRET"],
-            timeout=app.config.get("KEYCLOAK_TIMEOUT", DEFAULT_TIMEOUT),
+            app.config["IDP_KEYCLOAK_URL"],
+            app.config["IDP_REALM"],
+            app.config["IDP_CLIENT_ID"],
+            app.config["IDP_CLIENT_SECRET"],
+            timeout=app.config.get("IDP_KEYCLOAK_TIMEOUT", DEFAULT_TIMEOUT),
         )
         app.extensions[EXTENSION] = gateway
     return gateway
