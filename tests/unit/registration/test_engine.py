@@ -97,3 +97,29 @@ def test_context_round_trips_and_ignores_unknown_keys():
     assert "existing_user_id" not in data  # unset fields are left out
     assert contexts.from_json({**data, "tampered": 1, "individual": {
         **data["individual"], "extra": "x"}}) == ctx
+
+
+class _Recording(RegistrationContext):
+    """A context that notes which fields are read."""
+
+    def __getattribute__(self, name: str):  # type: ignore[no-untyped-def]
+        if name in FIELD_NAMES:
+            object.__getattribute__(self, "_read").add(name)
+        return object.__getattribute__(self, name)
+
+
+@pytest.mark.parametrize("step", ["account", "questionnaire", "organization", "individual",
+                                  "merge", "new_email", "password", "sign_in", "complete"])
+def test_stages_read_only_what_they_declare(wizard_at, app, step):
+    wizard = wizard_at(step, merge_declined_email="old@clinic.test",
+                       existing_user_id="someone")
+    stage = STAGES[step]
+    with app.test_request_context():
+        recording = _Recording(**vars(wizard.context()))
+        object.__setattr__(recording, "_read", set())
+        draft = wizard.draft()
+        stage.applies(draft, recording)
+        stage.view(draft, recording)
+        stage.standing_problems(recording)
+        read = object.__getattribute__(recording, "_read")
+    assert read <= stage.reads, sorted(read - stage.reads)
