@@ -4,6 +4,7 @@ draft put at that step (the in-memory Keycloak stands in)."""
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from idp_bridge.extensions import db
@@ -135,3 +136,14 @@ def test_sign_in_passes_straight_on_to_the_keycloak_hand_off(wizard_at):
     wizard.gateway.fail("registration_handoff", status=409)  # e.g. the phone already verified
     fallback = wizard.get("handoff").get_data(as_text=True)
     assert 'id="continue-sign-in"' in fallback
+
+
+def test_the_eye_icon_is_a_drawing_not_an_emoji(wizard_at):
+    """Debian's Chromium has no emoji font: the eye must be an inline SVG, named for
+    screen readers by its button."""
+    page = wizard_at("password").get().get_data(as_text=True)
+    eyes = re.findall(r'<button type="button" class="eye"[^>]*>(.*?)</button>', page, re.S)
+    assert len(eyes) == 2
+    for eye in eyes:
+        assert eye.strip().startswith('<svg aria-hidden="true"') and "&#128065;" not in eye
+    assert page.count('aria-label="Show password"') == 2
