@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, PasswordField, StringField
+from wtforms import Field, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from idp_bridge.messages import Problem, problem
@@ -94,7 +94,10 @@ class IndividualForm(FlaskForm):
     opt_in = StringField(validators=[OneOf(("in", "out"), "opt_in.required")])
     site_admin = StringField()
     email_code = StringField()
-    action = HiddenField()
+    # The pressed button's name=action value. Not a HiddenField: hidden_tag() would render an
+    # empty action input ahead of the buttons, and its "" (read first) made every Send Code
+    # and Verify pressed in a browser count as Continue.
+    action = StringField()
 
     PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "job_title", "opt_in")
 
