@@ -38,21 +38,25 @@ def finish_unfinished(user_id: str) -> Any:
 
 
 def explain_declined_terms(error: str) -> Any:
-    """The registration's sign-in came back refused: say the Terms must be accepted and
-    offer the way back; the registration stays as it was (and is kept alive)."""
+    """A sign-in came back refused because the Terms were declined (the only step of this
+    realm's sign-in that can be declined): say they must be accepted, and offer the way
+    back. The registration stays as it was (and is kept alive); accepting finishes it."""
     if error != DECLINED:
         return None
-    draft_id = session.get(DRAFT_KEY)
-    draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
-    if (draft is None or draft.step != "sign_in" or not draft.keycloak_user_id
-            or not keep_alive(draft)):
-        return None
-    # Keycloak's Log In (password, phone code), then the Terms again, then /finish.
-    back = sign_in_url(draft, context.load(draft))
-    return render_template("registration/terms_required.html", back_url=back,
+    return render_template("registration/terms_required.html", back_url=_way_back(),
                            title=message("terms.required.title"),
                            text=message("terms.required"),
                            action=message("terms.required.action"))
+
+
+def _way_back() -> str:
+    """The registration's own Log In (it returns to /finish) when this browser carries the
+    registration; else the portal's LOG IN (finish_unfinished takes it from there)."""
+    draft_id = session.get(DRAFT_KEY)
+    draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
+    if draft is None or draft.step != "sign_in" or not keep_alive(draft):
+        return str(url_for("auth.login"))
+    return sign_in_url(draft, context.load(draft))
 
 
 AFTER_SIGN_IN.append(finish_unfinished)

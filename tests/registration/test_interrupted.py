@@ -243,3 +243,26 @@ def test_declining_the_terms_explains_and_the_registrant_can_accept_later(
     draft = drafts_of(live_app, email)[0]
     run_cleanup(live_app, draft.expires_at + timedelta(days=1))
     assert keycloak.gateway.find_user_by_email(email) is not None
+
+
+def test_declining_the_terms_on_a_direct_sign_in_explains_and_accepting_finishes(
+        bridge, outbox, live_app, keycloak, organization, email):
+    stop_at_phone_step(WizardClient(bridge, outbox), organization, email)
+    http = LoopbackSession()  # another browser: the portal's LOG IN
+    landed = submit_login(http, http.get(f"{bridge}/login", timeout=30), email, PASSWORD)
+    terms_page = enroll_phone(http, landed, outbox, new_phone_number())
+
+    declined = decline_terms(http, terms_page)
+
+    assert "Terms &amp; Conditions must be accepted" in declined.text, declined.text[:2000]
+    back = re.search(r'id="accept-terms" href="([^"]+)"', declined.text)
+    assert back and back.group(1) == "/login", declined.text[:2000]
+    kc_page = http.get(bridge + back.group(1), timeout=30)
+    if 'id="kc-form-login"' in kc_page.text:
+        kc_page = submit_login(http, kc_page, email, PASSWORD)
+    page = finish_required_actions(http, answer_phone_challenge(http, kc_page), bridge,
+                                   outbox=outbox)
+
+    assert page.url.endswith("/register/complete"), page.url
+    login = keycloak.gateway.find_user_by_email(email)
+    assert memberships_of(live_app, login.id) == [(org_key(organization), "pending")]
