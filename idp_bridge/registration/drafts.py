@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 DRAFT_KEY = "registration_id"
 # Where the merge question's login is kept in the draft's context (context.py's field name).
 MERGE_TARGET_KEY = "existing_user_id"
+# The wizard's step while Keycloak runs phone verification and the Terms (stages/sign_in.py).
+AT_KEYCLOAK = "sign_in"
 
 
 # The rule ------------------------------------------------------------------------------------
@@ -249,7 +251,7 @@ def unfinished_for_login(user_id: str, now: datetime | None = None) -> Registrat
     draft = db.session.scalars(
         select(RegistrationDraft)
         .where(RegistrationDraft.keycloak_user_id == user_id,
-               RegistrationDraft.completed_at.is_(None), RegistrationDraft.step == "sign_in")
+               RegistrationDraft.completed_at.is_(None), RegistrationDraft.step == AT_KEYCLOAK)
         .order_by(RegistrationDraft.created_at.desc())).first()
     if draft is None or not keep_alive(draft, now):
         return None

@@ -18,7 +18,12 @@ from idp_bridge.auth import AFTER_SIGN_IN, SIGN_IN_REFUSED
 from idp_bridge.extensions import db
 from idp_bridge.messages import message
 from idp_bridge.registration import context
-from idp_bridge.registration.drafts import DRAFT_KEY, keep_alive, unfinished_for_login
+from idp_bridge.registration.drafts import (
+    AT_KEYCLOAK,
+    DRAFT_KEY,
+    keep_alive,
+    unfinished_for_login,
+)
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages.sign_in import sign_in_url
 
@@ -54,7 +59,7 @@ def _way_back() -> str:
     registration; else the portal's LOG IN (finish_unfinished takes it from there)."""
     draft_id = session.get(DRAFT_KEY)
     draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
-    if draft is None or draft.step != "sign_in" or not keep_alive(draft):
+    if draft is None or draft.step != AT_KEYCLOAK or not keep_alive(draft):
         return str(url_for("auth.login"))
     return sign_in_url(draft, context.load(draft))
 
