@@ -88,3 +88,15 @@ def test_continue_with_an_existing_login_asks_the_merge_question(enrollment, app
 def test_a_tampered_npi_is_neither_taken_nor_echoed(enrollment):
     page = text(enrollment.post({**ME, "npi": "1234567893", "action": "continue"}))
     assert "1234567893" not in page and 'value="1588000012"' in page
+
+
+def test_the_pressed_button_decides_the_action(enrollment, app):
+    """A browser sends the form's inputs, then the pressed button: no other input may be
+    named ``action``, or every button would count as the first value."""
+    from tests.support.forms import forms
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    form = forms(enrollment.get().get_data(as_text=True), "http://localhost/")[0]
+    assert "action" not in form.fields and form.fields.get("csrf_token")
+    assert {b.get("value") for b in form.buttons if b.get("name") == "action"} == {
+        "send_code", "verify_code", "continue"}
