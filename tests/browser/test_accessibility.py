@@ -86,9 +86,10 @@ def type_into(page: Page, selector: str, value: str) -> None:
 
 
 def press_button(page: Page, text: str) -> None:
+    """Tab to the button, Enter: the form is sent and the next page has loaded."""
     tab_to(page, "button, a.button", text)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
 
 def choose_radio(page: Page, name: str, value: str | None = None) -> None:

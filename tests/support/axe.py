@@ -103,6 +103,17 @@ _CUT_OFF_CONTROLS = """() => {
 }"""
 
 
+# The innermost elements reaching past the viewport's right edge: what makes a page scroll.
+_SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  const past = [...document.body.querySelectorAll('*')].filter(
+      (el) => el.getBoundingClientRect().right > width + 0.5);
+  return past.filter((el) => !past.some((other) => other !== el && el.contains(other)))
+      .slice(0, 4).map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
+          `${el.classList.length ? '.' + el.classList[0] : ''}`);
+}"""
+
+
 def is_keycloak(page: Page) -> bool:
     return "/realms/" in page.url
 
@@ -112,7 +123,9 @@ def phone_problems(page: Page, screen: str) -> list[str]:
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     problems = []
     if scroll_width > PHONE["width"]:
-        problems.append(f"{screen}: {scroll_width}px wide at a {PHONE['width']}px viewport")
+        widest = page.evaluate(_SIDEWAYS)
+        problems.append(f"{screen}: {scroll_width}px wide at a {PHONE['width']}px viewport "
+                        f"(past the edge: {', '.join(widest)})")
     problems += [f"{screen}: {p}" for p in page.evaluate(_CUT_OFF_CONTROLS)]
     return problems
 
