@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from tests.keycloak_plugin.pages import Browser, alert, text, wait_for_code
+from tests.keycloak_plugin.pages import Browser, alert, text, wait_for_code, wrong_code
 from tests.keycloak_plugin.test_phone import browser, enrolled_user, verify
 
 pytestmark = pytest.mark.keycloak
@@ -37,6 +37,18 @@ def reset_link(body: str) -> str:
     return found.group(0)
 
 
+def open_reset_link(http: Browser, outbox, link: str, e164: str) -> requests.Response:
+    """The emailed link asks for the phone code before a new password can be chosen (the
+    realm's "portal reset credentials" flow): the email alone changes nothing."""
+    seen = outbox.count(e164)
+    challenge = http.get(link, timeout=30)
+    assert 'id="kc-phone-code-form"' in challenge.text, text(challenge)[:800]
+    assert "kc-passwd-update-form" not in challenge.text
+    update = verify(http, challenge, wait_for_code(outbox, e164, seen))
+    assert 'id="kc-passwd-update-form"' in update.text, text(update)[:800]
+    return update
+
+
 @pytest.mark.parametrize(("brand", "plan"), [(None, "Dean Health Plan"),
                                              ("wellfirst", "WellFirst Health")])
 def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, mail_sink,
@@ -58,9 +70,10 @@ def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, m
     assert other not in message.body
     assert email in message.body
 
-    # The link, opened in another browser (a phone's mail app): choose the new password.
+    # The link, opened in another browser (a phone's mail app): the phone code, then the new
+    # password.
     mail_browser = browser(keycloak)
-    update = mail_browser.get(reset_link(message.body), timeout=30)
+    update = open_reset_link(mail_browser, outbox, reset_link(message.body), e164)
     new = mail_browser.submit(update, "kc-passwd-update-form", **{
         "password-new": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
     assert "kc-passwd-update-form" not in new.text, alert(new) or text(new)[:800]
@@ -77,12 +90,31 @@ def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, m
     assert "Invalid" in alert(refused) or "invalid" in text(refused).lower()
 
 
-def test_the_reset_page_lists_the_guides_password_rules(keycloak, outbox):
-    email, _, _ = enrolled_user(keycloak, outbox)
-    forgot_password(browser(keycloak), email)
-    message = outbox.latest(email, channel="email")
+def test_a_reset_in_the_same_browser_signs_in_only_after_the_phone_code(keycloak, outbox):
+    email, _, e164 = enrolled_user(keycloak, outbox)
     http = browser(keycloak)
-    update = http.get(reset_link(message.body), timeout=30)
+    seen = outbox.count(email, channel="email")
+    forgot_password(http, email)
+    message = outbox.latest(email, channel="email", after=seen)
+    codes = outbox.count(e164)
+    challenge = http.get(reset_link(message.body), timeout=30)
+    assert 'id="kc-phone-code-form"' in challenge.text and not http.landed(challenge)
+    code = wait_for_code(outbox, e164, codes)
+    wrong = verify(http, challenge, wrong_code(code))
+    assert "kc-passwd-update-form" not in wrong.text and not http.landed(wrong)
+    update = verify(http, wrong, code)
+    done = http.submit(update, "kc-passwd-update-form", **{
+        "password-new": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    assert http.landed(done)
+
+
+def test_the_reset_page_lists_the_guides_password_rules(keycloak, outbox):
+    email, _, e164 = enrolled_user(keycloak, outbox)
+    seen = outbox.count(email, channel="email")
+    forgot_password(browser(keycloak), email)
+    message = outbox.latest(email, channel="email", after=seen)
+    http = browser(keycloak)
+    update = open_reset_link(http, outbox, reset_link(message.body), e164)
     weak = http.submit(update, "kc-passwd-update-form", **{
         "password-new": "alllowercase", "password-confirm": "alllowercase"})
     words = text(weak)
