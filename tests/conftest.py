@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from keycloak import KeycloakAdmin
 
 from idp_bridge import create_app
-from idp_bridge.brand import get_brand
+from idp_bridge.config import dev_environment
 from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.databases import create_database
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
@@ -55,24 +55,18 @@ BRAND = "dean"
 
 
 def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str, str]:
+    """The one dev environment (idp_bridge.config) on this session's ports and folders."""
     return {
-        "IDP_DEV_MODE": "1",
-        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{ports.keycloak}",
-        "IDP_BRIDGE_URL": f"http://127.0.0.1:{ports.bridge}",
-        "IDP_SMTP_HOST": "127.0.0.1",
-        "IDP_SMTP_PORT": str(ports.smtp),
-        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
-        "IDP_OUTBOX_DIR": outbox_dir,
-        "IDP_BRAND": BRAND,
-        "IDP_BRAND_NAME": get_brand(BRAND).plan_name,
-        "IDP_PHONE_SENDER": "dev",
+        **dev_environment(keycloak_port=ports.keycloak, bridge_port=ports.bridge,
+                          smtp_port=ports.smtp, outbox_dir=outbox_dir),
+        # A short resend cooldown lets tests send a second email code without waiting 30 s.
+        "IDP_EMAIL_CODE_COOLDOWN_SECONDS": "2",
         # Short waits so resend and expiry are testable; production keeps 30 s and 10 min.
         "IDP_PHONE_RESEND_COOLDOWN_SECONDS": "2",
         "IDP_PHONE_CODE_LIFETIME_SECONDS": "20",
         # The suite signs the same plan administrator in dozens of times an hour.
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
         "DATABASE_URL": database_url,
-        **DEV_KEYCLOAK_ENV,
     }
 
 
@@ -147,8 +141,7 @@ def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: Mail
 
 @pytest.fixture(scope="session")
 def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
-    # A short resend cooldown lets tests send a second code without waiting 30 s.
-    app = create_app(env=stack_env, overrides={"EMAIL_CODE_COOLDOWN_SECONDS": 2})
+    app = create_app(env=stack_env)
     with app.app_context():
         upgrade(revision="heads")  # the real migrations, from an empty database
         import_sample()  # the offline National Provider registry

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,6 +22,7 @@ from idp_bridge import audit
 from idp_bridge.approvals.org_groups import KeycloakChanges, ensure_structure, group_id
 from idp_bridge.audit.actor import Actor
 from idp_bridge.auth.sessions import end_keycloak_session
+from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
@@ -88,13 +88,14 @@ def _lock_member(membership: Membership, expected: str) -> None:
         raise DecisionFailed(ALREADY_HANDLED)
 
 
-def _email(kind: str, to: str, subject: str, body: str) -> None:
+def _email(kind: str, membership: Membership, subject: str, body: str) -> None:
     # A row in this decision's transaction: sent after the commit, retried until it is.
-    enqueue(kind, to, subject, body)
+    # It speaks the brand the person registered through, whichever host the admin uses.
+    enqueue(kind, membership.email, subject, body, brand=membership.brand)
 
 
-def _portal() -> str:
-    return str(current_app.extensions["brand"].portal_name)
+def _portal(membership: Membership) -> str:
+    return brand_or_default(membership.brand).portal_name
 
 
 def _by(actor: Actor) -> str:
@@ -123,10 +124,10 @@ def approve_organization(organization: Organization, note: str,
         audit.record("organization.approve", actor=actor, organization_key=organization.key,
                      note=note)
         for membership in first:
-            _email("organization.approved", membership.email,
-                   f"{_portal()}: your organization is approved",
-                   f"{organization.name} is approved on the {_portal()}. You are its Site "
-                   "Administrator and can now sign in.")
+            _email("organization.approved", membership,
+                   f"{_portal(membership)}: your organization is approved",
+                   f"{organization.name} is approved on the {_portal(membership)}. You are "
+                   "its Site Administrator and can now sign in.")
 
 
 def deny_organization(organization: Organization, note: str, actor: Actor) -> None:
@@ -142,9 +143,9 @@ def deny_organization(organization: Organization, note: str, actor: Actor) -> No
         audit.record("organization.deny", actor=actor, organization_key=organization.key,
                      note=note)
         for membership in organization.memberships:
-            _email("organization.denied", membership.email,
-                   f"{_portal()}: registration not approved",
-                   f"The registration of {organization.name} on the {_portal()} was not "
+            _email("organization.denied", membership,
+                   f"{_portal(membership)}: registration not approved",
+                   f"The registration of {organization.name} on the {_portal(membership)} was not "
                    "approved. Please contact the health plan with any questions.")
 
 
@@ -170,9 +171,9 @@ def approve_member(membership: Membership, actor: Actor) -> None:
         changes.add(membership.user_id, group_id(changes.gateway, organization))
         _decide(membership, "approved", actor)
         _member_event("member.approve", membership, actor)
-        _email("member.approved", membership.email, f"{_portal()}: access approved",
-               f"Your access to {organization.name} on the {_portal()} has been approved. "
-               "You can now sign in.")
+        _email("member.approved", membership, f"{_portal(membership)}: access approved",
+               f"Your access to {organization.name} on the {_portal(membership)} has been "
+               "approved. You can now sign in.")
 
 
 def deny_member(membership: Membership, actor: Actor) -> None:
@@ -180,10 +181,10 @@ def deny_member(membership: Membership, actor: Actor) -> None:
         _lock_member(membership, "pending")
         _decide(membership, "denied", actor)
         _member_event("member.deny", membership, actor)
-        _email("member.denied", membership.email, f"{_portal()}: access denied",
-               f"Your request to access {membership.organization.name} on the {_portal()} "
-               "was denied. Please contact the Organization Site Administrator with any "
-               "questions.")
+        _email("member.denied", membership, f"{_portal(membership)}: access denied",
+               f"Your request to access {membership.organization.name} on the "
+               f"{_portal(membership)} was denied. Please contact the Organization Site "
+               "Administrator with any questions.")
 
 
 def set_role(membership: Membership, role: str, granted: bool, actor: Actor) -> None:
@@ -202,7 +203,7 @@ def set_role(membership: Membership, role: str, granted: bool, actor: Actor) -> 
         membership.roles = sorted(roles)
         _member_event("role.grant" if granted else "role.revoke", membership, actor,
                       role=role)
-        _email("role.changed", membership.email, f"{_portal()}: your access changed",
+        _email("role.changed", membership, f"{_portal(membership)}: your access changed",
                f"{'You were granted' if granted else 'You no longer have'} the "
                f"{PORTAL_ROLES[role]} role for {membership.organization.name}.")
 
@@ -221,7 +222,7 @@ def set_site_admin(membership: Membership, granted: bool, actor: Actor) -> None:
         membership.is_site_admin = granted
         _member_event("site_admin.grant" if granted else "site_admin.revoke", membership,
                       actor)
-        _email("site_admin.changed", membership.email, f"{_portal()}: your access changed",
+        _email("site_admin.changed", membership, f"{_portal(membership)}: your access changed",
                f"You {'are now' if granted else 'are no longer'} a Site Administrator of "
                f"{membership.organization.name}.")
 
@@ -242,9 +243,9 @@ def remove_member(membership: Membership, actor: Actor) -> None:
         membership.status, membership.roles, membership.is_site_admin = "removed", [], False
         membership.decided_at, membership.decided_by = utcnow(), _by(actor)
         _member_event("member.remove", membership, actor)
-        _email("member.removed", membership.email, f"{_portal()}: access removed",
-               f"Your access to {organization.name} on the {_portal()} was removed. Please "
-               "contact the Organization Site Administrator with any questions.")
+        _email("member.removed", membership, f"{_portal(membership)}: access removed",
+               f"Your access to {organization.name} on the {_portal(membership)} was removed. "
+               "Please contact the Organization Site Administrator with any questions.")
     _end_sessions(membership.user_id)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from idp_bridge.brand import request_brand_key
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
@@ -31,6 +32,9 @@ class Organization(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)  # Keycloak group name
     name: Mapped[str] = mapped_column(String(200))
+    # The brand it registered through (idp_bridge.brand): its emails and sign-in are that brand's.
+    brand: Mapped[str] = mapped_column(String(16), default=request_brand_key,
+                                       server_default="dean")
     doing_business_as: Mapped[str] = mapped_column(String(200), default="")
     address_line1: Mapped[str] = mapped_column(String(200))
     address_line2: Mapped[str] = mapped_column(String(200), default="")
@@ -95,6 +99,9 @@ class Membership(db.Model):  # type: ignore[name-defined]
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     job_title: Mapped[str] = mapped_column(String(100), default="")
+    # The brand this person registered through (idp_bridge.brand).
+    brand: Mapped[str] = mapped_column(String(16), default=request_brand_key,
+                                       server_default="dean")
     # The phone typed at registration (E.164): the plan administrator "will call to verify".
     phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
     # Opt In/Out for Electronic Communications, chosen per registration (so per

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from idp_bridge.brand import request_brand_key
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
@@ -21,6 +22,9 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     id: Mapped[str] = mapped_column(String(43), primary_key=True,
                                     default=lambda: secrets.token_urlsafe(32))
     account_type: Mapped[str | None] = mapped_column(String(16))
+    # The brand the registration runs under (idp_bridge.brand), from its first request.
+    brand: Mapped[str] = mapped_column(String(16), default=request_brand_key,
+                                       server_default="dean")
     step: Mapped[str] = mapped_column(String(32))
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A Keycloak user this draft created, to be removed if the draft is abandoned.

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from idp_bridge.brand import get_brand
 from tests.keycloak_plugin.pages import PASSWORD, Browser, form, login_theme, new_number, text
 
 pytestmark = pytest.mark.keycloak
@@ -16,10 +17,11 @@ pytestmark = pytest.mark.keycloak
 BRANDS = [("dean", "Dean Health Plan", "#0b3a5d"), ("wellfirst", "WellFirst Health", "#4b2a7b")]
 
 
-def bridge_url(keycloak) -> str:
-    """IDP_BRIDGE_URL as the Keycloak process got it (the realm import put it in the bridge
-    client's root URL)."""
-    client = next(c for c in keycloak.admin.get_clients() if c["clientId"] == "idp-bridge")
+def bridge_url(keycloak, theme: str = "dean") -> str:
+    """The brand's address of the bridge as the Keycloak process got it (the realm import put
+    it in that brand's client's root URL)."""
+    client_id = get_brand(theme).client_id
+    client = next(c for c in keycloak.admin.get_clients() if c["clientId"] == client_id)
     return str(client["rootUrl"]).rstrip("/")
 
 
@@ -35,7 +37,7 @@ def test_each_brand_renders_its_log_in_page(keycloak, theme, plan, color):
         assert other not in words
         assert "Log In" in words and "Email Address - Login ID" in words
         sign_up = re.search(r'<a id="sign-up" href="([^"]+)"', page.text)
-        assert sign_up and sign_up.group(1) == f"{bridge_url(keycloak)}/register"
+        assert sign_up and sign_up.group(1) == f"{bridge_url(keycloak, theme)}/register"
         assert "Don't have an account? Sign up" in words
         assert "Google Chrome is recommended for optimum performance." in words
 

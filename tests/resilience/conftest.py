@@ -109,7 +109,7 @@ def refuse_writes(live_app: Flask) -> Callable[[str], object]:
 @pytest.fixture(scope="session")
 def deliverer(live_app: Flask) -> Iterator[None]:
     """The mail deliverer, as `make run` runs it, with short backoff for the tests."""
-    live_app.config.update(MAIL_RETRY_BASE_SECONDS=1, MAIL_RETRY_MAX_SECONDS=2)
+    live_app.config.update(IDP_MAIL_RETRY_BASE_SECONDS=1, IDP_MAIL_RETRY_MAX_SECONDS=2)
     thread, stop = start_thread(live_app, interval=0.5)
     yield
     stop.set()

@@ -36,7 +36,7 @@ class Recorder:
 @pytest.fixture
 def smtp(app):  # type: ignore[no-untyped-def]
     port = free_port()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    app.config.update(IDP_SMTP_HOST="127.0.0.1", IDP_SMTP_PORT=port)
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     yield recorder, controller

@@ -12,6 +12,6 @@ import os
 from idp_bridge import create_app
 
 app = create_app(overrides={
-    "EMAIL_CODE_COOLDOWN_SECONDS": int(os.environ.get("IDP_TEST_EMAIL_CODE_COOLDOWN_SECONDS",
+    "IDP_EMAIL_CODE_COOLDOWN_SECONDS": int(os.environ.get("IDP_TEST_EMAIL_CODE_COOLDOWN_SECONDS",
                                                       "30")),
 })
