@@ -14,6 +14,7 @@ from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration import context
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
+from tests.support.forms import form_by_id
 from tests.support.registry_data import ORGANIZATIONS, PROFESSIONAL
 from tests.support.wizard import (
     PASSWORD,
@@ -45,6 +46,7 @@ def test_organization_registration_to_completion(wizard, live_app, keycloak, out
     assert page.url.endswith("/register/complete")
     assert "Your organization's registration is complete!" in page.text
     assert "Dean Health Plan Administrator" in page.text
+    assert "Thank you, and welcome to the Dean Health Plan Provider Portal!" in page.text
     # Still part of the registration: an optional passkey, through Keycloak's own ceremony.
     assert 'id="add-passkey-now"' in page.text
     offer = wizard.http.post(f"{wizard.bridge_url}/security/passkeys/add",
@@ -103,6 +105,9 @@ def test_individual_registers_under_the_organization_without_site_admin_checkbox
 
     assert "Your registration is complete!" in page.text
     assert "reviewed by the Organization's Site Administrator" in page.text
+    assert ("Individual users cannot be added without the approval of the Organization Site "
+            "Administrator.") in page.text
+    assert "Thank you, and welcome to the Dean Health Plan Provider Portal!" in page.text
     with live_app.app_context():
         membership = Membership.query.filter_by(email=unique_email).one()
         assert (membership.status, membership.is_site_admin) == ("pending", False)
@@ -119,7 +124,14 @@ def test_unknown_pair_sends_the_individual_to_organization_registration(wizard):
     page = wizard.account("individual", org["npi"], org["tin"])
     assert wizard.step == "account"
     assert "No Organization account is registered with this NPI and TIN" in page.text
+    # The guide's way on: Organization registration, NPI and TIN carried over.
+    button = form_by_id(page.text, page.url, "register-organization")
+    assert (button.fields["account_type"], button.fields["npi"], button.fields["tin"]) == (
+        "organization", org["npi"], org["tin"])
     assert "Register your Organization" in page.text
+    taken = wizard.post("account", {k: v for k, v in button.fields.items()
+                                    if k != "csrf_token"})
+    assert wizard.step == "questionnaire", taken.text[:2000]
 
 
 def test_email_code_rules_over_http(wizard, registered_org, outbox, unique_email):
