@@ -1,4 +1,5 @@
-"""Registration drafts: the wizard's server-side context. The browser holds only the id."""
+"""Registration drafts: the wizard's server-side context (read and written through
+``registration/context.py``, never by key). The browser holds only the id."""
 
 from __future__ import annotations
 
@@ -45,10 +46,6 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     @property
     def expired(self) -> bool:
         return self.completed_at is None and self.expires_at < utcnow()
-
-    def update(self, **values: Any) -> None:
-        # Reassign so SQLAlchemy sees the JSON column change.
-        self.context = {**self.context, **values}
 
 
 class EmailCodeSend(db.Model):  # type: ignore[name-defined]
