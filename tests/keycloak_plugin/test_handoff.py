@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
+from idp_bridge.brand import get_brand
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.registration.engine import step_numbers
 from idp_bridge.registration.stages import STAGES
@@ -185,12 +186,15 @@ def test_only_the_bridges_service_account_may_ask(keycloak):
     assert public.value.status == 400
 
 
+@pytest.mark.parametrize("brand", ["dean", "wellfirst"])
 def test_the_wizard_goes_from_password_setup_straight_to_phone_verification(
-        bridge, outbox, keycloak, fresh_org, unique_email):
-    """Through the bridge: Password Setup's Continue lands on Keycloak's Phone Verification
-    (no Account Security page, no Log In, the counter carried on), and after the phone and
-    the Terms the registration is complete, the registrant signed in."""
-    wizard = WizardClient(bridge, outbox)
+        bridge, outbox, keycloak, fresh_org, unique_email, brand):
+    """Through the bridge, for each brand's client: Password Setup's Continue lands on
+    Keycloak's Phone Verification (no Account Security page, no Log In, the counter carried
+    on, the brand's page), and after the phone and the Terms the registration is complete,
+    the registrant signed in on the brand's address."""
+    base = bridge if brand == "dean" else f"{bridge}/b/{brand}"  # the dev address per brand
+    wizard = WizardClient(base, outbox)
     wizard.account("organization", **fresh_org())
     wizard.answer_questionnaire()
     wizard.organization()
@@ -200,6 +204,7 @@ def test_the_wizard_goes_from_password_setup_straight_to_phone_verification(
     assert "/login-actions/" in phone.url
     words = text(phone)
     assert "Multi Factor Authentication Enrollment" in words
+    assert f"{get_brand(brand).plan_name} Provider Portal" in words  # the brand's client's theme
     assert 'name="password"' not in phone.text and "Account Security" not in words
     numbers = step_numbers("organization", STAGES)  # the bridge's own counter
     assert f"Step {numbers['phone']} of {numbers['steps']}" in words, words[:600]
@@ -208,5 +213,5 @@ def test_the_wizard_goes_from_password_setup_straight_to_phone_verification(
     assert page.url.endswith("/register/complete"), page.url
     assert "Your organization's registration is complete!" in page.text
     # Signed in to the bridge: the portal opens without a trip to Keycloak's Log In.
-    home = wizard.http.get(f"{bridge}/", timeout=30)
-    assert home.url.startswith(bridge) and "kc-form-login" not in home.text, home.url
+    home = wizard.http.get(f"{base}/", timeout=30)
+    assert home.url.startswith(base) and "kc-form-login" not in home.text, home.url
