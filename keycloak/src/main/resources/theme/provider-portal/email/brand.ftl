@@ -1,7 +1,8 @@
-<#-- The user's brand (their `brand` attribute, Dean when absent or unknown) and its words. -->
+<#-- The user's brand: their `brand` attribute when this theme has words for it (a
+     `brandName.<brand>` message), else Dean. Adding a brand is adding its messages. -->
 <#function brandKey>
     <#local key = ((user.attributes.brand)!"dean")?lower_case>
-    <#return (key == "wellfirst")?then("wellfirst", "dean")>
+    <#return (msg("brandName." + key) != "brandName." + key)?then(key, "dean")>
 </#function>
 <#function brandMsg name>
     <#return msg(name + "." + brandKey())>
