@@ -14,7 +14,8 @@ answered with the current one, and a stage's submit can only say
 
 A stage declares which context fields it ``reads`` and ``writes`` (checked by
 :func:`run`: writing anything else is a programming error), which form fields it shows
-``read_only`` (never taken from, nor echoed back from, a submission) and whether it is
+``read_only`` (never taken from, nor echoed back from, a submission) and which are
+``secret`` (a password, a code: never echoed back) and whether it is
 ``hidden`` from the step counter (then ``part_of`` names the step whose number it shows,
 e.g. the merge question is part of Individual Enrollment).
 
@@ -89,6 +90,7 @@ class Stage:
     reads: ClassVar[frozenset[str]] = frozenset()
     writes: ClassVar[frozenset[str]] = frozenset()
     read_only: ClassVar[frozenset[str]] = frozenset()
+    secret: ClassVar[frozenset[str]] = frozenset()  # form fields never echoed back
     hidden: ClassVar[bool] = False
     part_of: ClassVar[str | None] = None  # for hidden stages: the step whose number they show
     owner: ClassVar[str] = "bridge"

@@ -1,7 +1,8 @@
 """One Flask-WTF form per wizard screen. Validators wrap the field rules (``validation.py``:
 names, phone numbers through phonenumbers, emails, states, zips) and leave a
 :class:`~idp_bridge.messages.Problem` (a code) in ``field.errors``; templates show its text
-and switch on its code. NPI and TIN are checked as a pair (``npi/pairs.py``).
+and switch on its code. NPI and TIN wrap ``npi/identifiers.py`` and are then checked as a
+pair (``npi/pairs.py``).
 
 CSRF comes with every form (``form.hidden_tag()`` in the templates; the app-wide
 CSRFProtect checks it before any view runs).
@@ -17,6 +18,7 @@ from wtforms import Field, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from idp_bridge.messages import Problem, problem
+from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
 from idp_bridge.registration import validation
 from idp_bridge.registration.validation import Refused
 
@@ -37,6 +39,20 @@ class Cleaned:
             raise ValidationError(exc.problem) from exc
 
 
+class Identifier:
+    """NPI or TIN: the rule's problem code, the value left as typed (where the dashes are
+    says whether a TIN is an EIN or an SSN; ``npi.pairs.validate_pair`` reads it so)."""
+
+    def __init__(self, rule: Callable[[str], str]) -> None:
+        self.rule = rule
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        try:
+            self.rule(field.data or "")
+        except InvalidIdentifier as exc:
+            raise ValidationError(exc.problem) from exc
+
+
 class OneOf:
     def __init__(self, choices: Iterable[str], code: str) -> None:
         self.choices = frozenset(choices)
@@ -52,13 +68,13 @@ def _text(label: str, required: bool = True) -> Cleaned:
 
 
 class AccountForm(FlaskForm):
-    """NPI and TIN are checked as a pair, as typed (where the dashes are says whether a TIN
-    is an EIN or an SSN), by ``npi.pairs.validate_pair``: shape, check digit, registry."""
+    """Each field on its own here; then the pair, as typed, by ``npi.pairs.validate_pair``
+    (who holds it, 17712, the registry)."""
 
     account_type = StringField(validators=[OneOf(("individual", "organization"),
                                                  "account_type.required")])
-    npi = StringField()
-    tin = StringField()
+    npi = StringField(validators=[Identifier(normalize_npi)])
+    tin = StringField(validators=[Identifier(normalize_tin)])
 
 
 class QuestionnaireForm(FlaskForm):

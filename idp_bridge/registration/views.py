@@ -44,8 +44,6 @@ from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
 
-SECRETS = frozenset({"password", "confirm_password", "csrf_token", "email_code"})
-
 bp.add_app_template_global(message, "message")
 
 
@@ -150,10 +148,10 @@ def submit(name: str) -> Any:
         # Back button, a double click or a replayed post: nothing changes.
         return _render(draft, note=problem("wizard.no_going_back"), status=409)
     stage = STAGES[name]
-    # Echo back what was typed, except secrets and the fields the stage shows read-only
+    # Echo back what was typed, except the stage's secrets and the fields it shows read-only
     # (a tampered NPI/TIN must not even appear to have been accepted).
     typed = {k: v for k, v in request.form.items()
-             if k not in SECRETS and k not in stage.read_only}
+             if k != "csrf_token" and k not in stage.secret | stage.read_only}
     try:
         ctx = context.load(draft)
         result = run(stage, draft, ctx, stage.form())

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 
 from idp_bridge.npi import get_registry
-from idp_bridge.npi.identifiers import format_tin, parse_pair
+from idp_bridge.npi.identifiers import format_tin
 from idp_bridge.npi.pairs import Purpose, validate_pair
 from idp_bridge.npi.questionnaire import build_questionnaire
 from idp_bridge.registration.context import RegistrationContext
@@ -35,12 +35,11 @@ class AccountStage(Stage):
 
     def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
                form: FlaskForm) -> Result:
-        npi, tin = form.npi.data or "", form.tin.data or ""
         errors = problems(form)
-        if errors:  # no account type: say what is wrong with the values too, at once
-            return Invalid({**parse_pair(npi, tin)[2], **errors})
+        if errors:
+            return Invalid(errors)
         account_type = form.account_type.data
-        check = validate_pair(npi, tin, PURPOSES[account_type])
+        check = validate_pair(form.npi.data, form.tin.data, PURPOSES[account_type])
         if not check.ok:
             return Invalid(check.errors)
         draft.account_type = account_type

@@ -64,6 +64,7 @@ class IndividualStage(Stage):
     reads = frozenset({"npi", "tin", "organization_id", "individual", "typed", "email_code"})
     writes = frozenset({"individual", "typed", "email_code", "site_admin", "existing_user_id"})
     read_only = frozenset({"npi", "tin"})
+    secret = frozenset({"email_code"})
 
     def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         values: dict[str, Any] = dict.fromkeys(PERSON_FIELDS, "")

@@ -71,6 +71,7 @@ class PasswordStage(Stage):
     form = PasswordForm
     reads = frozenset({"individual", "merge", "profile_errors", "login_attempted_at"})
     writes = frozenset({"individual", "profile_errors", "login_attempted_at"})
+    secret = frozenset({"password", "confirm_password"})
 
     def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
         return not ctx.merge

@@ -100,3 +100,9 @@ def test_the_pressed_button_decides_the_action(enrollment, app):
     assert "action" not in form.fields and form.fields.get("csrf_token")
     assert {b.get("value") for b in form.buttons if b.get("name") == "action"} == {
         "send_code", "verify_code", "continue"}
+
+
+def test_a_typed_code_is_not_echoed_back(enrollment):
+    enrollment.post({**ME, "action": "send_code"})
+    page = text(enrollment.post({**ME, "email_code": "987654", "action": "verify_code"}))
+    assert "987654" not in page and 'value="Avery"' in page

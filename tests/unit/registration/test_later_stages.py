@@ -147,3 +147,10 @@ def test_the_eye_icon_is_a_drawing_not_an_emoji(wizard_at):
     for eye in eyes:
         assert eye.strip().startswith('<svg aria-hidden="true"') and "&#128065;" not in eye
     assert page.count('aria-label="Show password"') == 2
+
+
+def test_secrets_are_never_echoed_back(wizard_at):
+    wizard = wizard_at("password")
+    page = text(wizard.post({"password": "Provider1!", "confirm_password": "Provider9?"}))
+    assert "Passwords do not match." in page
+    assert "Provider1!" not in page and "Provider9?" not in page
