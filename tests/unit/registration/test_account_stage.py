@@ -75,3 +75,16 @@ def test_organization_path_builds_the_questionnaire(wizard_at):
     assert response.location.endswith("/register/questionnaire")
     ctx = wizard.context()
     assert ctx.questionnaire and ctx.registry_name == "PRAIRIE FAMILY MEDICINE SC"
+
+
+def test_the_wellfirst_site_shows_its_own_17712_follow_up(wizard_at, app):
+    wizard_at("account")  # the registered organization exists
+    client = app.test_client()
+    base = "http://127.0.0.1:5000"
+    client.get("/b/wellfirst/register", base_url=base)
+    page = text(client.post("/b/wellfirst/register/account", base_url=base, data={
+        "account_type": "organization", "npi": REGISTERED_ORG["npi"],
+        "tin": REGISTERED_ORG["tin"]}))
+    assert "17712" in page
+    assert message("org.exists.tip", brand="wellfirst") in page
+    assert message("org.exists.tip", brand="dean") not in page
