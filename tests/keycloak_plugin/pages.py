@@ -14,6 +14,7 @@ import re
 import secrets
 import struct
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -190,3 +191,66 @@ def login_theme(admin: Any, realm: str, theme: str) -> Iterator[None]:
         yield
     finally:
         admin.update_realm(realm, {"loginTheme": before})
+
+
+# People and their steps (shared by the plugin's test modules) ------------------------------
+
+
+def new_user(keycloak: Any, actions: list[str] | None = None) -> tuple[str, str]:
+    email = f"phone-{uuid.uuid4().hex[:10]}@clinic.test"
+    user_id = keycloak.admin.create_user({"username": email, "email": email, "enabled": True,
+                                          "emailVerified": True, "firstName": "Lee",
+                                          "lastName": "Phone"})
+    keycloak.admin.set_user_password(user_id, PASSWORD, temporary=False)
+    if actions is not None:  # instead of the realm's default actions
+        keycloak.admin.update_user(user_id, {"requiredActions": actions})
+    return email, user_id
+
+
+def browser(keycloak: Any) -> Browser:
+    return Browser(keycloak.base_url, keycloak.realm)
+
+
+def request_code(http: Browser, page: requests.Response, method: str,
+                 typed: str) -> requests.Response:
+    return http.submit(page, "kc-phone-form", method=method, phone=typed, action="request")
+
+
+def enroll(http: Browser, page: requests.Response, outbox: Any, method: str = "sms",
+           number: tuple[str, str] | None = None) -> tuple[requests.Response, str]:
+    """Request Code, read it from the outbox, Verify Code, Continue: the page after."""
+    typed, e164 = number or new_number()
+    seen = count(outbox, e164)
+    sent = request_code(http, page, method, typed)
+    code = wait_for_code(outbox, e164, seen, channel=method)
+    done = http.submit(sent, "kc-phone-form", method=method, phone=typed, code=code,
+                       action="verify")
+    assert "enrolled successfully" in alert(done), alert(done) or text(done)[:2000]
+    return http.submit(done, "kc-phone-form", action="continue"), e164
+
+
+def accept_terms(http: Browser, page: requests.Response) -> requests.Response:
+    return http.submit(page, "kc-terms-form", accept="")
+
+
+def enrolled_user(keycloak: Any, outbox: Any, method: str = "sms") -> tuple[str, str, str]:
+    """A user who enrolled a phone and accepted the terms at first sign-in."""
+    email, user_id = new_user(keycloak)
+    http = browser(keycloak)
+    after, e164 = enroll(http, http.sign_in(email), outbox, method)
+    assert http.landed(accept_terms(http, after))
+    return email, user_id, e164
+
+
+def challenged(keycloak: Any, outbox: Any, email: str,
+               e164: str) -> tuple[Browser, requests.Response, str]:
+    """A new sign-in up to the phone-code page; the code it sent."""
+    http = browser(keycloak)
+    seen = count(outbox, e164)
+    page = http.sign_in(email)
+    assert 'id="kc-phone-code-form"' in page.text, text(page)[:2000]
+    return http, page, wait_for_code(outbox, e164, seen)
+
+
+def verify(http: Browser, page: requests.Response, code: str) -> requests.Response:
+    return http.submit(page, "kc-phone-code-form", code=code, action="verify")

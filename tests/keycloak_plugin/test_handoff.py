@@ -19,8 +19,16 @@ from idp_bridge.brand import get_brand
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.registration.engine import step_numbers
 from idp_bridge.registration.stages import STAGES
-from tests.keycloak_plugin.pages import PASSWORD, Browser, alert, form, text
-from tests.keycloak_plugin.test_phone import browser, enroll, new_user
+from tests.keycloak_plugin.pages import (
+    PASSWORD,
+    Browser,
+    alert,
+    browser,
+    enroll,
+    form,
+    new_user,
+    text,
+)
 from tests.support.wizard import PASSWORD as WIZARD_PASSWORD
 from tests.support.wizard import WizardClient, person, sign_in_and_finish
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,15 +19,21 @@ import pytest
 import requests
 
 from tests.keycloak_plugin.pages import (
-    PASSWORD,
-    Browser,
+    accept_terms,
     alert,
+    browser,
+    challenged,
     count,
+    enroll,
+    enrolled_user,
     form,
     new_number,
+    new_user,
     realm_attributes,
+    request_code,
     text,
     totp,
+    verify,
     wait_for_code,
     wrong_code,
 )
@@ -42,66 +47,6 @@ ACCOUNT_LOCKED = ("Too many incorrect attempts: your account is locked for a few
 # Keycloak treats two failures closer than the realm's quick-login check (1 s) as a robot and
 # locks the account for a minute; a person needs longer than that to type six digits.
 TYPING = 1.1
-
-
-def new_user(keycloak: Any, actions: list[str] | None = None) -> tuple[str, str]:
-    email = f"phone-{uuid.uuid4().hex[:10]}@clinic.test"
-    user_id = keycloak.admin.create_user({"username": email, "email": email, "enabled": True,
-                                          "emailVerified": True, "firstName": "Lee",
-                                          "lastName": "Phone"})
-    keycloak.admin.set_user_password(user_id, PASSWORD, temporary=False)
-    if actions is not None:  # instead of the realm's default actions
-        keycloak.admin.update_user(user_id, {"requiredActions": actions})
-    return email, user_id
-
-
-def browser(keycloak: Any) -> Browser:
-    return Browser(keycloak.base_url, keycloak.realm)
-
-
-def request_code(http: Browser, page: requests.Response, method: str,
-                 typed: str) -> requests.Response:
-    return http.submit(page, "kc-phone-form", method=method, phone=typed, action="request")
-
-
-def enroll(http: Browser, page: requests.Response, outbox: Any, method: str = "sms",
-           number: tuple[str, str] | None = None) -> tuple[requests.Response, str]:
-    """Request Code, read it from the outbox, Verify Code, Continue: the page after."""
-    typed, e164 = number or new_number()
-    seen = count(outbox, e164)
-    sent = request_code(http, page, method, typed)
-    code = wait_for_code(outbox, e164, seen, channel=method)
-    done = http.submit(sent, "kc-phone-form", method=method, phone=typed, code=code,
-                       action="verify")
-    assert "enrolled successfully" in alert(done), alert(done) or text(done)[:2000]
-    return http.submit(done, "kc-phone-form", action="continue"), e164
-
-
-def accept_terms(http: Browser, page: requests.Response) -> requests.Response:
-    return http.submit(page, "kc-terms-form", accept="")
-
-
-def enrolled_user(keycloak: Any, outbox: Any, method: str = "sms") -> tuple[str, str, str]:
-    """A user who enrolled a phone and accepted the terms at first sign-in."""
-    email, user_id = new_user(keycloak)
-    http = browser(keycloak)
-    after, e164 = enroll(http, http.sign_in(email), outbox, method)
-    assert http.landed(accept_terms(http, after))
-    return email, user_id, e164
-
-
-def challenged(keycloak: Any, outbox: Any, email: str,
-               e164: str) -> tuple[Browser, requests.Response, str]:
-    """A new sign-in up to the phone-code page; the code it sent."""
-    http = browser(keycloak)
-    seen = count(outbox, e164)
-    page = http.sign_in(email)
-    assert 'id="kc-phone-code-form"' in page.text, text(page)[:2000]
-    return http, page, wait_for_code(outbox, e164, seen)
-
-
-def verify(http: Browser, page: requests.Response, code: str) -> requests.Response:
-    return http.submit(page, "kc-phone-code-form", code=code, action="verify")
 
 
 def events(keycloak: Any, user_id: str, kind: str) -> list[dict[str, Any]]:

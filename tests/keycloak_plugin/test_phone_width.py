@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.keycloak_plugin.pages import count, login_theme, new_number, wait_for_code
-from tests.keycloak_plugin.test_phone import new_user
+from tests.keycloak_plugin.pages import count, login_theme, new_number, new_user, wait_for_code
 from tests.support.axe import PHONE, axe_problems, phone_problems
 
 pytestmark = pytest.mark.keycloak

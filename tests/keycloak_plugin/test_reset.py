@@ -13,8 +13,16 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from tests.keycloak_plugin.pages import Browser, alert, text, wait_for_code, wrong_code
-from tests.keycloak_plugin.test_phone import browser, enrolled_user, verify
+from tests.keycloak_plugin.pages import (
+    Browser,
+    alert,
+    browser,
+    enrolled_user,
+    text,
+    verify,
+    wait_for_code,
+    wrong_code,
+)
 
 pytestmark = pytest.mark.keycloak
 
