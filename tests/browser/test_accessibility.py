@@ -117,14 +117,31 @@ def keyboard_account(page: Page, tour: Tour, npi: str, tin: str) -> None:
 
 
 def assert_errors_tied_to_fields(page: Page) -> None:
-    """Each field marked invalid names its message (aria-describedby), and the message is
-    announced (role=alert) - a screen reader hears what to fix and where."""
-    untied = page.evaluate(
-        """() => [...document.querySelectorAll('[aria-invalid=true]')].filter(el => {
-             const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
-             return !ids.some(id => document.getElementById(id));
-           }).map(el => el.id || el.name)""")
-    assert not untied, f"invalid fields without a described error: {untied}"
+    """Every error shown is announced (role=alert or a live region), every field error is
+    named by its field (aria-describedby), and every field marked invalid names an error: a
+    screen reader hears what went wrong and where."""
+    problems = page.evaluate(
+        """() => {
+          const shown = (el) => el.getClientRects().length > 0;
+          const described = new Set([...document.querySelectorAll('[aria-describedby]')]
+              .flatMap((el) => el.getAttribute('aria-describedby').split(/\\s+/)));
+          const out = [];
+          for (const el of document.querySelectorAll('.field-error, .error')) {
+            if (!shown(el)) continue;
+            const text = el.textContent.trim().slice(0, 40);
+            if (!el.closest('[role=alert], [role=status], [aria-live]'))
+              out.push(`not announced: "${text}"`);
+            if (el.classList.contains('field-error') && !described.has(el.id))
+              out.push(`no field names it (aria-describedby): "${text}"`);
+          }
+          for (const el of document.querySelectorAll('[aria-invalid=true]')) {
+            const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/);
+            if (!ids.some((id) => id && document.getElementById(id)))
+              out.push(`invalid without a described error: ${el.id || el.name}`);
+          }
+          return out;
+        }""")
+    assert not problems, f"{page.url}: " + "; ".join(problems)
 
 
 def keyboard_questionnaire(page: Page, tour: Tour) -> None:
@@ -238,6 +255,8 @@ def site_admin_screens(page: Page, tour: Tour, site: str, admin: str, person: st
     tour.check("site-admin-users")
     page.get_by_role("link", name="NPIs and TINs").first.click()
     page.get_by_role("button", name="Add NPI and TIN").click()
+    expect(page.locator("[role=alert]").first).to_be_visible()
+    assert_errors_tied_to_fields(page)
     tour.check("site-admin-identifiers-errors")
 
 
