@@ -1,6 +1,7 @@
 """Keycloak's pages of both brands on a 390 px phone, in a real browser (Debian's Chromium):
-Log In, Forgot Password, phone enrollment (before and after Request Code), Terms and the
-sign-in's security-code page never scroll sideways, every control is reachable, and axe-core
+Log In, Forgot Password (and its "email sent" page), phone enrollment (before and after Request
+Code), Terms, the sign-in's security-code page and the reset's new-password page never scroll
+sideways, every control is reachable, and axe-core
 finds no serious or critical WCAG 2.1 AA violation. The step counter the bridge passes on its
 authorization request (``kc_step_*``) shows on the phone and Terms pages; choosing Voice
 changes the enrollment heading at once."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,4 +117,24 @@ def test_keycloak_pages_fit_a_phone(keycloak, outbox, phone: Page, theme):
         assert phone.locator("#portal-step").count() == 0  # no counter outside registration
         found += problems(phone, f"{theme} security code")
         wait_for_code(outbox, e164, seen)
+
+        # Forgot Password by email: the link's phone code, then the new password's page.
+        phone.context.clear_cookies()
+        open_log_in(phone, keycloak, steps=False)
+        phone.locator("#need-help").click()
+        phone.locator("#forgot-password").click()
+        mails = outbox.count(email, channel="email")
+        phone.fill("#username", email)
+        phone.locator("#kc-reset-password-form [type=submit]").click()
+        found += problems(phone, f"{theme} reset email sent")
+        link = re.search(r"https?://\S+/login-actions/action-token\?\S+",
+                         outbox.latest(email, channel="email", after=mails).body)
+        assert link
+        seen = count(outbox, e164)
+        phone.goto(link.group(0))
+        phone.wait_for_selector("#kc-phone-code-form")
+        phone.fill("#code", wait_for_code(outbox, e164, seen))
+        phone.locator("#verify-code").click()
+        phone.wait_for_selector("#kc-passwd-update-form")
+        found += problems(phone, f"{theme} new password")
     assert not found, "\n".join(found)
