@@ -5,7 +5,7 @@ its emails and its sign-in stay that brand's. Rows made before this belonged to 
 brand a deployment had; they are set to the default brand, Dean.
 
 Revision ID: h3b7e2d4f1
-Revises: npi7c3e1a90
+Revises: h2a4c81d20
 Create Date: 2026-12-01 04:05:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h3b7e2d4f1'
-down_revision = 'npi7c3e1a90'
+down_revision = 'h2a4c81d20'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ Every sign-in asks whether its login has an unfinished registration to finish
 (registration/drafts.py), and cleanup looks up the draft that created a login to lock it.
 
 Revision ID: h7e3d9b2c4
-Revises: npi7c3e1a90
+Revises: h3b7e2d4f1
 Create Date: 2026-12-01 04:10:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'h7e3d9b2c4'
-down_revision = 'npi7c3e1a90'
+down_revision = 'h3b7e2d4f1'
 branch_labels = None
 depends_on = None
 
