@@ -21,7 +21,7 @@ from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail.models import OutboundEmail
-from idp_bridge.mailer import MailError, send_mail
+from idp_bridge.mail.smtp import MailError, send_mail
 
 log = logging.getLogger(__name__)
 # Bodies that carry a one-time code are not kept once delivered.

@@ -9,7 +9,7 @@ import pytest
 
 from idp_bridge import create_app
 from idp_bridge.config import ConfigError
-from idp_bridge.mailer import MailError, send_mail
+from idp_bridge.mail.smtp import MailError, send_mail
 
 
 @pytest.mark.keycloak
