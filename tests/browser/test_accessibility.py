@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from idp_bridge.brand import BRANDS
 from idp_bridge.organizations.models import Organization
 from tests.browser import steps
-from tests.support.axe import DESKTOP, screen_problems
-from tests.support.browser import Journey
+from tests.support.axe import DESKTOP, PHONE, screen_problems
+from tests.support.browser import SCREENSHOTS, Journey
 from tests.support.keycloak_login import e164, new_phone_number
 from tests.support.wizard import PASSWORD, WizardClient, register_individual, register_organization
 
@@ -27,8 +29,9 @@ def new_email(prefix: str) -> str:
 class Tour:
     """Visits screens and gathers every problem, so one run lists them all (not just the first)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, folder: Path) -> None:
         self.page = page
+        self.folder = folder  # each screen's screenshot at 390 px, for a person to look at
         self.problems: list[str] = []
         self.seen: list[str] = []
 
@@ -36,6 +39,11 @@ class Tour:
         self.page.wait_for_load_state("load")
         self.seen.append(screen)
         self.problems += screen_problems(self.page, screen)
+        self.page.set_viewport_size(PHONE)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.folder / f"{len(self.seen):02d}-{screen}.png"),
+                             full_page=True)
+        self.page.set_viewport_size(DESKTOP)
 
     def assert_clean(self) -> None:
         assert not self.problems, (f"{len(self.problems)} problem(s) on {len(self.seen)} screens:\n"
@@ -199,9 +207,10 @@ def test_registration_by_keyboard_only_passes_axe_and_fits_a_phone(
         page, brand, site, outbox, fresh_org, tmp_path):
     """Tab, arrows, Space and Enter (and typing) carry an Organization registration through
     every screen of the bridge; each screen passes axe at both widths and fits 390 px."""
-    tour = Tour(page)
+    tour = Tour(page, SCREENSHOTS / brand / "phone-registration-by-keyboard")
     org, email = fresh_org(), new_email("keyboard")
     page.goto(f"{site}/register")
+    expect(page.locator("header.site .plan")).to_have_text(BRANDS[brand].portal_name)
     keyboard_account(page, tour, org["npi"], org["tin"])
     keyboard_questionnaire(page, tour)
     keyboard_organization(page, tour)
@@ -256,8 +265,9 @@ def test_consoles_pass_axe_and_fit_a_phone(page, brand, site, outbox, live_app, 
                                            plan_admin, tmp_path):
     """Portal home, the plan-admin console, both outboxes, the Site Administrator console, the
     sign-out confirmation and the sign-in error page."""
-    tour = Tour(page)
+    tour = Tour(page, SCREENSHOTS / brand / "phone-consoles")
     page.goto(site)
+    expect(page.locator("header.site .plan")).to_have_text(BRANDS[brand].portal_name)
     tour.check("home-signed-out")
     org, admin = fresh_org(), new_email("site-admin")
     register_organization(WizardClient(site, outbox), org, admin)
