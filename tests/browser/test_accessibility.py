@@ -78,6 +78,14 @@ def tab_to(page: Page, selector: str, text: str | None = None, limit: int = 60) 
     raise AssertionError(f"Tab never reached {selector} {text or ''} on {page.url}")
 
 
+def skip_to_main(page: Page) -> None:
+    """The first Tab on a page reaches "Skip to main content"; Enter puts focus on main."""
+    page.keyboard.press("Tab")
+    assert focused_matches(page, "a.skip-link", None), f"no skip link first on {page.url}"
+    page.keyboard.press("Enter")
+    assert focused_matches(page, "main", None), "the skip link did not move focus to main"
+
+
 def type_into(page: Page, selector: str, value: str) -> None:
     tab_to(page, selector)
     page.keyboard.press("Control+A")
@@ -105,6 +113,7 @@ def choose_radio(page: Page, name: str, value: str | None = None) -> None:
 
 def keyboard_account(page: Page, tour: Tour, npi: str, tin: str) -> None:
     expect(page.get_by_text("Please select your account type")).to_be_visible()
+    skip_to_main(page)
     press_button(page, "Continue")  # nothing chosen: the errors must be announced
     expect(page.locator("[role=alert]").first).to_be_visible()
     assert_errors_tied_to_fields(page)
