@@ -32,6 +32,7 @@ from flask import (
     url_for,
 )
 from flask.cli import AppGroup
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from idp_bridge.audit.actor import Actor
@@ -205,6 +206,11 @@ def callback() -> Any:
     except OAuthError as exc:
         current_app.logger.warning("sign-in refused: %s", exc.error)
         return render_template("auth/error.html", error=exc.error), 400
+    except JoseError as exc:
+        # An ID token that fails its checks (issuer, audience, expiry, signature) is a
+        # refused sign-in, answered like one, never a 500.
+        current_app.logger.warning("sign-in refused: ID token %s", exc.error)
+        return render_template("auth/error.html", error="invalid_id_token"), 400
     claims = token["userinfo"]
     after = session.pop("after_login", None) or url_for("portal.home")
     kept = {k: v for k, v in session.items() if not k.startswith(_STATE_PREFIX)}

@@ -120,11 +120,13 @@ def sign_out(page: Page) -> None:
 
 
 def test_passkey_register_sign_in_without_password_and_remove(
-        device, bridge, outbox, live_app, keycloak, plan_admin, new_registered_org):  # noqa: F811
-    j, cdp, authenticator = device
-    page = j.page
+        request, bridge, outbox, live_app, keycloak, plan_admin, new_registered_org):
+    # Registered and approved before the device renames Keycloak to localhost: the
+    # registration's hand-off and the plan administrator sign in at 127.0.0.1.
     org = new_registered_org()
     approve(bridge, live_app, plan_admin, org["key"])
+    j, cdp, authenticator = request.getfixturevalue("device")
+    page = j.page
     user = keycloak.gateway.find_user_by_email(org["admin"])
     assert user is not None
 

@@ -16,8 +16,10 @@ import requests
 from flask import Flask
 
 from idp_bridge import audit
+from idp_bridge.auth.oidc import client_name
 from idp_bridge.auth.sessions import WebSession
-from idp_bridge.extensions import db
+from idp_bridge.brand import DEFAULT_BRAND
+from idp_bridge.extensions import db, oauth
 from tests.support.keycloak_login import (
     LoopbackSession,
     enroll_phone,
@@ -222,6 +224,27 @@ def submit_login_no_follow(http: requests.Session, page: requests.Response, emai
                        allow_redirects=False, timeout=30)
     assert answer.status_code == 302
     return answer.headers["Location"]
+
+
+def test_an_id_token_from_another_issuer_is_refused_not_a_crash(make_org, bridge, live_app):
+    """The bridge trusts one issuer per brand. A token whose ``iss`` is another (a
+    misconfigured proxy, a token minted for a look-alike host) ends the sign-in with the
+    sign-in problem page, and no session: before, the check raised past the callback (500)."""
+    person = make_org(admins=1).people[0]
+    with live_app.app_context():
+        metadata = oauth.create_client(client_name(DEFAULT_BRAND)).load_server_metadata()
+    trusted = metadata["issuer"]
+    metadata["issuer"] = "https://look-alike.example/realms/provider-portal"
+    try:
+        http = LoopbackSession()
+        login_page = http.get(f"{bridge}/login", timeout=30)
+        back = submit_login_no_follow(http, login_page, person.email)
+        callback = http.get(back, allow_redirects=False, timeout=30)
+    finally:
+        metadata["issuer"] = trusted
+    assert callback.status_code == 400
+    assert "We couldn't sign you in" in callback.text
+    assert http.get(f"{bridge}/", allow_redirects=False, timeout=30).text.count(person.email) == 0
 
 
 def test_a_local_next_still_works(make_org, bridge):
