@@ -291,8 +291,10 @@ def test_consoles_pass_axe_and_fit_a_phone(page, brand, site, outbox, live_app, 
     person = new_email("staff")
     register_individual(WizardClient(site, outbox), org, person)
     site_admin_screens(page, tour, site, admin, person, tmp_path)
-    page.goto(f"{site}/auth/callback?error=access_denied")
+    page.goto(f"{site}/auth/callback?error=temporarily_unavailable")
     tour.check("sign-in-error")
+    page.goto(f"{site}/auth/callback?error=access_denied")  # Terms declined
+    tour.check("terms-required")
     tour.assert_clean()
 
 
