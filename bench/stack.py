@@ -24,8 +24,7 @@ from typing import Any
 import requests
 
 from idp_bridge import create_app
-from idp_bridge.brand import get_brand
-from idp_bridge.config import REPO_ROOT
+from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.devstack.processes import stop_process_group
@@ -34,7 +33,6 @@ from idp_bridge.outbox.mail_sink import MailSink
 
 REALM = "provider-portal"
 CLIENT_ID = "idp-bridge"
-BRAND = "dean"
 GUNICORN_WORKERS = 4  # as the Dockerfile runs it
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -161,21 +159,12 @@ class Stack:
 
 def _env(workdir: Path, ports: dict[str, int], database_url: str) -> dict[str, str]:
     return {
-        "IDP_DEV_MODE": "1",
-        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{ports['keycloak']}",
-        "IDP_BRIDGE_URL": f"http://127.0.0.1:{ports['bridge']}",
-        "IDP_SMTP_HOST": "127.0.0.1",
-        "IDP_SMTP_PORT": str(ports["smtp"]),
-        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
-        "IDP_OUTBOX_DIR": str(workdir / "outbox"),
-        "IDP_BRAND": BRAND,
-        "IDP_BRAND_NAME": get_brand(BRAND).plan_name,
-        "IDP_PHONE_SENDER": "dev",
+        **dev_environment(keycloak_port=ports["keycloak"], bridge_port=ports["bridge"],
+                          smtp_port=ports["smtp"], outbox_dir=str(workdir / "outbox")),
         # A benchmark signs the same people in hundreds of times an hour.
         "IDP_PHONE_RESEND_COOLDOWN_SECONDS": "0",
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "1000000",
         "DATABASE_URL": database_url,
-        **DEV_KEYCLOAK_ENV,
     }
 
 

@@ -26,7 +26,7 @@ from flask_migrate import upgrade
 from keycloak import KeycloakAdmin
 
 from idp_bridge import create_app
-from idp_bridge.brand import get_brand
+from idp_bridge.config import dev_environment
 from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import (
     DEV_KEYCLOAK_ENV,
@@ -159,20 +159,14 @@ class Cluster:
 
 
 def _env(ports: dict[str, int], outbox_dir: Path, bridge_database: str) -> dict[str, str]:
+    """The one dev environment (dev phone sender and mail sink; Keycloak itself runs
+    ``start``), addressed through the two proxies."""
     return {
-        "IDP_DEV_MODE": "1",  # dev phone sender and mail sink; Keycloak itself runs `start`
-        "IDP_KEYCLOAK_URL": f"http://127.0.0.1:{ports['keycloak_proxy']}",
-        "IDP_BRIDGE_URL": f"http://127.0.0.1:{ports['bridge_proxy']}",
-        "IDP_SMTP_HOST": "127.0.0.1",
-        "IDP_SMTP_PORT": str(ports["smtp"]),
-        "IDP_MAIL_FROM": "no-reply@provider-portal.test",
-        "IDP_OUTBOX_DIR": str(outbox_dir),
-        "IDP_BRAND": "dean",
-        "IDP_BRAND_NAME": get_brand("dean").plan_name,
-        "IDP_PHONE_SENDER": "dev",
+        **dev_environment(keycloak_port=ports["keycloak_proxy"],
+                          bridge_port=ports["bridge_proxy"], smtp_port=ports["smtp"],
+                          outbox_dir=str(outbox_dir)),
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
         "DATABASE_URL": bridge_database,
-        **DEV_KEYCLOAK_ENV,
     }
 
 
