@@ -10,6 +10,7 @@ fixtures is marked so automatically (``pytest_collection_modifyitems``).
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,17 +166,23 @@ def unique_email() -> str:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        env={
-            "IDP_DEV_MODE": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'unit.sqlite3'}",
-            "IDP_OUTBOX_DIR": str(tmp_path / "outbox"),
-        },
-        overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
+    # The unit app's mail stays in its queue, where tests read it: its SMTP port is bound but
+    # never listening, so a send is refused at once, whatever else (a `make run` mail sink on
+    # the default port) runs on this machine.
+    with socket.socket() as no_smtp:
+        no_smtp.bind(("127.0.0.1", 0))
+        app = create_app(
+            env={
+                "IDP_DEV_MODE": "1",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'unit.sqlite3'}",
+                "IDP_OUTBOX_DIR": str(tmp_path / "outbox"),
+                "IDP_SMTP_PORT": str(no_smtp.getsockname()[1]),
+            },
+            overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
+        )
+        with app.app_context():
+            db.create_all()
+        yield app
 
 
 @pytest.fixture
