@@ -119,7 +119,8 @@ TEXTS: dict[str, str] = {
     # Password Setup
     "password.required": "Password is required.",
     "password.mismatch": "Passwords do not match.",
-    "password.rejected": "{text}",  # Keycloak's own words for its policy
+    "password.rule": "Your password does not meet this requirement: {rule}.",
+    "password.rejected": "{text}",  # Keycloak's own words, for a rule the guide doesn't list
     "login.unavailable": "We couldn't create your login just now. Please try again in a moment.",
     "login.exists": ("An account already exists for this email. Please restart registration to "
                      "merge with it."),

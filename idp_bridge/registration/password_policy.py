@@ -17,13 +17,42 @@ _RULES = {
 }
 
 
+# Keycloak's admin API words a refusal in its own English ("Invalid password: must contain
+# at least 1 lower case characters."); these fragments say which rule of the policy it was.
+_REFUSALS = (
+    ("minimum length", "length"),
+    ("maximum length", "maxLength"),
+    ("lower case", "lowerCase"),
+    ("upper case", "upperCase"),
+    ("numerical digits", "digits"),
+    ("special characters", "specialChars"),
+    ("username", "notUsername"),
+    ("email", "notEmail"),
+    ("recently used", "passwordHistory"),
+)
+
+
+def _policy_rules(policy: str) -> dict[str, str]:
+    return {name: arg for name, arg in re.findall(r"(\w+)\(([^)]*)\)", policy)}
+
+
+def _worded(name: str, arg: str) -> str | None:
+    template = _RULES.get(name)
+    if template is None:
+        return None
+    n = arg if arg.isdigit() else "1"
+    return template.format(n={"1": "one"}.get(n, n), s="" if n == "1" else "s")
+
+
 def describe_policy(policy: str) -> list[str]:
-    rules = []
-    for name, arg in re.findall(r"(\w+)\(([^)]*)\)", policy):
-        template = _RULES.get(name)
-        if template is None:
-            continue
-        n = arg if arg.isdigit() else "1"
-        words = {"1": "one"}
-        rules.append(template.format(n=words.get(n, n), s="" if n == "1" else "s"))
-    return rules
+    return [rule for name, arg in _policy_rules(policy).items()
+            if (rule := _worded(name, arg)) is not None]
+
+
+def rule_broken(refusal: str, policy: str) -> str | None:
+    """The guide's wording of the rule Keycloak's ``refusal`` names, or None if unknown."""
+    lowered = refusal.lower()
+    for fragment, name in _REFUSALS:
+        if fragment in lowered:
+            return _worded(name, _policy_rules(policy).get(name, "1"))
+    return None

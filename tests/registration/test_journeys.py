@@ -231,8 +231,8 @@ def test_merge_no_then_another_existing_login_is_refused_on_the_same_screen(
 
 
 @pytest.mark.parametrize(("password", "message"), POLICY_VIOLATIONS)
-def test_password_step_shows_keycloaks_own_policy_message(wizard, registered_org, unique_email,
-                                                          password, message):
+def test_password_step_names_the_broken_rule_as_the_guide_lists_it(
+        wizard, registered_org, unique_email, password, message):
     wizard.account("individual", registered_org["npi"], registered_org["tin"])
     wizard.individual(person(unique_email), site_admin=False)
     page = wizard.password(password)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from idp_bridge.keycloak.gateway import PasswordRejected
-from tests.support.wizard import POLICY_VIOLATIONS
+from tests.support.wizard import KEYCLOAK_REFUSALS
 
 pytestmark = pytest.mark.keycloak
 
 
-@pytest.mark.parametrize(("password", "message"), POLICY_VIOLATIONS)
+@pytest.mark.parametrize(("password", "message"), KEYCLOAK_REFUSALS)
 def test_keycloak_refuses_each_broken_password_rule(keycloak, unique_email, password, message):
     user_id = keycloak.gateway.create_user(unique_email, "Lee", "Nguyen", {}, required_actions=[])
     with pytest.raises(PasswordRejected) as refused:

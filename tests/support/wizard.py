@@ -13,12 +13,23 @@ from tests.support.keycloak_login import LoopbackSession, finish_required_action
 
 PASSWORD = "Provider1!"
 # One password per rule of the realm's policy, with Keycloak's own message for it.
-POLICY_VIOLATIONS = [
+KEYCLOAK_REFUSALS = [  # the realm's policy, as Keycloak's admin API words each refusal
     ("Sh0rt!x", "Invalid password: minimum length 8."),
     ("NOLOWERCASE1!", "Invalid password: must contain at least 1 lower case characters."),
     ("nouppercase1!", "Invalid password: must contain at least 1 upper case characters."),
     ("NoDigitsHere!", "Invalid password: must contain at least 1 numerical digits."),
     ("NoSymbols123", "Invalid password: must contain at least 1 special characters."),
+]
+POLICY_VIOLATIONS = [  # the realm's policy refusals, worded as the guide lists the rules
+    ("Sh0rt!x", "Your password does not meet this requirement: Must be at least 8 characters."),
+    ("NOLOWERCASE1!", "Your password does not meet this requirement: Must contain at least one "
+                      "Lower case letter."),
+    ("nouppercase1!", "Your password does not meet this requirement: Must contain at least one "
+                      "Upper case letter."),
+    ("NoDigitsHere!", "Your password does not meet this requirement: Must contain at least one "
+                      "Number (0-9)."),
+    ("NoSymbols123", "Your password does not meet this requirement: Must contain at least one "
+                     "Symbol (e.g. !@#$%()+_=)."),
 ]
 # form.hidden_tag() writes id, name, type, value in that order; hand-written inputs differ.
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')

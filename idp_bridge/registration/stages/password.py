@@ -27,7 +27,7 @@ from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.engine import Advance, Invalid, Result, Stage
 from idp_bridge.registration.forms import PasswordForm, problems
 from idp_bridge.registration.models import RegistrationDraft
-from idp_bridge.registration.password_policy import describe_policy
+from idp_bridge.registration.password_policy import describe_policy, rule_broken
 
 # Keycloak's user-profile attributes, and the Individual Enrollment fields they come from.
 PROFILE_FIELDS = {"firstName": ("first_name", "First Name"),
@@ -39,7 +39,8 @@ PROFILE_REASONS = {
     "error-person-name-invalid-character":
         "contains a character that isn't allowed (such as < > & \" $ % ! # ? ; * ~ / \\ | ^ "
         "= [ ] { } ( ))",
-    "error-invalid-length": "is too long or too short",
+    "error-invalid-length-too-long": "is too long",
+    "error-invalid-length-too-short": "is too short",
     "error-invalid-email": "is not a valid email address",
     "error-username-invalid-character": "contains a character that isn't allowed",
 }
@@ -54,6 +55,18 @@ def profile_problems(rejected: ProfileRejected) -> dict[str, Problem]:
         found[name] = problem("profile.field", label=label,
                               reason=PROFILE_REASONS.get(code, "was not accepted"))
     return found or {"form": problem("profile.rejected")}
+
+
+def _password_problem(refusal: str) -> Problem:
+    """The rule as the guide lists it on this screen; Keycloak's own words only for a rule
+    the guide doesn't have."""
+    try:
+        rule = rule_broken(refusal, get_gateway().password_policy())
+    except GatewayError:
+        rule = None
+    if rule is None:
+        return problem("password.rejected", text=refusal)
+    return problem("password.rule", rule=rule)
 
 
 def _stored(problems_: dict[str, Problem]) -> dict[str, Any]:
@@ -120,7 +133,7 @@ class PasswordStage(Stage):
         try:
             get_gateway().set_password(user_id, password)
         except PasswordRejected as exc:
-            return Invalid({"password": problem("password.rejected", text=str(exc))})
+            return Invalid({"password": _password_problem(str(exc))})
         except GatewayError:
             return Invalid({"form": problem("login.unavailable")})
         return Advance()
