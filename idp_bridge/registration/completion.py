@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.audit.actor import Actor
+from idp_bridge.brand import Brand, get_brand
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
@@ -207,11 +207,11 @@ def _record_terms(login: KeycloakUser) -> None:
 
 def _notify(draft: RegistrationDraft, ctx: RegistrationContext,
             organization: Organization) -> None:
-    brand = current_app.extensions["brand"]
+    brand = get_brand(draft.brand)  # the registration's own, whichever address finishes it
     person = _person(ctx)
     enqueue("registration.received", person.email,
             f"{brand.portal_name} registration received",
-            _confirmation_text(draft, organization, brand.reviewing_admin))
+            _confirmation_text(draft, organization, brand), brand=brand.key)
     if draft.account_type == "organization":
         for email in _plan_admin_emails():
             enqueue("registration.review", email, "New organization registration to review",
@@ -226,7 +226,8 @@ def _notify(draft: RegistrationDraft, ctx: RegistrationContext,
 
 
 def _confirmation_text(draft: RegistrationDraft, organization: Organization,
-                       reviewer: str) -> str:
+                       brand: Brand) -> str:
+    reviewer = brand.reviewing_admin
     if draft.account_type == "organization":
         review = (f"The registration information provided will be reviewed by a {reviewer}. "
                   "You will receive an email confirmation within two business days. If any "
@@ -236,9 +237,10 @@ def _confirmation_text(draft: RegistrationDraft, organization: Organization,
         review = (f"Your request to access {organization.name} will be reviewed by the "
                   "Organization's Site Administrator. Once the review is complete, an email "
                   "will be sent to this address.")
-    return ("Thank you for registering for the Provider Portal.\n\n"
+    return (f"Thank you for registering for the {brand.portal_name}.\n\n"
             "Please be aware this is a confirmation of registration only, and not an approval "
-            f"of access.\n\n{review}\n")
+            f"of access.\n\n{review}\n\n"
+            f"Thank you, and welcome to the {brand.portal_name}!\n")
 
 
 def _plan_admin_emails() -> list[str]:

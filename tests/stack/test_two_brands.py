@@ -100,6 +100,7 @@ def test_a_provider_registered_through_wellfirst_stays_wellfirsts(
     received = outbox.latest(address, channel="email")
     assert WELLFIRST.portal_name in received.sender
     assert WELLFIRST.reviewing_admin in received.body and DEAN.plan_name not in received.body
+    assert f"Thank you, and welcome to the {WELLFIRST.portal_name}!" in received.body
     user = keycloak.admin.get_users({"email": address, "exact": True})[0]
     assert user["attributes"]["brand"] == ["wellfirst"]
     with live_app.app_context():
