@@ -28,7 +28,7 @@ from tests.support.keycloak_login import (
     submit_login,
 )
 from tests.support.registry_data import DEACTIVATED, ORGANIZATIONS, PROFESSIONAL
-from tests.support.wizard import PASSWORD, WizardClient, person
+from tests.support.wizard import PASSWORD, WizardClient, person, to_phone_verification
 
 pytestmark = pytest.mark.keycloak
 
@@ -65,22 +65,9 @@ def to_password_set(wizard: WizardClient, org: dict[str, str], email: str) -> No
     assert wizard.step == "sign_in"
 
 
-def continue_to_keycloak(wizard: WizardClient, email: str) -> requests.Response:
-    """After Password Setup: Keycloak's Phone Verification (handed off straight away, or
-    through Keycloak's Log In when it would not hand off)."""
-    page = wizard.page
-    assert page is not None
-    if "continue-sign-in" in page.text:
-        link = page.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
-        kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
-        page = submit_login(wizard.http, kc_page, email, PASSWORD)
-    assert 'id="kc-phone-form"' in page.text, page.text[:2000]
-    return page
-
-
 def stop_at_phone_step(wizard: WizardClient, org: dict[str, str], email: str) -> None:
     to_password_set(wizard, org, email)
-    continue_to_keycloak(wizard, email)  # ... and the browser is closed here
+    to_phone_verification(wizard, email)  # ... and the browser is closed here
 
 
 def register_again_until_merge(bridge: str, outbox, org: dict[str, str],  # type: ignore[no-untyped-def]
@@ -217,7 +204,7 @@ def test_declining_the_terms_explains_and_the_registrant_can_accept_later(
         bridge, outbox, live_app, keycloak, organization, email):
     wizard = WizardClient(bridge, outbox)
     to_password_set(wizard, organization, email)
-    phone_page = continue_to_keycloak(wizard, email)
+    phone_page = to_phone_verification(wizard, email)
     terms_page = enroll_phone(wizard.http, phone_page, outbox, new_phone_number())
 
     declined = decline_terms(wizard.http, terms_page)

@@ -140,14 +140,22 @@ def handed_off(page: requests.Response) -> bool:
         ("/register/sign_in", "/register/handoff"))
 
 
-def sign_in_and_finish(wizard: WizardClient, email: str, method: str = "sms"):  # type: ignore[no-untyped-def]
+def to_phone_verification(wizard: WizardClient, email: str) -> requests.Response:
+    """After Password Setup: Keycloak's Phone Verification, handed off straight away, or
+    through Keycloak's Log In (password again) when Keycloak would not hand off."""
     page = wizard.page
     assert page is not None and handed_off(page), page.text[:2000] if page else ""
-    if "continue-sign-in" in page.text:  # no hand-off: Keycloak's Log In, password again
+    if "continue-sign-in" in page.text:
         link = page.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
         kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
         assert email in kc_page.text  # login_hint prefilled the username
         page = submit_login(wizard.http, kc_page, email, PASSWORD)
+    assert 'id="kc-phone-form"' in page.text, page.text[:2000]
+    return page
+
+
+def sign_in_and_finish(wizard: WizardClient, email: str, method: str = "sms"):  # type: ignore[no-untyped-def]
+    page = to_phone_verification(wizard, email)
     wizard.page = finish_required_actions(wizard.http, page, wizard.bridge_url,
                                           outbox=wizard.outbox, method=method)
     return wizard.page

@@ -14,7 +14,7 @@ import requests
 from tests.support.cluster.topology import REALM, Cluster
 from tests.support.forms import form_by_id
 from tests.support.keycloak_login import LoopbackSession, e164, submit_login
-from tests.support.wizard import PASSWORD, WizardClient, person
+from tests.support.wizard import PASSWORD, WizardClient, person, to_phone_verification
 
 _tins = itertools.count(1)
 
@@ -54,16 +54,8 @@ def wizard_to_password(wizard: WizardClient, org: dict[str, str], address: str) 
 
 
 def registration_sign_in(wizard: WizardClient, address: str) -> requests.Response:
-    """From the wizard's last screen to Keycloak's phone set-up page (password accepted):
-    handed off straight away, or through Keycloak's Log In when it would not hand off."""
-    landed = wizard.page
-    assert landed is not None
-    if "continue-sign-in" in landed.text:
-        link = landed.text.split('id="continue-sign-in" href="', 1)[1].split('"', 1)[0]
-        kc_page = wizard.http.get(wizard.bridge_url + link.replace("&amp;", "&"), timeout=30)
-        landed = submit_login(wizard.http, kc_page, address, PASSWORD)
-    assert 'id="kc-phone-form"' in landed.text, landed.text[:2000]
-    return landed
+    """From the wizard's last screen to Keycloak's phone set-up page (password accepted)."""
+    return to_phone_verification(wizard, address)
 
 
 def request_phone_code(http: requests.Session, page: requests.Response,
