@@ -36,7 +36,7 @@ from tests.support.stack import KeycloakHandle, StackPorts
 
 # Fixtures shared by several folders live in plugins, never in a folder's conftest that
 # other folders would import.
-pytest_plugins = ["tests.support.portal_fixtures"]
+pytest_plugins = ["tests.support.portal_fixtures", "tests.support.chromium"]
 
 # Asking for any of these starts the real stack: such a test belongs to the keycloak layer.
 STACK_FIXTURES = frozenset({"keycloak", "live_app", "bridge"})

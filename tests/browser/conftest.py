@@ -6,32 +6,12 @@ Screenshots of every key screen land in ``test-artifacts/screenshots/<brand>/<jo
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from idp_bridge.brand import BRANDS, brand_url_setting
 from tests.support.browser import DESKTOP, SCREENSHOTS, Journey
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # this run's screenshots only
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(params=sorted(BRANDS))

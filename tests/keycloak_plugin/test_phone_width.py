@@ -13,34 +13,21 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.keycloak_plugin.pages import count, login_theme, new_number, new_user, wait_for_code
 from tests.support.axe import PHONE, axe_problems, phone_problems
 
 pytestmark = pytest.mark.keycloak
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Portal-Pass1!"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def phone(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(viewport=PHONE)
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE)
     yield context.new_page()
     context.close()
 
