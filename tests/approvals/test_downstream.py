@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from examples.downstream_app import create_app
+from idp_bridge.keycloak.groups import grants_from_groups, paths_for
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 from tests.support.consoles import approve, membership_id, signed_in, site_act
 from tests.support.tokens import refresh, user_tokens
@@ -58,6 +59,12 @@ def test_downstream_app_trusts_approved_roles_only(bridge, live_app, keycloak, p
             described["site_admin"]) == (org["key"], [org["npi"]],
                                          [org["tin"].replace("-", "")], ["claims"], False)
     assert described["name"]
+    # Keycloak's own group claim and the plugin's claim follow the one layout the bridge
+    # writes (idp_bridge/keycloak/groups.py): the contract between the Java mapper and Python.
+    assert set(paths_for(org["key"], False, ["claims"])) <= set(claims["groups"])
+    grant = grants_from_groups(claims["groups"])[org["key"]]
+    assert (sorted(grant.roles), grant.site_admin) == (described["roles"],
+                                                       described["site_admin"])
     assert call(downstream, "some-other-org", granted["access_token"]) == 403
 
     site_act(admin, bridge, org["key"], mid, "remove")
