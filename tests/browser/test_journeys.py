@@ -182,7 +182,8 @@ def test_failure_paths_a_user_really_hits(journey, site, outbox, fresh_org, live
     page.locator("#password").fill("password")
     page.locator("#confirm_password").fill("password")
     page.get_by_role("button", name="Continue").click()
-    expect(page.locator("#password-error")).to_contain_text("Invalid password")
+    expect(page.locator("#password-error")).to_contain_text(
+        "Your password does not meet this requirement: Must contain at least one")
     journey.step("password-policy")
     steps.password(journey)
     steps.keycloak_tail(journey, person, outbox)
