@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.local import LocalProxy
 
 from idp_bridge import keycloak, sqlite_tuning
 from idp_bridge.brand import BRANDS, brand_url_setting, current_brand
@@ -46,8 +45,6 @@ def _init_brands(app: Flask) -> None:
     """Both brands at once: the request's address picks one (idp_bridge.brand.routing)."""
     app.wsgi_app = BrandRouter(  # type: ignore[method-assign]
         app.wsgi_app, {key: app.config[brand_url_setting(key)] for key in BRANDS})
-    # For code not yet calling current_brand(): the same answer, per request.
-    app.extensions["brand"] = LocalProxy(current_brand)
 
     @app.context_processor
     def inject_brand() -> dict[str, Any]:
@@ -71,17 +68,14 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from idp_bridge import approvals, auth, dev, organizations, portal
-    from idp_bridge.registration import bp as registration_bp
+    from idp_bridge import approvals, auth, dev, mail, organizations, portal, registration
 
     auth.init_app(app)  # server-side sessions, security headers, sign-in routes
     organizations.init_app(app)
     portal.init_app(app)
-    app.register_blueprint(registration_bp)
+    registration.init_app(app)  # the wizard, `flask registrations`
     approvals.init_app(app)  # plan-admin review, site-admin console, `flask reconcile`
-    from idp_bridge.mail.admin import bp as mail_bp  # undelivered mail; sends after commit
-
-    app.register_blueprint(mail_bp)
+    mail.init_app(app)  # undelivered mail (sends a request's mail after commit), `flask mail`
     dev.init_app(app)  # the outbox, in dev mode only
 
 

@@ -46,11 +46,7 @@ def seed_demo(password: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from idp_bridge.mail.cli import mail_cli
     from idp_bridge.npi.cli import register_cli as register_npi_cli
-    from idp_bridge.registration.cleanup import registrations_cli
 
     app.cli.add_command(seed_demo)
-    app.cli.add_command(registrations_cli)
-    app.cli.add_command(mail_cli)
     register_npi_cli(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
+from flask import Flask, current_app
 
 from idp_bridge.brand import current_brand
 from idp_bridge.extensions import db
@@ -39,4 +39,14 @@ def take_queued_ids() -> list[int]:
     return list(ids)
 
 
-__all__ = ["OutboundEmail", "enqueue", "take_queued_ids"]
+__all__ = ["OutboundEmail", "enqueue", "init_app", "take_queued_ids"]
+
+
+def init_app(app: Flask) -> None:
+    """The undelivered-mail page (it also sends a request's mail after its commit) and
+    ``flask mail``."""
+    from idp_bridge.mail.admin import bp
+    from idp_bridge.mail.cli import mail_cli
+
+    app.register_blueprint(bp)
+    app.cli.add_command(mail_cli)
