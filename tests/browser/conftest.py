@@ -33,5 +33,23 @@ def journey(browser, brand, request) -> Iterator[Journey]:
     page = context.new_page()
     page.set_default_timeout(20_000)
     name = re.sub(r"\[.*\]$", "", request.node.name).removeprefix("test_")
-    yield Journey(page, SCREENSHOTS / brand / name)
-    context.close()
+    journey = Journey(page, SCREENSHOTS / brand / name)
+    yield journey
+    page = journey.page  # the last person's browser
+    if request.node.stash.get(CALL_FAILED, False):
+        # What the browser showed when the test gave up: the page and its address.
+        folder = SCREENSHOTS / brand / name
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / "failure.png"), full_page=True)
+        (folder / "failure.html").write_text(f"<!-- {page.url} -->\n{page.content()}")
+    page.context.close()
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    report = (yield).get_result()
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed

@@ -34,8 +34,7 @@ def register_org(journey, site, outbox, org, email) -> str:
 
 
 def approve_as_plan_admin(journey, site, live_app, plan_admin, key) -> None:
-    page = journey.page
-    page.context.clear_cookies()
+    page = journey.new_person()
     steps.sign_in(journey, site, plan_admin["email"])
     page.get_by_role("link", name="Review organizations").click()
     with live_app.app_context():
@@ -65,7 +64,7 @@ def test_plan_admin_approves_and_site_admin_signs_in(journey, site, outbox, fres
     approve_as_plan_admin(journey, site, live_app, plan_admin, key)
     assert "is approved" in outbox.latest(email, channel="email").body
 
-    journey.page.context.clear_cookies()
+    journey.new_person()
     steps.sign_in(journey, site, email)
     expect(journey.page.locator("#manage-users")).to_be_visible()
     journey.step("site-admin-home")
@@ -78,8 +77,7 @@ def test_individual_registers_is_approved_and_sees_their_role(journey, site, out
     key = register_org(journey, site, outbox, org, admin_email)
     approve_as_plan_admin(journey, site, live_app, plan_admin, key)
 
-    page = journey.page
-    page.context.clear_cookies()
+    page = journey.new_person()
     person = new_email("staff")
     steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "individual", org["npi"], org["tin"])
@@ -89,7 +87,7 @@ def test_individual_registers_is_approved_and_sees_their_role(journey, site, out
     expect(page.locator("#confirmation")).to_have_text("Your registration is complete!")
     journey.step("individual-confirmation")
 
-    page.context.clear_cookies()
+    page = journey.new_person()
     steps.sign_in(journey, site, admin_email)
     page.locator("#manage-users").click()
     row = page.locator("#pending tr", has_text=person)
@@ -99,7 +97,7 @@ def test_individual_registers_is_approved_and_sees_their_role(journey, site, out
     expect(page.locator("#approved tr", has_text=person)).to_contain_text("Claims")
     journey.step("site-admin-members")
 
-    page.context.clear_cookies()
+    page = journey.new_person()
     steps.sign_in(journey, site, person)
     expect(page.locator("#roles")).to_have_text("Claims")
     journey.step("individual-home")
@@ -111,8 +109,7 @@ def test_merge_and_switch_organizations(journey, site, outbox, fresh_org, live_a
     first_key = register_org(journey, site, outbox, fresh_org(), email)
     approve_as_plan_admin(journey, site, live_app, plan_admin, first_key)
 
-    page = journey.page
-    page.context.clear_cookies()
+    page = journey.new_person()
     second = fresh_org()
     steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "organization", second["npi"], second["tin"])
@@ -127,7 +124,7 @@ def test_merge_and_switch_organizations(journey, site, outbox, fresh_org, live_a
     second_key = f"{second['npi']}-{second['tin'].replace('-', '')}"
     approve_as_plan_admin(journey, site, live_app, plan_admin, second_key)
 
-    page.context.clear_cookies()
+    page = journey.new_person()
     steps.sign_in(journey, site, email)
     with live_app.app_context():
         names = {o.key: o.name for o in Organization.query.filter(
@@ -147,7 +144,7 @@ def test_failure_paths_a_user_really_hits(journey, site, outbox, fresh_org, live
     org = fresh_org()
     key = register_org(journey, site, outbox, org, email)
 
-    page.context.clear_cookies()  # 17712: the same organization again
+    page = journey.new_person()  # 17712: the same organization again
     steps.sign_up_from_keycloak(journey, site)
     steps.account(journey, "organization", org["npi"], org["tin"])
     expect(page.get_by_text("17712 : An existing Organization was matched")).to_be_visible()
@@ -190,13 +187,13 @@ def test_failure_paths_a_user_really_hits(journey, site, outbox, fresh_org, live
 
     # The site admin is approved, denies the newcomer, who then signs in to no access.
     approve_as_plan_admin(journey, site, live_app, plan_admin, key)
-    page.context.clear_cookies()
+    page = journey.new_person()
     steps.sign_in(journey, site, email)
     page.locator("#manage-users").click()
     page.locator("#pending tr", has_text=person).get_by_role("button", name="Deny").click()
     with live_app.app_context():
         assert Membership.query.filter_by(email=person).one().status == "denied"
-    page.context.clear_cookies()
+    page = journey.new_person()
     steps.sign_in(journey, site, person)
     expect(page.locator("#current-organization")).to_have_count(0)
     expect(page.locator("#org-select")).to_contain_text("(denied)")

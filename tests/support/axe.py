@@ -122,6 +122,9 @@ def phone_problems(page: Page, screen: str) -> list[str]:
 
 
 def axe_problems(page: Page, screen: str) -> list[str]:
+    # The screen as the user gets it: loaded, with its own scripts run (Keycloak's pages
+    # label the attempted username from a script at DOMContentLoaded).
+    page.wait_for_load_state("load")
     found = blocking(audit(page))
     return [report(screen, found)] if found else []
 

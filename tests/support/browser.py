@@ -22,6 +22,17 @@ class Journey:
         self.folder = folder
         self.count = 0
 
+    def new_person(self) -> Page:
+        """Someone else at the keyboard: a fresh browser (no cookies, no storage, no page
+        state), as when the next person in the guide sits down; the old one is closed."""
+        old = self.page.context
+        assert old.browser is not None
+        context = old.browser.new_context(viewport=self.page.viewport_size or DESKTOP)
+        self.page = context.new_page()
+        self.page.set_default_timeout(20_000)
+        old.close()
+        return self.page
+
     def shot(self, name: str) -> None:
         self.count += 1
         self.folder.mkdir(parents=True, exist_ok=True)
