@@ -241,8 +241,10 @@ def plan_admin_screens(page: Page, tour: Tour, site: str, live_app, admin: str,
     page.get_by_role("link", name="Review organizations").click()
     tour.check("plan-admin-organizations")
     with live_app.app_context():
-        name = Organization.query.filter_by(key=org_key).one().name
-    page.get_by_role("link", name=name).first.click()
+        organization = Organization.query.filter_by(key=org_key).one()
+        name, oid = organization.name, organization.id
+    # This organization's link: an older pending one may share its name.
+    page.locator(f'a[href$="/admin/organizations/{oid}"]').click()
     tour.check("plan-admin-review")
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_text(f"{name} approved.")).to_be_visible()

@@ -38,8 +38,11 @@ def approve_as_plan_admin(journey, site, live_app, plan_admin, key) -> None:
     steps.sign_in(journey, site, plan_admin["email"])
     page.get_by_role("link", name="Review organizations").click()
     with live_app.app_context():
-        name = Organization.query.filter_by(key=key).one().name
-    page.get_by_role("link", name=name).first.click()
+        organization = Organization.query.filter_by(key=key).one()
+        name, oid = organization.name, organization.id
+    # The link to THIS organization: names repeat in the registry, and an older pending
+    # organization of the same name comes first in the queue (oldest first).
+    page.locator(f'a[href$="/admin/organizations/{oid}"]').click()
     page.get_by_label("Note").fill("Verification call completed")
     journey.step("plan-admin-review")
     page.get_by_role("button", name="Approve").click()
