@@ -75,13 +75,6 @@ DEFAULT_BRAND = "dean"
 ENVIRON_KEY = "idp_bridge.brand"
 
 
-def get_brand(key: str) -> Brand:
-    try:
-        return BRANDS[key]
-    except KeyError:
-        raise ValueError(f"Unknown brand {key!r}; expected one of {sorted(BRANDS)}") from None
-
-
 def brand_url_setting(key: str) -> str:
     """The setting naming a brand's public address, e.g. IDP_WELLFIRST_URL."""
     return f"IDP_{key.upper()}_URL"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.audit.actor import Actor
-from idp_bridge.brand import Brand, get_brand
+from idp_bridge.brand import Brand, brand_or_default
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
@@ -207,7 +207,7 @@ def _record_terms(login: KeycloakUser) -> None:
 
 def _notify(draft: RegistrationDraft, ctx: RegistrationContext,
             organization: Organization) -> None:
-    brand = get_brand(draft.brand)  # the registration's own, whichever address finishes it
+    brand = brand_or_default(draft.brand)  # the registration's own, whichever address finishes it
     person = _person(ctx)
     enqueue("registration.received", person.email,
             f"{brand.portal_name} registration received",

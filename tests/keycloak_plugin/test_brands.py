@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from idp_bridge.brand import get_brand
+from idp_bridge.brand import BRANDS as BRAND_DEFINITIONS
 from tests.keycloak_plugin.pages import PASSWORD, Browser, form, login_theme, new_number, text
 
 pytestmark = pytest.mark.keycloak
@@ -20,7 +20,7 @@ BRANDS = [("dean", "Dean Health Plan", "#0b3a5d"), ("wellfirst", "WellFirst Heal
 def bridge_url(keycloak, theme: str = "dean") -> str:
     """The brand's address of the bridge as the Keycloak process got it (the realm import put
     it in that brand's client's root URL)."""
-    client_id = get_brand(theme).client_id
+    client_id = BRAND_DEFINITIONS[theme].client_id
     client = next(c for c in keycloak.admin.get_clients() if c["clientId"] == client_id)
     return str(client["rootUrl"]).rstrip("/")
 

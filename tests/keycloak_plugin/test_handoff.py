@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
-from idp_bridge.brand import get_brand
+from idp_bridge.brand import BRANDS
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.registration.engine import step_numbers
 from idp_bridge.registration.stages import STAGES
@@ -212,7 +212,7 @@ def test_the_wizard_goes_from_password_setup_straight_to_phone_verification(
     assert "/login-actions/" in phone.url
     words = text(phone)
     assert "Multi Factor Authentication Enrollment" in words
-    assert f"{get_brand(brand).plan_name} Provider Portal" in words  # the brand's client's theme
+    assert f"{BRANDS[brand].plan_name} Provider Portal" in words  # the brand's client's theme
     assert 'name="password"' not in phone.text and "Account Security" not in words
     numbers = step_numbers("organization", STAGES)  # the bridge's own counter
     assert f"Step {numbers['phone']} of {numbers['steps']}" in words, words[:600]
