@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge import audit
@@ -30,6 +30,7 @@ from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
 from idp_bridge.mail import enqueue
 from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
+from idp_bridge.row_locks import hold
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +68,11 @@ LAST_ADMIN = "An organization must keep at least one Site Administrator."
 def lock_organization(organization: Organization) -> None:
     """Hold the organization's row until the decision commits or rolls back.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: writing the row takes
-    the database's write lock, which likewise makes a concurrent decision wait.
+    (:func:`idp_bridge.row_locks.hold`: a row lock on PostgreSQL, the write lock on SQLite.)
     Afterwards the organization and its memberships are re-read, so checks see the latest
     committed state rather than what this request loaded before waiting.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Organization.id).where(Organization.id == organization.id)
-                           .with_for_update())
-    else:
-        db.session.execute(update(Organization).where(Organization.id == organization.id)
-                           .values(id=Organization.id)
-                           .execution_options(synchronize_session=False))
+    hold(Organization, Organization.id == organization.id)
     db.session.expire_all()  # reloaded on next access, after the lock
 
 

@@ -38,6 +38,7 @@ from idp_bridge.keycloak.gateway import KeycloakUser
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration import context
 from idp_bridge.registration.models import DRAFT_LIFETIME, RegistrationDraft
+from idp_bridge.row_locks import hold
 
 log = logging.getLogger(__name__)
 # The browser's session holds only this: the id of its draft.
@@ -125,15 +126,6 @@ def facts_of(draft: RegistrationDraft, login: str | None = None) -> DraftFacts:
                             for row in others))
 
 
-def _lock(condition: ColumnElement[bool]) -> int:
-    """Lock the matching draft rows until commit (a no-op UPDATE: a row lock on PostgreSQL,
-    the database's write lock on SQLite). Answers how many rows matched."""
-    result = db.session.execute(
-        update(RegistrationDraft).where(condition).values(step=RegistrationDraft.step)
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 class Discarded(NamedTuple):
     fate: Fate
     login: str | None  # the draft's login, if it had one
@@ -147,7 +139,7 @@ def discard(draft_id: str, now: datetime | None = None, *,
     """
     now = now or utcnow()
     try:
-        if not _lock(RegistrationDraft.id == draft_id):
+        if not hold(RegistrationDraft, RegistrationDraft.id == draft_id):
             db.session.rollback()
             return Discarded(Fate.KEEP, None)  # removed meanwhile
         draft = db.session.get(RegistrationDraft, draft_id, populate_existing=True)
@@ -230,10 +222,10 @@ def hold_login(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
     Raises RegistrationGone, LoginGone, or GatewayError (Keycloak unreachable).
     """
     mine = and_(RegistrationDraft.id == draft.id, RegistrationDraft.completed_at.is_(None))
-    if not _lock(mine):
+    if not hold(RegistrationDraft, mine):
         raise RegistrationGone(draft.id)
-    _lock(and_(RegistrationDraft.keycloak_user_id == user_id,
-               RegistrationDraft.id != draft.id))
+    hold(RegistrationDraft, and_(RegistrationDraft.keycloak_user_id == user_id,
+                                 RegistrationDraft.id != draft.id))
     try:
         return get_gateway().get_user(user_id)
     except GatewayError as exc:

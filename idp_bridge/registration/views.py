@@ -43,13 +43,21 @@ from idp_bridge.registration.engine import (
 from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
+from idp_bridge.row_locks import hold
 
 bp.add_app_template_global(message, "message")
 
 
-def _current_draft(create: bool) -> RegistrationDraft | None:
+def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft | None:
+    """The browser's draft. ``for_change``: read under its row's lock (held to commit), so
+    two submits of one draft (a double click, two tabs) run one after the other, each on
+    what the other saved. Without it the later commit wrote back the context it had read
+    before the earlier one committed, and the code just emailed no longer verified."""
     draft_id = session.get(DRAFT_KEY)
-    draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
+    if draft_id and for_change:
+        hold(RegistrationDraft, RegistrationDraft.id == draft_id)
+    draft = (db.session.get(RegistrationDraft, draft_id, populate_existing=for_change)
+             if draft_id else None)
     if draft is not None and draft.expired:
         draft = None
     if draft is None and create:
@@ -141,7 +149,7 @@ def handoff() -> Any:
 
 @bp.post("/<name>")
 def submit(name: str) -> Any:
-    draft = _current_draft(create=False)
+    draft = _current_draft(create=False, for_change=True)
     if draft is None:
         return redirect(url_for("registration.start"))
     if name != draft.step:
