@@ -17,6 +17,7 @@ from bench.stack import Stack
 from bench.stats import summary
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
+from idp_bridge.organizations.keys import key_for
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from tests.support.wizard import WizardClient, register_individual
 
@@ -31,7 +32,8 @@ def seed_organization(stack: Stack) -> dict[str, str]:
             NpiRecord.entity_type == 2, NpiRecord.active.is_(True))
             .order_by(NpiRecord.npi)).first()
         assert npi, "the registry sample has no active organization"
-        org = Organization(key=f"{npi}-{TIN}", name="Bench Clinic", address_line1="1 Main St",
+        key = key_for(npi, TIN)
+        org = Organization(key=key, name="Bench Clinic", address_line1="1 Main St",
                            city="Madison", state="WI", zip="53703",
                            business_phone="608-555-0100", email="office@clinic.test",
                            status="active")
@@ -42,7 +44,7 @@ def seed_organization(stack: Stack) -> dict[str, str]:
                                           status="approved", is_site_admin=True, roles=[]))
         db.session.add(org)
         db.session.commit()
-    return {"npi": npi, "tin": f"{TIN[:2]}-{TIN[2:]}", "key": f"{npi}-{TIN}"}
+    return {"npi": npi, "tin": f"{TIN[:2]}-{TIN[2:]}", "key": key}
 
 
 def keycloak_alone(stack: Stack, serial: int) -> dict[str, float]:

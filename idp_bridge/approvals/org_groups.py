@@ -78,6 +78,10 @@ class KeycloakChanges:
             raise
         self._undo.append(undo)
 
+    def rename(self, group: str, name: str, old_name: str) -> None:
+        self._apply(lambda: self.gateway.rename_group(group, name),
+                    lambda: self.gateway.rename_group(group, old_name), group)
+
     def set_attributes(self, group: str, attributes: dict[str, list[str]]) -> None:
         before = self.gateway.group_attributes(group)
         self.gateway.update_group_attributes(group, attributes)

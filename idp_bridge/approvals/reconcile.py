@@ -5,6 +5,7 @@ The database's decisions win, in both directions:
   of a registration) is deleted;
 - an organization whose group is missing gets it back (with its subgroups);
 - a Keycloak membership nobody approved is removed, an approved one Keycloak lost restored;
+- an organization whose key spells out its TIN (earlier releases) gets a TIN-free one;
 - a login created by a registration that was abandoned (draft expired, never completed) is
   deleted, unless a membership or another registration uses it (registration/drafts.py).
 Every change is printed and audited. Running it twice changes nothing the second time.
@@ -18,7 +19,9 @@ import click
 from flask.cli import with_appcontext
 
 from idp_bridge import audit
+from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.approvals.org_groups import ensure_structure, org_path
+from idp_bridge.approvals.rekey import keys_spelling_a_tin, rekey
 from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
@@ -53,7 +56,7 @@ def group_attributes(organization: Organization) -> dict[str, list[str]]:
 def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
               actor: Actor = SYSTEM) -> list[str]:
     gateway = get_gateway()
-    changes: list[str] = []
+    changes: list[str] = _rekeyed(actor)
     changes += _orphan_groups(gateway, orphan_min_age)
     for organization in Organization.query.order_by(Organization.id):
         changes += _organization_group(gateway, organization)
@@ -62,6 +65,20 @@ def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
     if changes:
         audit.record("reconcile", actor=actor, changes=changes)
     db.session.commit()
+    return changes
+
+
+def _rekeyed(actor: Actor) -> list[str]:
+    """Keys that spell out a TIN are replaced first: everything after reads the new ones."""
+    changes = []
+    for organization_id in keys_spelling_a_tin():
+        organization = db.session.get(Organization, organization_id)
+        assert organization is not None
+        try:
+            changes.append(rekey(organization, actor))
+        except DecisionFailed:
+            changes.append(f"organization {organization_id}'s key still spells out a TIN "
+                           "(Keycloak or the database refused); the next run retries")
     return changes
 
 

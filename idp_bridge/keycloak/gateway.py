@@ -236,6 +236,15 @@ class KeycloakGateway:
         group.pop("subGroups", None)
         self._call("update the group", self._admin.update_group, group_id, group)
 
+    def rename_group(self, group_id: str, name: str) -> None:
+        """Members, attributes and subgroups stay; the paths below it (and so the members'
+        ``groups`` claims from their next token on) follow the new name."""
+        group = self._call("read the group", self._admin.get_group, group_id)
+        group["name"] = name
+        group.pop("subGroups", None)
+        group.pop("path", None)
+        self._call("rename the group", self._admin.update_group, group_id, group)
+
     def subgroups(self, parent_id: str, page_size: int = 100) -> list[dict[str, Any]]:
         """Direct children of a group (name, id, attributes), all pages."""
         found: list[dict[str, Any]] = []

@@ -70,11 +70,11 @@ def deliver_one(message_id: int, timeout: float = 10) -> bool | None:
         row = connection.execute(
             select(OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
                    OutboundEmail.message_id, OutboundEmail.attempts, OutboundEmail.kind,
-                   OutboundEmail.brand)
+                   OutboundEmail.brand, OutboundEmail.created_at)
             .where(OutboundEmail.id == message_id)).one()
     try:
         send_mail(row.to, row.subject, row.body, message_id=row.message_id, timeout=timeout,
-                  sender_name=brand_or_default(row.brand).portal_name)
+                  sender_name=brand_or_default(row.brand).portal_name, written_at=row.created_at)
     except MailError as exc:
         attempts = row.attempts + 1
         _finish(message_id, token, attempts=attempts, next_attempt_at=utcnow() + backoff(attempts),

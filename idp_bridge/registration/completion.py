@@ -26,6 +26,7 @@ from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.mail import enqueue
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi.pairs import owner_of_pair
+from idp_bridge.organizations.keys import key_for
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from idp_bridge.registration import context
 from idp_bridge.registration.context import Person, RegistrationContext
@@ -153,7 +154,7 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
     details = ctx.organization
     assert details is not None, "Organization Enrollment comes before completion"
     organization = Organization(
-        key=f"{ctx.npi}-{ctx.tin}", name=details.organization_name,
+        key=key_for(ctx.npi, ctx.tin), name=details.organization_name,
         doing_business_as=details.doing_business_as, address_line1=details.address_line1,
         address_line2=details.address_line2, city=details.city, state=details.state,
         zip=details.zip, business_phone=details.business_phone, email=details.email,

@@ -28,6 +28,7 @@ from tests.support.keycloak_login import (
     sign_in_to_bridge,
     submit_login,
 )
+from tests.support.org_keys import org_key
 from tests.support.wizard import PASSWORD, WizardClient, person, register_individual
 
 pytestmark = pytest.mark.keycloak
@@ -188,7 +189,7 @@ def test_one_login_switches_between_two_organizations(bridge, live_app, outbox, 
     first = new_registered_org()
     approve(bridge, live_app, plan_admin, first["key"])
     second = fresh_org()
-    second_key = f"{second['npi']}-{second['tin'].replace('-', '')}"
+    second_key = org_key(second)
     wizard = WizardClient(bridge, outbox)
     wizard.account("organization", second["npi"], second["tin"])
     wizard.answer_questionnaire()

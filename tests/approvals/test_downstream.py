@@ -10,7 +10,9 @@ import pytest
 import requests
 
 from examples.downstream_app import create_app
+from idp_bridge.extensions import db
 from idp_bridge.keycloak.groups import grants_from_groups, paths_for
+from idp_bridge.organizations.models import Organization
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 from tests.support.consoles import approve, membership_id, signed_in, site_act
 from tests.support.tokens import refresh, user_tokens
@@ -59,6 +61,11 @@ def test_downstream_app_trusts_approved_roles_only(bridge, live_app, keycloak, p
             described["site_admin"]) == (org["key"], [org["npi"]],
                                          [org["tin"].replace("-", "")], ["claims"], False)
     assert described["name"]
+    # The TIN (a sole proprietor's may be their SSN) is in the claim made for the apps that
+    # need it, and nowhere else: not in the organization's key, its group paths or addresses.
+    tin = org["tin"].replace("-", "")
+    assert org["npi"] in org["key"] and tin not in org["key"]
+    assert not [path for path in claims["groups"] if tin in path]
     # Keycloak's own group claim and the plugin's claim follow the one layout the bridge
     # writes (idp_bridge/keycloak/groups.py): the contract between the Java mapper and Python.
     assert set(paths_for(org["key"], False, ["claims"])) <= set(claims["groups"])
@@ -117,3 +124,41 @@ def test_keycloak_id_and_refresh_tokens_are_refused_as_access_tokens(keycloak, b
     assert apps.verify(tokens["access_token"])["typ"] == "Bearer"
     with pytest.raises(InvalidToken, match="token type"):
         TokenVerifier(issuer, "provider-apps").verify_id_token(tokens["access_token"])
+
+
+def test_reconcile_takes_the_tin_out_of_an_earlier_releases_key(bridge, live_app, keycloak,
+                                                                plan_admin,
+                                                                new_registered_org):
+    org = new_registered_org()
+    approve(bridge, live_app, plan_admin, org["key"])
+    tin = org["tin"].replace("-", "")
+    old_key = f"{org['npi']}-{tin}"  # how earlier releases named an organization
+    with live_app.app_context():
+        organization = Organization.query.filter_by(key=org["key"]).one()
+        group_id = organization.keycloak_group_id
+        keycloak.gateway.rename_group(group_id, old_key)
+        organization.key = old_key
+        db.session.commit()
+        oid = organization.id
+    admin = signed_in(bridge, org["admin"])
+    assert admin.get(f"{bridge}/org/{old_key}/members", timeout=30).status_code == 200
+    before = TokenVerifier(f"{keycloak.base_url}/realms/{keycloak.realm}", "provider-apps")
+    claims = before.verify(tokens_for(keycloak, bridge, org["admin"])["access_token"])
+    assert f"/provider-orgs/{old_key}/site-admins" in claims["groups"]
+
+    result = live_app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.exit_code == 0, result.output
+    assert f"renamed organization {oid}'s key to {org['key']}" in result.output
+    assert tin not in result.output
+    with live_app.app_context():
+        assert db.session.get(Organization, oid).key == org["key"]
+    group = keycloak.gateway.group_by_path(f"/provider-orgs/{org['key']}")
+    assert group is not None and group["id"] == group_id  # the same group: members kept
+    claims = before.verify(tokens_for(keycloak, bridge, org["admin"])["access_token"])
+    assert f"/provider-orgs/{org['key']}/site-admins" in claims["groups"]
+    assert not [path for path in claims["groups"] if tin in path]
+    assert admin.get(f"{bridge}/org/{org['key']}/members", timeout=30).status_code == 200
+    assert admin.get(f"{bridge}/org/{old_key}/members", timeout=30).status_code in (403, 404)
+    again = live_app.test_cli_runner().invoke(args=["reconcile"])
+    assert "renamed organization" not in again.output

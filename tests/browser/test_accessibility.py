@@ -17,6 +17,7 @@ from tests.browser import steps
 from tests.support.axe import DESKTOP, PHONE, screen_problems
 from tests.support.browser import SCREENSHOTS, Journey
 from tests.support.keycloak_login import e164, new_phone_number
+from tests.support.org_keys import org_key
 from tests.support.wizard import PASSWORD, WizardClient, register_individual, register_organization
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]
@@ -282,8 +283,8 @@ def test_consoles_pass_axe_and_fit_a_phone(page, brand, site, outbox, live_app, 
     tour.check("home-signed-out")
     org, admin = fresh_org(), new_email("site-admin")
     register_organization(WizardClient(site, outbox), org, admin)
-    org_key = f"{org['npi']}-{org['tin'].replace('-', '')}"
-    plan_admin_screens(page, tour, site, live_app, plan_admin["email"], org_key, tmp_path)
+    key = org_key(org)
+    plan_admin_screens(page, tour, site, live_app, plan_admin["email"], key, tmp_path)
     page.goto(f"{site}/dev/outbox?to={admin}")
     tour.check("dev-outbox")
     page.goto(f"{site}/logout")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from idp_bridge.brand import BRANDS
 from idp_bridge.organizations.models import Membership, Organization
 from tests.browser import steps
+from tests.support.org_keys import org_key
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]
 
@@ -30,7 +31,7 @@ def register_org(journey, site, outbox, org, email) -> str:
     expect(journey.page.locator("#confirmation")).to_have_text(
         "Your organization's registration is complete!")
     journey.step("confirmation")
-    return f"{org['npi']}-{org['tin'].replace('-', '')}"
+    return org_key(org)
 
 
 def approve_as_plan_admin(journey, site, live_app, plan_admin, key) -> None:
@@ -124,7 +125,7 @@ def test_merge_and_switch_organizations(journey, site, outbox, fresh_org, live_a
     page.get_by_label("YES").check()
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("#confirmation")).to_be_visible()
-    second_key = f"{second['npi']}-{second['tin'].replace('-', '')}"
+    second_key = org_key(second)
     approve_as_plan_admin(journey, site, live_app, plan_admin, second_key)
 
     page = journey.new_person()

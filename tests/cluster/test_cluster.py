@@ -18,7 +18,6 @@ from tests.support.cluster.journeys import (
     email,
     latest_sms,
     logout_request,
-    org_key,
     redirect_uri,
     registration_sign_in,
     request_phone_code,
@@ -37,6 +36,7 @@ from tests.support.keycloak_login import (
     sign_in_to_bridge,
     submit_login,
 )
+from tests.support.org_keys import org_key
 from tests.support.wizard import PASSWORD, WizardClient
 
 pytestmark = pytest.mark.keycloak

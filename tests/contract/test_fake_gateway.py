@@ -248,6 +248,27 @@ def test_subgroups_list_direct_children_with_attributes(gateway: Any, scratch: S
     assert [c["name"] for c in gateway.subgroups(roles_id)] == ["claims"]
 
 
+def test_renaming_a_group_keeps_members_attributes_and_subgroups(gateway: Any,
+                                                                 scratch: Scratch) -> None:
+    user_id = scratch.user()
+    group_id, name = scratch.group({"npi": ["1234567893"]})
+    admins_id = gateway.create_subgroup(group_id, "site-admins")
+    gateway.add_to_group(user_id, admins_id)
+    other_id, other = scratch.group()
+
+    renamed = f"{name}-renamed"
+    gateway.rename_group(group_id, renamed)
+
+    assert gateway.group_by_path(f"/{ORGS_GROUP}/{name}") is None
+    group = gateway.group_by_path(f"/{ORGS_GROUP}/{renamed}")
+    assert group is not None and group["id"] == group_id
+    assert group["attributes"] == {"npi": ["1234567893"]}
+    assert gateway.user_group_paths(user_id) == [f"/{ORGS_GROUP}/{renamed}/site-admins"]
+    assert status_of(lambda: gateway.rename_group(other_id, renamed)) == 409  # a sibling's
+    assert gateway.group_by_path(f"/{ORGS_GROUP}/{other}") is not None
+    assert status_of(lambda: gateway.rename_group(unknown_id(), "x")) == 404
+
+
 def test_group_attributes_are_replaced_whole(gateway: Any, scratch: Scratch) -> None:
     group_id, _ = scratch.group({"a": ["1"], "b": ["2"]})
     assert gateway.group_attributes(group_id) == {"a": ["1"], "b": ["2"]}

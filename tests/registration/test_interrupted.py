@@ -27,6 +27,7 @@ from tests.support.keycloak_login import (
     new_phone_number,
     submit_login,
 )
+from tests.support.org_keys import org_key
 from tests.support.registry_data import DEACTIVATED, ORGANIZATIONS, PROFESSIONAL
 from tests.support.wizard import PASSWORD, WizardClient, person, to_phone_verification
 
@@ -99,10 +100,6 @@ def memberships_of(live_app, user_id: str) -> list[tuple[str, str]]:  # type: ig
     with live_app.app_context():
         return [(m.organization.key, m.status)
                 for m in Membership.query.filter_by(user_id=user_id)]
-
-
-def org_key(org: dict[str, str]) -> str:
-    return f"{org['npi']}-{org['tin'].replace('-', '')}"
 
 
 def sign_in_directly(bridge: str, outbox, email: str) -> requests.Response:  # type: ignore[no-untyped-def]

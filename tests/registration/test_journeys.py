@@ -15,6 +15,7 @@ from idp_bridge.registration import context
 from idp_bridge.registration.cleanup import remove_expired_drafts
 from idp_bridge.registration.models import RegistrationDraft, TermsAcceptance
 from tests.support.forms import form_by_id
+from tests.support.org_keys import org_key
 from tests.support.registry_data import ORGANIZATIONS, PROFESSIONAL
 from tests.support.wizard import (
     PASSWORD,
@@ -27,10 +28,6 @@ from tests.support.wizard import (
 )
 
 pytestmark = pytest.mark.keycloak
-
-
-def org_key(org: dict[str, str]) -> str:
-    return f"{org['npi']}-{org['tin'].replace('-', '')}"
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from idp_bridge.extensions import db
 from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership, Organization
 from tests.support.consoles import csrf_of, email, post_form, signed_in
+from tests.support.org_keys import org_key
 from tests.support.people import existing_login
 from tests.support.wizard import (
     PASSWORD,
@@ -88,7 +89,7 @@ def test_keycloak_stopped_at_password_setup_then_retry_keeps_one_login(
     assert len(users) == 1
     sign_in_and_finish(wizard, address)
     assert wizard.step == "complete"
-    tracked.org_keys.add(f"{org['npi']}-{org['tin'].replace('-', '')}")
+    tracked.org_keys.add(org_key(org))
     check()
 
 
@@ -106,7 +107,7 @@ def test_keycloak_killed_at_password_setup_then_restarted(
     assert handed_off(wizard.password(PASSWORD))
     sign_in_and_finish(wizard, address)
     assert wizard.step == "complete"
-    tracked.org_keys.add(f"{org['npi']}-{org['tin'].replace('-', '')}")
+    tracked.org_keys.add(org_key(org))
     check()
 
 
@@ -123,7 +124,7 @@ def test_keycloak_stopped_at_the_final_step(bridge, outbox, keycloak, fresh_org,
     wizard, org = WizardClient(bridge, outbox), fresh_org()
     address = email("stopped-final")
     existing_login(keycloak, address)
-    key = f"{org['npi']}-{org['tin'].replace('-', '')}"
+    key = org_key(org)
     tracked.emails.add(address)
     tracked.org_keys.add(key)
     _to_merge(wizard, org, address)
@@ -143,7 +144,7 @@ def test_database_write_refused_at_the_final_step(bridge, outbox, keycloak, fres
     wizard, org = WizardClient(bridge, outbox), fresh_org()
     address = email("db-refused")
     existing_login(keycloak, address)
-    key = f"{org['npi']}-{org['tin'].replace('-', '')}"
+    key = org_key(org)
     tracked.emails.add(address)
     tracked.org_keys.add(key)
     _to_merge(wizard, org, address)
@@ -162,7 +163,7 @@ def test_keycloak_group_left_by_a_crash_is_taken_over(bridge, outbox, keycloak, 
     wizard, org = WizardClient(bridge, outbox), fresh_org()
     address = email("orphan-group")
     existing_login(keycloak, address)
-    key = f"{org['npi']}-{org['tin'].replace('-', '')}"
+    key = org_key(org)
     tracked.emails.add(address)
     tracked.org_keys.add(key)
     gateway = keycloak.gateway

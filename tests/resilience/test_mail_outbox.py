@@ -7,7 +7,8 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,16 @@ from idp_bridge.mail.models import OutboundEmail
 
 
 class Recorder:
-    """An SMTP server that remembers each message's Message-ID and recipient."""
+    """An SMTP server that remembers each message's Message-ID and recipient (and Date)."""
 
     def __init__(self) -> None:
         self.received: list[tuple[str, str]] = []
+        self.dates: list[datetime] = []
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append((str(message["Message-ID"]), envelope.rcpt_tos[0]))
+        self.dates.append(parsedate_to_datetime(str(message["Date"])))
         return "250 OK"
 
 
@@ -72,6 +75,7 @@ def test_mail_server_down_then_back_sends_once_with_the_same_message_id(app, smt
         assert row.next_attempt_at > utcnow()  # backed off
         assert deliver_due() == (0, 0)  # not due yet
         row.next_attempt_at = utcnow()
+        written = row.created_at = utcnow() - timedelta(hours=1)  # the server was away long
         db.session.commit()
         controller.start()
         assert deliver_due() == (1, 0)
@@ -80,6 +84,10 @@ def test_mail_server_down_then_back_sends_once_with_the_same_message_id(app, smt
         row = db.session.get(OutboundEmail, message_id)
         assert row.status == "sent" and row.attempts == 2
         assert recorder.received == [(row.message_id, "person0@clinic.test")]
+        # Dated when it was written, not when the retry got it out: a mail client sorts an
+        # email code sent later above this one, whatever order they arrive in.
+        [dated] = recorder.dates
+        assert abs(dated - written.replace(tzinfo=UTC)) < timedelta(seconds=1)
 
 
 def test_backoff_grows_and_is_capped(app):

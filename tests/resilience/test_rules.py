@@ -14,6 +14,7 @@ from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.consoles import email, post_form, signed_in
+from tests.support.org_keys import org_key
 from tests.support.people import existing_login
 from tests.support.wizard import PASSWORD, WizardClient, person
 
@@ -28,7 +29,7 @@ def _registered_by_merge(bridge, outbox, keycloak, org, address):  # type: ignor
     wizard.organization()
     wizard.individual(person(address))
     assert wizard.post("merge", {"merge": "yes"}).url.endswith("/register/complete")
-    return f"{org['npi']}-{org['tin'].replace('-', '')}"
+    return org_key(org)
 
 
 def test_a_denied_organization_is_refused_on_the_first_screen(
@@ -106,7 +107,7 @@ def test_reconcile_repairs_every_kind_of_drift_both_ways(
     gateway.delete_group(gateway.group_by_path(f"/provider-orgs/{key}")["id"])
     # A group no organization owns (a registration that crashed between its two writes).
     orphan = fresh_org()
-    orphan_key = f"{orphan['npi']}-{orphan['tin'].replace('-', '')}"
+    orphan_key = org_key(orphan)
     tracked.org_keys.add(orphan_key)
     gateway.create_subgroup(gateway.orgs_group_id(), orphan_key, {"name": ["orphan"]})
     # A login left by a registration abandoned after Password Setup.

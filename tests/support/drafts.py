@@ -34,6 +34,7 @@ from idp_bridge.registration.email_code import EmailCodeState, issue_code, mark_
 from idp_bridge.registration.engine import plan_for
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.fake_keycloak import FakeKeycloak
+from tests.support.org_keys import org_key
 
 SAMPLE_ORG = {"npi": "1588000012", "tin": "391588001"}  # PRAIRIE FAMILY MEDICINE SC
 REGISTERED_ORG = {"npi": "1588000020", "tin": "391588002"}  # made "registered" by the fixture
@@ -127,7 +128,7 @@ def wizard_at(app: Flask, fake_keycloak: FakeKeycloak) -> Iterator[Any]:
     with app.app_context():
         import_sample()
         organization = Organization(
-            key=f"{REGISTERED_ORG['npi']}-{REGISTERED_ORG['tin']}",
+            key=org_key(REGISTERED_ORG),
             name="BADGER STATE PHYSICAL THERAPY LLC", address_line1="2 MAIN ST",
             city="MADISON", state="WI", zip="53703", business_phone="+16085550101",
             email="badger@clinic.test", status="active")

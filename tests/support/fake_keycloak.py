@@ -356,6 +356,15 @@ class FakeKeycloak:
         self._group(group_id).attributes = {k: list(v) for k, v in attributes.items()}
 
     @_api
+    def rename_group(self, group_id: str, name: str) -> None:
+        group = self._group(group_id)
+        if any(g.parent_id == group.parent_id and g.name == name and g.id != group_id
+               for g in self.groups.values()):
+            raise GatewayError(f"Keycloak could not rename the group: Sibling group named "
+                               f"'{name}' already exists.", 409)
+        group.name = name
+
+    @_api
     def subgroups(self, parent_id: str, page_size: int = 100) -> list[dict[str, Any]]:
         self._group(parent_id)
         children = [g for g in self.groups.values() if g.parent_id == parent_id]

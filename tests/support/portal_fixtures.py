@@ -20,6 +20,7 @@ from tests.support.keycloak_login import (
     new_phone_number,
     submit_login,
 )
+from tests.support.org_keys import org_key
 from tests.support.stack import KeycloakHandle
 from tests.support.wizard import PASSWORD, WizardClient, register_individual, register_organization
 
@@ -68,7 +69,7 @@ def new_registered_org(bridge: str, outbox: Outbox, fresh_org: Callable[[], dict
         org = fresh_org()
         admin = admin_email or email("site-admin")
         register_organization(WizardClient(bridge, outbox), org, admin)
-        return {**org, "admin": admin, "key": f"{org['npi']}-{org['tin'].replace('-', '')}"}
+        return {**org, "admin": admin, "key": org_key(org)}
 
     yield register
 

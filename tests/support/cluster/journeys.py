@@ -34,10 +34,6 @@ def unregistered_org(cluster: Cluster, taken: set[str]) -> dict[str, str]:
     return {"npi": npi, "tin": f"42-{6600000 + next(_tins):07d}"}
 
 
-def org_key(org: dict[str, str]) -> str:
-    return f"{org['npi']}-{org['tin'].replace('-', '')}"
-
-
 def wizard_to_password(wizard: WizardClient, org: dict[str, str], address: str) -> None:
     """The registration wizard from the first screen through the password (the Keycloak user
     exists from here on)."""
