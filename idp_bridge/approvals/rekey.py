@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from idp_bridge import audit
 from idp_bridge.approvals.decisions import decision, lock_organization
 from idp_bridge.audit.actor import SYSTEM, Actor
-from idp_bridge.organizations.keys import key_for, names_a_tin
+from idp_bridge.organizations.keys import earlier_releases_key, key_for
 from idp_bridge.organizations.models import Organization, OrganizationIdentifier
 
 
@@ -20,7 +20,7 @@ def keys_spelling_a_tin() -> list[int]:
     """Ids of the organizations whose key contains one of their TINs."""
     organizations = Organization.query.options(selectinload(Organization.identifiers))
     return [o.id for o in organizations.order_by(Organization.id)
-            if names_a_tin(o.key, [i.tin for i in o.identifiers])]
+            if earlier_releases_key(o.key, [(i.npi, i.tin) for i in o.identifiers])]
 
 
 def rekey(organization: Organization, actor: Actor = SYSTEM) -> str:

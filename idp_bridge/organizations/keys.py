@@ -33,6 +33,7 @@ def key_for(npi: str, tin: str) -> str:
     return organization_key(npi, tin, current_app.config["SECRET_KEY"])
 
 
-def names_a_tin(key: str, tins: list[str]) -> bool:
-    """Whether ``key`` spells out one of these TINs (the keys of earlier releases did)."""
-    return any(tin and tin in key for tin in tins)
+def earlier_releases_key(key: str, pairs: list[tuple[str, str]]) -> bool:
+    """Whether ``key`` is ``<npi>-<tin>`` of one of these (NPI, TIN) pairs, as keys were
+    before. (Not "contains a TIN": a TIN can be nine digits of its own NPI.)"""
+    return any(key == f"{npi}-{tin}" for npi, tin in pairs)
