@@ -17,7 +17,7 @@ from idp_bridge.organizations.models import Organization, OrganizationIdentifier
 
 
 def keys_spelling_a_tin() -> list[int]:
-    """Ids of the organizations whose key contains one of their TINs."""
+    """Ids of the organizations whose key is an earlier release's ``<npi>-<tin>``."""
     organizations = Organization.query.options(selectinload(Organization.identifiers))
     return [o.id for o in organizations.order_by(Organization.id)
             if earlier_releases_key(o.key, [(i.npi, i.tin) for i in o.identifiers])]

@@ -231,19 +231,21 @@ class KeycloakGateway:
         return dict(group.get("attributes") or {})
 
     def update_group_attributes(self, group_id: str, attributes: dict[str, list[str]]) -> None:
-        group = self._call("read the group", self._admin.get_group, group_id)
-        group["attributes"] = attributes
-        group.pop("subGroups", None)
-        self._call("update the group", self._admin.update_group, group_id, group)
+        self._update_group(group_id, "update the group", attributes=attributes)
 
     def rename_group(self, group_id: str, name: str) -> None:
         """Members, attributes and subgroups stay; the paths below it (and so the members'
         ``groups`` claims from their next token on) follow the new name."""
+        self._update_group(group_id, "rename the group", name=name)
+
+    def _update_group(self, group_id: str, doing: str, **changes: Any) -> None:
+        # PUT /groups/{id} replaces the representation: read it whole, change, write back
+        # (without the subgroups and the path, which Keycloak derives).
         group = self._call("read the group", self._admin.get_group, group_id)
-        group["name"] = name
+        group.update(changes)
         group.pop("subGroups", None)
         group.pop("path", None)
-        self._call("rename the group", self._admin.update_group, group_id, group)
+        self._call(doing, self._admin.update_group, group_id, group)
 
     def subgroups(self, parent_id: str, page_size: int = 100) -> list[dict[str, Any]]:
         """Direct children of a group (name, id, attributes), all pages."""

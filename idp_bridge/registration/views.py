@@ -26,7 +26,7 @@ from idp_bridge.registration.completion import (
     join_as_individual,
 )
 from idp_bridge.registration.context import RegistrationContext
-from idp_bridge.registration.drafts import DRAFT_KEY, discard
+from idp_bridge.registration.drafts import AT_KEYCLOAK, DRAFT_KEY, discard
 from idp_bridge.registration.engine import (
     ACCOUNT_TYPES,
     Advance,
@@ -138,7 +138,7 @@ def handoff() -> Any:
     Keycloak will not hand off (phone already verified, or away), the sign-in page offers
     the ordinary Log In."""
     draft = _current_draft(create=False)
-    if draft is None or draft.step != "sign_in" or not draft.keycloak_user_id:
+    if draft is None or draft.step != AT_KEYCLOAK or not draft.keycloak_user_id:
         return redirect(url_for("registration.start"))
     try:
         return start_handoff_sign_in(draft.keycloak_user_id, url_for("registration.finish"),
@@ -196,11 +196,11 @@ def finish() -> Any:
     draft = _current_draft(create=False)
     if draft is None:
         return redirect(url_for("registration.start"))
-    if draft.step != "sign_in":
+    if draft.step != AT_KEYCLOAK:
         return _render(draft, note=problem("wizard.no_going_back"), status=409)
     user = current_user()
     if user is None or user["sub"] != draft.keycloak_user_id:
-        return redirect(url_for("registration.step", name="sign_in"))
+        return redirect(url_for("registration.step", name=AT_KEYCLOAK))
     return _finish(draft, user["sub"])
 
 
@@ -224,12 +224,12 @@ def join() -> Any:
     draft = _current_draft(create=False)
     if draft is None:
         return redirect(url_for("registration.start"))
-    if draft.account_type != "organization" or draft.step not in ("sign_in", "merge"):
+    if draft.account_type != "organization" or draft.step not in (AT_KEYCLOAK, "merge"):
         return _render(draft, note=problem("wizard.no_going_back"), status=409)
     ctx = context.load(draft)
     user_id = _joining_user(draft, ctx)
     if user_id is None:
-        return redirect(url_for("registration.step", name="sign_in"))
+        return redirect(url_for("registration.step", name=AT_KEYCLOAK))
     organization = owner_of_pair(ctx.npi, ctx.tin)
     if organization is None or organization.status == "denied":
         return _render(draft, Invalid({"form": problem("org.gone")}))
