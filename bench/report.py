@@ -83,6 +83,9 @@ def _tokens(s: dict[str, Any]) -> Iterator[Row]:
     yield (s.get("name", "TokenVerifier.verify ÷ raw RS256 check"),
            f"{s['ratio']:.2f} × (lowest; {detail})", f"≥ {s['target']} ×",
            _verdict(s["ratio"] >= s["target"]))
+    for name, rows in s.get("beside", {}).items():  # the floor and the peers, for scale
+        ratios = "; ".join(f"{r['threads']} thread(s): {r['ratio']:.2f} ×" for r in rows)
+        yield (f"… the same fresh tokens through {name} ÷ raw RS256 check", ratios, "—", "")
 
 
 def _registry(s: dict[str, Any]) -> Iterator[Row]:

@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from joserfc.errors import JoseError, MissingClaimError
+from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 from joserfc.jwk import JWKRegistry
 from joserfc.jwt import JWTClaimsRegistry
 
@@ -195,11 +195,16 @@ class TokenVerifier:
 
 
 class ClaimsRegistry(JWTClaimsRegistry):
-    """joserfc's JWT claims registry with its per-call setup done once.
+    """joserfc's JWT claims rules, compiled once for one kind of token.
 
-    The same validators (``validate_exp``, ``check_value`` …) run with the same options; only
-    the lookups joserfc repeats per call (which claims are essential, which claim has a
-    validator) are made when the registry is built. Other claims are not looked at.
+    The rules are joserfc's (``JWTClaimsRegistry``: essential claims, StringOrURI types,
+    NumericDate times that are finite numbers and never booleans, ``exp``/``nbf``/``iat``
+    with the leeway, expected values where a list claim may contain the expected one, no blank
+    values) and so are the errors it raises. What changes is when the work happens: joserfc
+    looks up options and validators per claim on every call and reads the clock once per time
+    claim; here each claim's check is a closure built with its expected value, the clock is
+    read once per token, and claims without a rule are not looked at. ``tests/tokens/
+    test_contract.py`` holds it to joserfc's own registry on the same claims.
     """
 
     _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
@@ -208,19 +213,85 @@ class ClaimsRegistry(JWTClaimsRegistry):
         super().__init__(**kwargs)
         self._essential = tuple(sorted(self.essential_keys))
         names = dict.fromkeys((*self._REGISTERED, *self.options))
-        self._checks = tuple((name, self._check_for(name)) for name in names)
+        self._checks = tuple((name, self._compile(name)) for name in names)
 
-    def _check_for(self, name: str) -> Callable[[Any], None]:
-        validator = getattr(self, f"validate_{name}", None)
-        return validator or (lambda value: self.check_value(name, value))
+    def _compile(self, name: str) -> Callable[[Any, int], None]:
+        expected = self._expected(name)
+        shape = _SHAPES.get(name)
+        if name in _TIMES:
+            late, leeway = name == "exp", self.leeway
+
+            def check_time(value: Any, now: int) -> None:
+                if not _numeric_date(value):
+                    raise InvalidClaimError(name)
+                if late and value <= now - leeway:
+                    raise ExpiredTokenError(name)
+                if not late and value > now + leeway:
+                    raise InvalidClaimError(name)
+                expected(value)
+            return check_time
+
+        def check(value: Any, now: int) -> None:
+            if shape is not None and not shape(value):
+                raise InvalidClaimError(name)
+            expected(value)
+        return check
+
+    def _expected(self, name: str) -> Callable[[Any], None]:
+        """joserfc's ``check_value`` for one claim, with its option read once."""
+        option = self.options.get(name)
+        if not option:
+            return _nothing
+        blank_ok = bool(option.get("allow_blank"))
+        values, value = option.get("values"), option.get("value")
+
+        def matches(claim: Any) -> None:
+            if not blank_ok and claim in (None, "", [], {}):
+                raise InvalidClaimError(name)
+            if values:
+                found = any(v in claim for v in values) if isinstance(claim, list) \
+                    else claim in values
+                if not found:
+                    raise InvalidClaimError(name)
+            elif value is not None and claim != value and \
+                    not (isinstance(claim, list) and value in claim):
+                raise InvalidClaimError(name)
+        return matches
 
     def validate(self, claims: dict[str, Any]) -> None:
         missing = [name for name in self._essential if claims.get(name) is None]
         if missing:
             raise MissingClaimError(",".join(missing))
+        now = self.now
         for name, check in self._checks:
             if name in claims:
-                check(claims[name])
+                check(claims[name], now)
+
+
+_TIMES = frozenset({"exp", "nbf", "iat"})
+
+
+def _nothing(value: Any) -> None:
+    return None
+
+
+def _numeric_date(value: Any) -> bool:
+    # A JSON number that is neither a boolean nor NaN/Infinity (NaN would never expire).
+    return not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)))
+
+
+def _string_or_uri(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _audience(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+_SHAPES: dict[str, Callable[[Any], bool]] = {
+    "iss": _string_or_uri, "sub": _string_or_uri, "jti": _string_or_uri, "aud": _audience}
 
 
 class JwksCache:
