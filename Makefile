@@ -17,10 +17,11 @@ UNIT_LAYER := -m "not keycloak and not browser and not slow"
 STACK_LAYER := -m "keycloak or browser or slow"
 PYTEST_SELECTED = $(PY) -m pytest $(1) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-test: test-fast keycloak
+test: test-fast setup keycloak
 	$(call PYTEST_SELECTED,$(STACK_LAYER))
 
-test-fast: setup
+# The unit layer needs the venv only: no npm packages, no Keycloak, no browser.
+test-fast: $(VENV)/.installed
 	$(call PYTEST_SELECTED,$(UNIT_LAYER))
 
 # The integration suite on PostgreSQL, and production-mode Keycloak on PostgreSQL.
