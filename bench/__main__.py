@@ -28,7 +28,8 @@ from typing import Any
 from bench import report
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("signin", "registration", "approvals", "registry", "tokens")
+SECTIONS = ("signin", "registration", "approvals", "registry", "tokens", "keycloak_cost")
+STACK_SECTIONS = ("signin", "registration", "approvals", "keycloak_cost")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,6 +45,15 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keycloak-users", choices=("all", "pending"), default="all",
                         help="approvals: import every seeded person into Keycloak (default) "
                         "or only those waiting for approval (faster seeding)")
+    parser.add_argument("--production", action="store_true",
+                        help="Keycloak as docs/deploy.md runs it: `build` for PostgreSQL, "
+                        "`start --optimized` on its own PostgreSQL database (needs --postgres)")
+    parser.add_argument("--jfr", action="store_true",
+                        help="record a Java Flight Recorder profile of Keycloak; "
+                        "keycloak_cost sorts its CPU samples into the parts of a sign-in")
+    parser.add_argument("--sessions", type=int,
+                        help="keycloak_cost: extra sessions for the memory figure "
+                        "(default 10,000; --quick: 500)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--table", action="store_true",
                         help="measure nothing: rewrite bench/RESULTS.md from the saved runs")
@@ -67,10 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         "host": socket.gethostname(), "cpus": _cpus(), "python": platform.python_version(),
         "quick": args.quick, "sizes": sizes, "sections": {}, "errors": {},
         "database": "postgresql" if args.postgres else "sqlite",
+        "keycloak_mode": "production" if args.production else "dev",
         "only": args.only.split(",") if args.only else [],
         "load_average_before": os.getloadavg(),
     }
-    if {"signin", "registration", "approvals"} & set(sections):
+    if set(STACK_SECTIONS) & set(sections):
         _with_stack(args, sections, sizes, results)
     for name in ("registry", "tokens"):
         if name in sections:
@@ -89,16 +100,20 @@ def _with_stack(args: argparse.Namespace, sections: list[str], sizes: list[int],
                 results: dict[str, Any]) -> None:
     from bench import stack as stack_module
 
-    stack = stack_module.start(args.postgres, log=log)
+    jfr = args.out / f"keycloak-{int(time.time())}.jfr" if args.jfr else None
+    stack = stack_module.start(args.postgres, log=log, production=args.production)
+    stack.extras["jfr"] = jfr
     try:
-        for name in ("signin", "registration", "approvals"):
+        for name in STACK_SECTIONS:
             if name not in sections:
                 continue
             log(f"{name} ...")
             try:
                 module = importlib.import_module(f"bench.{name}")
-                extra = {"sizes": sizes, "keycloak_users": args.keycloak_users} \
+                extra: dict[str, Any] = {"sizes": sizes, "keycloak_users": args.keycloak_users} \
                     if name == "approvals" else {}
+                if name == "keycloak_cost":
+                    extra = {"sessions": args.sessions}
                 results["sections"][name] = module.run(stack, args.quick, log=log, **extra)
             except Exception as exc:  # noqa: BLE001  (one section failing keeps the others)
                 traceback.print_exc()
@@ -129,6 +144,7 @@ def _cpus() -> int:
 def _write(results: dict[str, Any], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     suffix = ("-postgres" if results["database"] == "postgresql" else "") + \
+        ("-production" if results.get("keycloak_mode") == "production" else "") + \
         ("-" + "-".join(results["only"]) if results.get("only") else "") + \
         ("-quick" if results["quick"] else "")
     path = out / f"{results['started'][:10]}-{results['host']}{suffix}.json"
@@ -148,6 +164,8 @@ def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
         if data.get("quick"):
             continue
         database = data.get("database", "sqlite")
+        if data.get("keycloak_mode") == "production":
+            database += "-production"
         into = merged.setdefault(database, {**data, "sections": {}, "errors": {},
                                             "files": {}})
         for name, section in data["sections"].items():

@@ -115,6 +115,22 @@ def _registry(s: dict[str, Any]) -> Iterator[Row]:
                    _verdict(f["lookup_p99_ms"] < goal))
 
 
+def _keycloak_cost(s: dict[str, Any]) -> Iterator[Row]:
+    steps = ", ".join(f"{k} {v:.0f}" for k, v in s["cpu_ms_per_step"].items())
+    yield (f"Keycloak CPU per sign-in (password + phone code + code exchange), {s['mode']} "
+           "mode, vs Keycloak's sizing guide (15 password sign-ins/s per vCPU)",
+           f"{s['cpu_ms_per_sign_in']:.0f} ms ({steps} ms)",
+           f"guide: {s['sizing_guide_ms']:.0f} ms (password only)", "")
+    before, after = s["memory_before"], s["memory_after"]
+    yield (f"Keycloak memory, {after['extra_sessions']:,} more sessions",
+           f"heap after GC {before['heap_used_mib']:.0f} → {after['heap_used_mib']:.0f} MiB; "
+           f"RSS {before['rss_mib']:.0f} → {after['rss_mib']:.0f} MiB", "—", "")
+    if "jfr" in s:
+        shares = "; ".join(f"{k} {v:.0%}" for k, v in s["jfr"]["share"].items())
+        yield (f"Keycloak CPU samples by part (JFR, {s['jfr']['samples']:,} samples)",
+               shares, "—", "")
+
+
 def _generic(name: str, s: dict[str, Any]) -> Iterator[Row]:
     """A section that lists its own rows (``rows``: work, measured, target, met)."""
     for row in s.get("rows", []):
@@ -128,7 +144,7 @@ def _generic(name: str, s: dict[str, Any]) -> Iterator[Row]:
 
 RENDERERS: dict[str, Callable[[dict[str, Any]], Iterator[Row]]] = {
     "signin": _signin, "registration": _registration, "approvals": _approvals,
-    "tokens": _tokens, "registry": _registry,
+    "tokens": _tokens, "registry": _registry, "keycloak_cost": _keycloak_cost,
 }
 
 
@@ -167,7 +183,9 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         files = results.get("files") or {"all": results.get("file", "")}
         sources = "; ".join(f"{', '.join(n for n, f in files.items() if f == name)}: "
                             f"`bench/results/{name}`" for name in dict.fromkeys(files.values()))
-        out += [f"## {results.get('database', 'sqlite')}: {results['host']} "
+        mode = ", production-mode Keycloak" \
+            if results.get("keycloak_mode") == "production" else ""
+        out += [f"## {results.get('database', 'sqlite')}{mode}: {results['host']} "
                 f"({results['cpus']} CPUs, Python {results['python']})", "",
                 f"Figures from {sources}.", "", table(results), ""]
     notes = Path(__file__).with_name("NOTES.md")

@@ -26,7 +26,12 @@ import requests
 from idp_bridge import create_app
 from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.databases import create_database, drop_databases
-from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
+from idp_bridge.devstack.keycloak_server import (
+    DEV_KEYCLOAK_ENV,
+    KeycloakServer,
+    free_port,
+    production_options,
+)
 from idp_bridge.devstack.processes import stop_process_group
 from idp_bridge.outbox import Message, Outbox
 from idp_bridge.outbox.mail_sink import MailSink
@@ -176,9 +181,17 @@ def drop_database(server_url: str, database_url: str) -> None:
     drop_databases(server_url, database_url)
 
 
-def start(postgres_server: str | None = None, log=print) -> Stack:  # type: ignore[no-untyped-def]
+def start(postgres_server: str | None = None, log=print,  # type: ignore[no-untyped-def]
+          production: bool = False) -> Stack:
     """``postgres_server``: run the bridge on a fresh PostgreSQL database there (the
-    production database); by default SQLite in the run's directory."""
+    production database); by default SQLite in the run's directory.
+
+    ``production``: Keycloak as docs/deploy.md runs it — ``kc.sh build`` for PostgreSQL, then
+    ``start --optimized`` on its own fresh PostgreSQL database (caches and theme caching on,
+    no dev mode); needs ``postgres_server``.
+    """
+    if production and not postgres_server:
+        raise SystemExit("--production needs --postgres SERVER_URL (Keycloak's database)")
     workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
     ports = {k: free_port() for k in ("keycloak", "management", "bridge", "smtp")}
     database_url = fresh_database(postgres_server) if postgres_server else \
@@ -188,14 +201,11 @@ def start(postgres_server: str | None = None, log=print) -> Stack:  # type: igno
     outbox = FastOutbox(env["IDP_OUTBOX_DIR"])
     sink = MailSink(env["IDP_OUTBOX_DIR"], port=ports["smtp"]).start()
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # one line per SMTP command
-    log(f"starting Keycloak in {workdir} ...")
-    keycloak = KeycloakServer.in_private_copy(
-        workdir, http_port=ports["keycloak"], management_port=ports["management"], env=env,
-        log_path=workdir / "keycloak.log",
-        # One line per request in keycloak.log: lets a section count the calls a flow made.
-        extra_args=("--http-access-log-enabled=true",)).start()
+    log(f"starting Keycloak in {workdir} ({'production' if production else 'dev'} mode) ...")
+    keycloak = _keycloak(workdir, env, ports, postgres_server if production else None)
+    keycloak.start()
     stack = Stack(workdir, env, keycloak, outbox, env["IDP_BRIDGE_URL"], sink=sink,
-                  extras={"postgres_server": postgres_server})
+                  extras={"postgres_server": postgres_server, "production": production})
     try:
         _prepare_database(stack)
         keycloak.wait_ready()
@@ -207,6 +217,25 @@ def start(postgres_server: str | None = None, log=print) -> Stack:  # type: igno
     log(f"Keycloak {stack.keycloak_url}, bridge {stack.bridge_url} (gunicorn, "
         f"{GUNICORN_WORKERS} workers)")
     return stack
+
+
+def _keycloak(workdir: Path, env: dict[str, str], ports: dict[str, int],
+              production_server: str | None) -> KeycloakServer:
+    # One line per request in keycloak.log: lets a section count the calls a flow made.
+    args: tuple[str, ...] = ("--http-access-log-enabled=true",)
+    run_env = dict(env)
+    if production_server is None:
+        return KeycloakServer.in_private_copy(
+            workdir, http_port=ports["keycloak"], management_port=ports["management"],
+            env=run_env, log_path=workdir / "keycloak.log", extra_args=args)
+    keycloak_database = create_database(production_server, "keycloak_bench")
+    env["BENCH_KEYCLOAK_DATABASE"] = keycloak_database  # dropped with the bridge's at stop
+    built = KeycloakServer.built_home(env, "--db=postgres", "--health-enabled=true")
+    return KeycloakServer.in_private_copy(
+        workdir, source=built, http_port=ports["keycloak"],
+        management_port=ports["management"], env=run_env, log_path=workdir / "keycloak.log",
+        mode="start",
+        extra_args=(*production_options(keycloak_database, env["IDP_KEYCLOAK_URL"]), *args))
 
 
 def _prepare_database(stack: Stack) -> None:
@@ -251,5 +280,7 @@ def stop(stack: Stack, keep: bool = False) -> None:
         stack.sink.stop()
     if stack.extras.get("postgres_server"):
         drop_database(stack.extras["postgres_server"], stack.env["DATABASE_URL"])
+        if stack.env.get("BENCH_KEYCLOAK_DATABASE"):
+            drop_database(stack.extras["postgres_server"], stack.env["BENCH_KEYCLOAK_DATABASE"])
     if not keep:
         shutil.rmtree(stack.workdir, ignore_errors=True)
