@@ -328,7 +328,7 @@ class JwksCache:
 
     def _refresh(self, running: threading.Event) -> None:
         try:
-            keys = parse_jwks(self._download())
+            keys = parse_jwks(self._download_by_deadline())
         except Exception as exc:  # noqa: BLE001  (any failure keeps the keys we have)
             log.warning("could not refresh signing keys from %s: %s", self.url,
                         type(exc).__name__)
@@ -339,15 +339,38 @@ class JwksCache:
                 self._running = None
             running.set()
 
-    def _download(self) -> bytes:
+    def _download_by_deadline(self) -> bytes:
+        """The download, given up after ``fetch_timeout`` seconds of wall time however the
+        server trickles: a read timeout restarts with every byte, so the slot is freed here
+        by the clock, not by the socket. The abandoned download stops at its next read."""
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
         deadline = time.monotonic() + self.fetch_timeout
+
+        def fetch() -> None:
+            try:
+                outcome["body"] = self._download(deadline)
+            except Exception as exc:  # noqa: BLE001  (handed to the waiting thread)
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=fetch, name="jwks-download", daemon=True).start()
+        if not finished.wait(self.fetch_timeout):
+            raise TimeoutError("key set download passed its deadline")
+        if "error" in outcome:
+            raise outcome["error"]
+        return bytes(outcome["body"])
+
+    def _download(self, deadline: float) -> bytes:
         with requests.get(self.url, timeout=(self.fetch_timeout, self.fetch_timeout),
                           stream=True, allow_redirects=False,
                           headers={"Accept": "application/json"}) as response:
             if response.status_code != 200:  # redirects are not followed either
                 raise requests.HTTPError(f"JWKS answered {response.status_code}")
             body = bytearray()
-            for chunk in response.iter_content(16 * 1024):
+            while chunk := response.raw.read1(16 * 1024, decode_content=True):
+                # read1: whatever has arrived, so the deadline is looked at every byte
                 body += chunk
                 if len(body) > _MAX_JWKS_BYTES or time.monotonic() > deadline:
                     raise TimeoutError("key set too large or too slow")
