@@ -143,15 +143,20 @@ class TokenVerifier:
             raise InvalidToken("malformed token")
         return self._verify(token, registry)[0]
 
-    def verify_logout_token(self, token: object) -> dict[str, Any]:
+    def verify_logout_token(self, token: object,
+                            max_age_seconds: int | None = None) -> dict[str, Any]:
         """The claims of a valid OIDC back-channel logout token (audience = the client id).
 
         Keycloak marks them ``typ`` ``Logout``; they must carry the back-channel event, a
         ``sid`` or ``sub``, and never a ``nonce`` (so an ID token cannot pass for one).
+        ``max_age_seconds``: refuse tokens issued longer ago than this (plus the leeway),
+        and require a ``jti`` so that the caller can refuse a replay for as long.
         """
         if not isinstance(token, str) or len(token) > self.max_token_chars:
             raise InvalidToken("malformed token")
         claims = self._verify(token, self._logout_claims)[0]
+        if max_age_seconds is not None:
+            self._check_fresh(claims, max_age_seconds)
         events = claims.get("events")
         if not isinstance(events, dict) or BACKCHANNEL_LOGOUT_EVENT not in events:
             raise InvalidToken("not a back-channel logout event")
@@ -160,6 +165,16 @@ class TokenVerifier:
         if not isinstance(claims.get("sid"), str) and not isinstance(claims.get("sub"), str):
             raise InvalidToken("missing claim sid or sub")
         return claims
+
+    def _check_fresh(self, claims: dict[str, Any], max_age_seconds: int) -> None:
+        issued = claims.get("iat")
+        if not isinstance(issued, int | float) or isinstance(issued, bool):
+            raise InvalidToken("invalid claim iat")
+        if issued < self._now() - max_age_seconds - self.leeway:
+            raise InvalidToken("logout token too old")
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not 0 < len(jti) <= 128:
+            raise InvalidToken("missing claim jti")
 
     def _registry(self, typ: str, **extra: str) -> ClaimsRegistry:
         expected = {name: {"essential": True, "value": value} for name, value in extra.items()}
