@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idp_bridge import keycloak, sqlite_tuning
 from idp_bridge.brand import BRANDS, brand_url_setting, current_brand
@@ -38,7 +39,19 @@ def create_app(
     _register_blueprints(app)
     _register_cli(app)
     _init_brands(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """X-Forwarded-For/-Proto/-Host/-Port are believed only as far as IDP_TRUSTED_PROXIES
+    proxies set them (the compose topology's nginx: 1); with 0 they are ignored, so a client
+    cannot choose the address the audit log and the limits see. Outermost, so the brand is
+    read from the forwarded host."""
+    proxies = int(app.config["IDP_TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
 
 def _init_brands(app: Flask) -> None:
@@ -61,6 +74,7 @@ def _import_models() -> None:
     # Alembic's autogenerate and db.create_all see only models that were imported.
     import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
+    import idp_bridge.limits  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
     import idp_bridge.organizations.models  # noqa: F401
@@ -80,8 +94,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from idp_bridge import audit
+    from idp_bridge import audit, limits
     from idp_bridge.cli import register_cli
 
     register_cli(app)
     audit.init_app(app)
+    limits.init_app(app)  # `flask limits list|lift|prune`

@@ -84,6 +84,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_SESSION_IDLE_MINUTES", "30", int),
     Setting("IDP_SESSION_IDLE_ANONYMOUS_MINUTES", "120", int),
     Setting("IDP_SESSION_MAX_HOURS", "10", int),
+    # Limits against guessing and pumping (idp_bridge/limits; `flask limits` lists and lifts).
+    # NPI/TIN lookups that did not move a registration on:
+    Setting("IDP_PAIR_MISSES_PER_DRAFT", "5", int),
+    Setting("IDP_PAIR_MISSES_PER_ADDRESS_PER_HOUR", "20", int),  # per client address
+    Setting("IDP_PAIR_MISSES_PER_NPI_PER_HOUR", "20", int),  # across all clients
+    # Email codes sent, per client address and in total:
+    Setting("IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR", "20", int),
+    Setting("IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR", "1000", int),
+    # Back-channel logout tokens older than this are refused; their ids are remembered as long.
+    Setting("IDP_LOGOUT_TOKEN_MAX_AGE_SECONDS", "300", int),
+    # How many proxies in front of the bridge set X-Forwarded-For/-Proto/-Host (0: none, the
+    # headers are ignored; the compose topology's nginx: 1).
+    Setting("IDP_TRUSTED_PROXIES", "0", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
 )

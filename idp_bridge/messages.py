@@ -157,6 +157,19 @@ TEXTS: dict[str, str] = {
                        "Nothing you entered was lost: go back, read the Terms & Conditions and "
                        "select Accept to complete your registration."),
     "terms.required.action": "Go back and accept the Terms & Conditions",
+    # Limits against guessing and pumping (idp_bridge/limits, issue 19)
+    "pair.too_many_misses": (
+        "Too many NPI and TIN combinations that did not match were tried. For your security, "
+        "please try again in {minutes} minutes. If you are sure the NPI and TIN are right, "
+        "please contact Provider Services."),
+    "pair.too_many_misses.draft": (
+        "Too many NPI and TIN combinations that did not match were tried in this "
+        "registration. Please check the NPI and TIN with your organization, then restart "
+        "registration."),
+    "code.too_many_sends.client": ("Too many codes have been requested from this network. "
+                                   "Please try again in {minutes} minutes."),
+    "code.too_many_sends.total": ("We are sending too many codes right now. Please try again "
+                                  "in {minutes} minutes."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -143,15 +143,20 @@ class TokenVerifier:
             raise InvalidToken("malformed token")
         return self._verify(token, registry)[0]
 
-    def verify_logout_token(self, token: object) -> dict[str, Any]:
+    def verify_logout_token(self, token: object,
+                            max_age_seconds: int | None = None) -> dict[str, Any]:
         """The claims of a valid OIDC back-channel logout token (audience = the client id).
 
         Keycloak marks them ``typ`` ``Logout``; they must carry the back-channel event, a
         ``sid`` or ``sub``, and never a ``nonce`` (so an ID token cannot pass for one).
+        ``max_age_seconds``: refuse tokens issued longer ago than this (plus the leeway),
+        and require a ``jti`` so that the caller can refuse a replay for as long.
         """
         if not isinstance(token, str) or len(token) > self.max_token_chars:
             raise InvalidToken("malformed token")
         claims = self._verify(token, self._logout_claims)[0]
+        if max_age_seconds is not None:
+            self._check_fresh(claims, max_age_seconds)
         events = claims.get("events")
         if not isinstance(events, dict) or BACKCHANNEL_LOGOUT_EVENT not in events:
             raise InvalidToken("not a back-channel logout event")
@@ -160,6 +165,16 @@ class TokenVerifier:
         if not isinstance(claims.get("sid"), str) and not isinstance(claims.get("sub"), str):
             raise InvalidToken("missing claim sid or sub")
         return claims
+
+    def _check_fresh(self, claims: dict[str, Any], max_age_seconds: int) -> None:
+        issued = claims.get("iat")
+        if not isinstance(issued, int | float) or isinstance(issued, bool):
+            raise InvalidToken("invalid claim iat")
+        if issued < self._now() - max_age_seconds - self.leeway:
+            raise InvalidToken("logout token too old")
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not 0 < len(jti) <= 128:
+            raise InvalidToken("missing claim jti")
 
     def _registry(self, typ: str, **extra: str) -> ClaimsRegistry:
         expected = {name: {"essential": True, "value": value} for name, value in extra.items()}
@@ -399,7 +414,7 @@ class JwksCache:
 
     def _refresh(self, running: threading.Event) -> None:
         try:
-            keys = parse_jwks(self._download())
+            keys = parse_jwks(self._download_by_deadline())
         except Exception as exc:  # noqa: BLE001  (any failure keeps the keys we have)
             log.warning("could not refresh signing keys from %s: %s", self.url,
                         type(exc).__name__)
@@ -410,15 +425,38 @@ class JwksCache:
                 self._running = None
             running.set()
 
-    def _download(self) -> bytes:
+    def _download_by_deadline(self) -> bytes:
+        """The download, given up after ``fetch_timeout`` seconds of wall time however the
+        server trickles: a read timeout restarts with every byte, so the slot is freed here
+        by the clock, not by the socket. The abandoned download stops at its next read."""
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
         deadline = time.monotonic() + self.fetch_timeout
+
+        def fetch() -> None:
+            try:
+                outcome["body"] = self._download(deadline)
+            except Exception as exc:  # noqa: BLE001  (handed to the waiting thread)
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=fetch, name="jwks-download", daemon=True).start()
+        if not finished.wait(self.fetch_timeout):
+            raise TimeoutError("key set download passed its deadline")
+        if "error" in outcome:
+            raise outcome["error"]
+        return bytes(outcome["body"])
+
+    def _download(self, deadline: float) -> bytes:
         with requests.get(self.url, timeout=(self.fetch_timeout, self.fetch_timeout),
                           stream=True, allow_redirects=False,
                           headers={"Accept": "application/json"}) as response:
             if response.status_code != 200:  # redirects are not followed either
                 raise requests.HTTPError(f"JWKS answered {response.status_code}")
             body = bytearray()
-            for chunk in response.iter_content(16 * 1024):
+            while chunk := response.raw.read1(16 * 1024, decode_content=True):
+                # read1: whatever has arrived, so the deadline is looked at every byte
                 body += chunk
                 if len(body) > _MAX_JWKS_BYTES or time.monotonic() > deadline:
                     raise TimeoutError("key set too large or too slow")

@@ -13,8 +13,6 @@ Every change is printed and audited. Running it twice changes nothing the second
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 
@@ -23,6 +21,7 @@ from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.approvals.org_groups import ensure_structure, org_path
 from idp_bridge.approvals.rekey import keys_spelling_a_tin, rekey
 from idp_bridge.audit.actor import SYSTEM, Actor
+from idp_bridge.clock import epoch
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
@@ -89,7 +88,7 @@ def _orphan_groups(gateway: Gateway, min_age: float) -> list[str]:
         if group["name"] in known:
             continue
         created = (group.get("attributes") or {}).get("registered_at") or ["0"]
-        if time.time() - float(created[0]) < min_age:
+        if epoch() - float(created[0]) < min_age:
             continue
         gateway.delete_group(str(group["id"]))
         changes.append(f"deleted Keycloak group {ORGS_PREFIX}{group['name']}: no "

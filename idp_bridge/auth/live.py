@@ -8,10 +8,9 @@ realm role), once per request.
 
 from __future__ import annotations
 
-import time
-
 from flask import g, session
 
+from idp_bridge.clock import epoch
 from idp_bridge.keycloak.access import PLAN_ADMIN_ROLE, Access
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
@@ -65,8 +64,8 @@ def _ask_keycloak(subject: str) -> bool:
         answer = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(subject)
     except GatewayError:
         last = session.get(_LAST_ANSWER) or {}
-        if last.get("sub") == subject and time.time() - last.get("at", 0) < OUTAGE_GRACE_SECONDS:
+        if last.get("sub") == subject and epoch() - last.get("at", 0) < OUTAGE_GRACE_SECONDS:
             return bool(last.get("yes"))
         raise
-    session[_LAST_ANSWER] = {"sub": subject, "yes": answer, "at": time.time()}
+    session[_LAST_ANSWER] = {"sub": subject, "yes": answer, "at": epoch()}
     return answer

@@ -41,6 +41,8 @@ class WebSession(db.Model):  # type: ignore[name-defined]
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     subject: Mapped[str | None] = mapped_column(String(64), index=True)  # Keycloak user id
     keycloak_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The brand the session was created under: under another brand it is no session at all.
+    brand: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -96,7 +98,8 @@ class DatabaseSessionInterface(SessionInterface):
         with db.engine.connect() as connection:
             row = connection.execute(select(WebSession.__table__).where(
                 WebSession.id_hash == _hash(value))).mappings().first()
-        if row is None or row["expires_at"] <= utcnow():
+        if row is None or row["expires_at"] <= utcnow() or row["brand"] != current_brand().key:
+            # A Dean session id sent as WellFirst's cookie signs nobody in there.
             return ServerSession()
         return ServerSession(dict(row["data"] or {}), value, row["created_at"],
                              row["last_seen_at"])
@@ -144,7 +147,8 @@ class DatabaseSessionInterface(SessionInterface):
             # never the old one revived.
             session.session_id = secrets.token_urlsafe(32)
             connection.execute(insert(table).values(id_hash=_hash(session.session_id),
-                                                    created_at=session.created_at, **values))
+                                                    created_at=session.created_at,
+                                                    brand=current_brand().key, **values))
 
 
 def end_session_by_id(session_id: str) -> None:

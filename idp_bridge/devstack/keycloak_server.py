@@ -193,7 +193,9 @@ class KeycloakServer:
             "--http-host", "127.0.0.1",
             "--http-port", str(self.http_port),
             "--http-management-port", str(self.management_port),
-            "--hostname-strict", "false",
+            # Keycloak names itself by one address, never by a request's Host header (which
+            # would otherwise write any host into its discovery document and links).
+            *(() if "--hostname" in self.extra_args else ("--hostname", self.base_url)),
             "--import-realm",
             *self.extra_args,
         ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
 from flask import flash, redirect, session, url_for
@@ -18,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user, login_required
 from idp_bridge.auth.oidc import start_sign_in
+from idp_bridge.clock import epoch
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, Passkey
 from idp_bridge.portal import bp
@@ -70,7 +70,7 @@ def passkey_added() -> Response:
 @bp.post("/security/passkeys/<credential_id>/remove")
 @login_required
 def remove_passkey(credential_id: str) -> Response:
-    session[_REMOVAL] = {"id": credential_id[:64], "asked": int(time.time())}
+    session[_REMOVAL] = {"id": credential_id[:64], "asked": int(epoch())}
     return _to_keycloak(url_for("portal.confirm_passkey_removal"),
                         prompt="login", max_age="0")
 
@@ -79,7 +79,7 @@ def remove_passkey(credential_id: str) -> Response:
 @login_required
 def confirm_passkey_removal() -> Response:
     pending = session.pop(_REMOVAL, None)
-    if not pending or time.time() - pending["asked"] > REMOVAL_WINDOW_SECONDS:
+    if not pending or epoch() - pending["asked"] > REMOVAL_WINDOW_SECONDS:
         flash("Nothing was removed: choose Remove again.", "notice")
     elif _signed_in_at() < pending["asked"] - CLOCK_SKEW_SECONDS:
         flash("Nothing was removed: please sign in again to remove a passkey.", "error")

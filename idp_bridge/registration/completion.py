@@ -11,18 +11,18 @@ recorded for a login that cleanup is removing.
 from __future__ import annotations
 
 import logging
-import time
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.audit.actor import Actor
 from idp_bridge.brand import Brand, brand_or_default
-from idp_bridge.clock import utcnow
+from idp_bridge.clock import epoch, utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError, KeycloakUser
 from idp_bridge.keycloak.protocol import Gateway
+from idp_bridge.limits.client import client_address
 from idp_bridge.mail import enqueue
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi.pairs import owner_of_pair
@@ -117,7 +117,8 @@ def _record(draft: RegistrationDraft, organization: Organization, login: Keycloa
         phone=person.phone, communications_opt_in=person.opt_in == "in",
     ))
     _record_terms(login)
-    audit.record("registration.complete", actor=Actor(id=user_id, email=person.email),
+    audit.record("registration.complete",
+                 actor=Actor(id=user_id, email=person.email, ip=client_address()),
                  subject_id=user_id, subject_email=person.email,
                  organization_key=organization.key, account_type=draft.account_type or "",
                  merged=ctx.merge)
@@ -164,7 +165,7 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
         OrganizationIdentifier(npi=ctx.npi, tin=ctx.tin, is_primary=True))
     # registered_at: `flask reconcile` leaves a young group alone (it may be finishing now).
     attributes = {"name": [organization.name], "npi": [ctx.npi], "tin": [ctx.tin],
-                  "registered_at": [str(int(time.time()))]}
+                  "registered_at": [str(int(epoch()))]}
     try:
         group_id, created = ensure_org_group(get_gateway(), organization.key, attributes)
     except GatewayError as exc:

@@ -55,7 +55,7 @@ class RegistrationContext:
     # Individual Enrollment
     individual: Person | None = None  # set by Continue: every field accepted
     typed: dict[str, str] = field(default_factory=dict)  # non-secret values typed so far
-    email_code: dict[str, Any] | None = None  # EmailCodeState.to_dict()
+    email_code: dict[str, Any] | None = None  # email_code.CodeSecret, kept by DraftEmailCode
     site_admin: bool = False
     # An account with this email exists already (the merge question), and the answer
     existing_user_id: str | None = None

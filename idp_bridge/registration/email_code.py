@@ -1,24 +1,42 @@
-"""Email verification codes for Individual Enrollment.
+"""Email verification codes for Individual Enrollment: the one owner of a draft's code.
 
-Codes are HOTP values (pyotp) from a secret kept in the draft; each send moves the counter,
-so only the last code sent can verify. A code lives 10 minutes and verifies once. After
-five wrong tries the code is dead and the registrant asks for a new one (not a restart of the
-whole registration); since sends are capped (five per registration, ten per address an
-hour), a registration gets at most 25 guesses at a million possible codes.
+The stage asks (``DraftEmailCode(draft, ctx).send(...)`` / ``.verify(...)`` /
+``.is_verified(...)``); this module keeps the state, each piece once:
+
+- counts in the draft's columns, each changed by one conditional UPDATE so concurrent
+  submits never lose one: ``code_sends`` (also the HOTP counter: only the last code sent
+  verifies), ``code_last_send`` (epoch seconds: the cooldown and the code's lifetime),
+  ``code_wrong_tries`` (a try is taken before the code is compared);
+- the secret, the address the code went to, whether it was used and which address it
+  verified, in the draft's JSON (``ctx.email_code``), written only here;
+- sends per recipient, per client address and in total per hour in ``idp_bridge.limits``.
+
+A code lives 10 minutes and verifies once. After five wrong tries the code is dead and the
+registrant asks for a new one (not a restart of the whole registration); since sends are
+capped (five per registration), a registration gets at most 25 guesses at a million codes.
+"Now" comes from ``idp_bridge.clock`` (or the clock the caller injects).
 """
 
 from __future__ import annotations
 
 import hmac
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 import pyotp
 from flask import current_app, has_app_context
+from sqlalchemy import or_, select, update
 
+from idp_bridge import clock, limits
 from idp_bridge.config import setting_default
+from idp_bridge.extensions import db
+from idp_bridge.limits import Budget, Refused
 from idp_bridge.messages import problem
+from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.models import RegistrationDraft
 
 # The limits are settings (IDP_EMAIL_CODE_*, idp_bridge/config.py): these names are their
 # defaults; ``limit()`` reads the running app's values.
@@ -27,6 +45,13 @@ SEND_COOLDOWN_SECONDS = setting_default("IDP_EMAIL_CODE_COOLDOWN_SECONDS")
 MAX_SENDS_PER_DRAFT = setting_default("IDP_EMAIL_CODE_MAX_SENDS_PER_DRAFT")
 MAX_SENDS_PER_ADDRESS_PER_HOUR = setting_default("IDP_EMAIL_CODE_MAX_SENDS_PER_ADDRESS_PER_HOUR")
 MAX_WRONG_TRIES = setting_default("IDP_EMAIL_CODE_MAX_WRONG_TRIES")
+
+HOUR = timedelta(hours=1)
+PER_RECIPIENT = Budget("code-send:to", HOUR, "IDP_EMAIL_CODE_MAX_SENDS_PER_ADDRESS_PER_HOUR")
+PER_CLIENT = Budget("code-send:client", HOUR, "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR")
+IN_TOTAL = Budget("code-send:total", HOUR, "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR")
+_REFUSALS = {PER_RECIPIENT: "code.too_many_sends", PER_CLIENT: "code.too_many_sends.client",
+             IN_TOTAL: "code.too_many_sends.total"}
 
 
 def limit(name: str) -> int:
@@ -45,98 +70,137 @@ class CodeRefused(Exception):
         super().__init__(self.problem.text)
 
 
-def cooldown_refusal(seconds_left: float) -> CodeRefused:
-    wait = max(1, math.ceil(seconds_left))
-    return CodeRefused("code.cooldown", retry_after=wait, seconds=wait)
-
-
 @dataclass
-class EmailCodeState:
-    """What the draft remembers about codes; JSON-serialisable through ``to_dict``."""
+class CodeSecret:
+    """What the draft's JSON keeps about its code (no counts: those are columns)."""
 
     secret: str
-    email: str = ""
-    counter: int = 0
-    sent_at: float | None = None
-    sends: int = 0
-    wrong_tries: int = 0
+    email: str = ""  # where the last code went
     used: bool = False
     verified_email: str | None = None
 
     @classmethod
-    def new(cls) -> EmailCodeState:
-        return cls(secret=pyotp.random_base32())
+    def from_dict(cls, data: dict[str, Any] | None) -> CodeSecret:
+        known = {"secret", "email", "used", "verified_email"}
+        values = {k: v for k, v in (data or {}).items() if k in known}
+        return cls(**values) if values.get("secret") else cls(secret=pyotp.random_base32())
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> EmailCodeState:
-        return cls(**data) if data else cls.new()
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+class DraftEmailCode:
+    """The email code of one draft (read under the draft's row lock, as wizard submits are)."""
+
+    def __init__(self, draft: RegistrationDraft, ctx: RegistrationContext,
+                 now: Callable[[], float] = clock.epoch) -> None:
+        self.draft = draft
+        self.ctx = ctx
+        self.now = now
+        self.state = CodeSecret.from_dict(ctx.email_code)
 
     def is_verified(self, email: str) -> bool:
-        return self.verified_email is not None and self.verified_email == email.lower()
+        return (self.state.verified_email is not None
+                and self.state.verified_email == email.strip().lower())
+
+    def send(self, email: str, client_address: str) -> str:
+        """A fresh code for ``email`` (to be mailed by the caller); CodeRefused when a limit
+        says no. Every limit is taken atomically; none is kept when another refuses."""
+        email = email.strip().lower()
+        charges = [(PER_RECIPIENT, email), (PER_CLIENT, client_address), (IN_TOTAL, "all")]
+        refused = limits.take_all(charges)
+        if refused is not None:
+            raise _send_refusal(refused)
+        try:
+            sends = self._reserve_send()
+        except CodeRefused:
+            limits.give_back(charges)
+            raise
+        if email != self.state.email:
+            self.state.verified_email = None
+        self.state.email, self.state.used = email, False
+        self._save()
+        return pyotp.HOTP(self.state.secret).at(sends)
+
+    def verify(self, email: str, code: str) -> None:
+        """Mark ``email`` verified if ``code`` is the live last code; CodeRefused if not."""
+        self._precheck(email)
+        tries = self._reserve_try()  # taken before the code is compared, atomically
+        if tries is None:
+            raise CodeRefused("code.too_many_tries")
+        code = code.strip()
+        expected = pyotp.HOTP(self.state.secret).at(self._column("code_sends"))
+        if not (code.isdigit() and hmac.compare_digest(code, expected)):
+            raise _wrong_code(tries)
+        self._change(code_wrong_tries=RegistrationDraft.code_wrong_tries - 1)  # only wrong count
+        self.state.used = True
+        self.state.verified_email = self.state.email
+        self._save()
+
+    def forget(self) -> None:
+        """Another address is coming (merge NO): a new secret, and its first code may be
+        sent at once; the draft's caps stay."""
+        self.state = CodeSecret.from_dict(None)
+        self.ctx.email_code = None
+        self._change(code_last_send=None)
+
+    # The columns ---------------------------------------------------------------------
+
+    def _precheck(self, email: str) -> None:
+        """Refusals that don't use up a try (no code sent, used, expired, locked)."""
+        last_send = self._column("code_last_send")
+        if self._column("code_wrong_tries") >= limit("MAX_WRONG_TRIES"):
+            raise CodeRefused("code.too_many_tries")
+        if last_send is None or email.strip().lower() != self.state.email:
+            raise CodeRefused("code.not_sent")
+        if self.state.used:
+            raise CodeRefused("code.used")
+        if self.now() - last_send > limit("LIFETIME_SECONDS"):
+            raise CodeRefused("code.expired")
+
+    def _reserve_send(self) -> int:
+        """The per-draft cap and the cooldown in one conditional UPDATE; a new code gets its
+        own tries. Returns the new send count (the code's HOTP counter)."""
+        now, cooldown = self.now(), limit("COOLDOWN_SECONDS")
+        draft = RegistrationDraft
+        if self._change(
+                draft.code_sends < limit("MAX_SENDS_PER_DRAFT"),
+                or_(draft.code_last_send.is_(None), draft.code_last_send <= now - cooldown),
+                code_sends=draft.code_sends + 1, code_last_send=now, code_wrong_tries=0):
+            return int(self._column("code_sends"))
+        if self._column("code_sends") >= limit("MAX_SENDS_PER_DRAFT"):
+            raise CodeRefused("code.too_many_sends.draft")
+        wait = max(1, math.ceil(cooldown - (now - (self._column("code_last_send") or now))))
+        raise CodeRefused("code.cooldown", retry_after=wait, seconds=wait)
+
+    def _reserve_try(self) -> int | None:
+        """Use up one of the code's tries (how many are used now), or None if none is left:
+        at most five guesses are ever evaluated for a code, however many arrive at once."""
+        if not self._change(RegistrationDraft.code_wrong_tries < limit("MAX_WRONG_TRIES"),
+                            code_wrong_tries=RegistrationDraft.code_wrong_tries + 1):
+            return None
+        return int(self._column("code_wrong_tries"))
+
+    def _change(self, *conditions: Any, **values: Any) -> bool:
+        result = db.session.execute(
+            update(RegistrationDraft)
+            .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values)
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _column(self, name: str) -> Any:
+        value = db.session.scalar(select(getattr(RegistrationDraft, name))
+                                  .where(RegistrationDraft.id == self.draft.id))
+        return value if value is not None or name == "code_last_send" else 0
+
+    def _save(self) -> None:
+        self.ctx.email_code = asdict(self.state)
 
 
-def issue_code(state: EmailCodeState, email: str, now: float, sends_to_address: int,
-               cooldown: float = SEND_COOLDOWN_SECONDS,
-               address_free_in: float = 3600) -> str:
-    """Move to a fresh code for ``email``; raises CodeRefused when limits say no.
-    ``address_free_in``: seconds until the address's oldest send of the hour ages out."""
-    email = email.lower()
-    if state.sent_at is not None and now - state.sent_at < cooldown:
-        raise cooldown_refusal(cooldown - (now - state.sent_at))
-    if state.sends >= limit("MAX_SENDS_PER_DRAFT"):
-        raise CodeRefused("code.too_many_sends.draft")
-    if sends_to_address >= limit("MAX_SENDS_PER_ADDRESS_PER_HOUR"):
-        minutes = max(1, math.ceil(address_free_in / 60))
-        raise CodeRefused("code.too_many_sends", retry_after=int(address_free_in),
-                          minutes=minutes)
-    if email != state.email:
-        state.verified_email = None
-    state.email = email
-    state.counter += 1
-    state.sent_at = now
-    state.sends += 1
-    state.used = False
-    state.wrong_tries = 0  # a new code gets its own five tries (the sends are capped)
-    return pyotp.HOTP(state.secret).at(state.counter)
+def _send_refusal(refused: Refused) -> CodeRefused:
+    return CodeRefused(_REFUSALS[refused.budget], retry_after=refused.retry_after,
+                       minutes=refused.minutes)
 
 
-def check_code(state: EmailCodeState, email: str, code: str, now: float) -> None:
-    """Mark ``email`` verified if ``code`` is the live last code; raises CodeRefused if not."""
-    precheck(state, email, now)
-    if not code_matches(state, code):
-        state.wrong_tries += 1
-        raise wrong_code(state.wrong_tries)
-    mark_verified(state)
-
-
-def precheck(state: EmailCodeState, email: str, now: float) -> None:
-    """Refusals that don't use up a try (no code sent, used, expired, locked)."""
-    if state.wrong_tries >= limit("MAX_WRONG_TRIES"):
-        raise CodeRefused("code.too_many_tries")
-    if state.sent_at is None or email.strip().lower() != state.email:
-        raise CodeRefused("code.not_sent")
-    if state.used:
-        raise CodeRefused("code.used")
-    if now - state.sent_at > limit("LIFETIME_SECONDS"):
-        raise CodeRefused("code.expired")
-
-
-def code_matches(state: EmailCodeState, code: str) -> bool:
-    code = code.strip()
-    expected = pyotp.HOTP(state.secret).at(state.counter)
-    return code.isdigit() and hmac.compare_digest(code, expected)
-
-
-def wrong_code(wrong_tries: int) -> CodeRefused:
+def _wrong_code(wrong_tries: int) -> CodeRefused:
     left = limit("MAX_WRONG_TRIES") - wrong_tries
     if left <= 0:
         return CodeRefused("code.too_many_tries")
     return CodeRefused("code.wrong", left=left, tries="try" if left == 1 else "tries")
-
-
-def mark_verified(state: EmailCodeState) -> None:
-    state.used = True
-    state.verified_email = state.email

@@ -34,8 +34,8 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(default=lambda: utcnow() + DRAFT_LIFETIME)
     completed_at: Mapped[datetime | None]
-    # Email-code limits, kept in columns so that concurrent requests change them with one
-    # conditional UPDATE each (no lost updates, no check-then-act).
+    # The email code's counts (registration/email_code.py owns them), in columns so that
+    # concurrent requests change them with one conditional UPDATE each.
     code_sends: Mapped[int] = mapped_column(default=0, server_default="0")
     code_last_send: Mapped[float | None] = mapped_column(Float)  # epoch seconds
     code_wrong_tries: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -46,16 +46,6 @@ class RegistrationDraft(db.Model):  # type: ignore[name-defined]
     @property
     def expired(self) -> bool:
         return self.completed_at is None and self.expires_at < utcnow()
-
-
-class EmailCodeSend(db.Model):  # type: ignore[name-defined]
-    """One emailed code, kept to cap sends per address across drafts."""
-
-    __tablename__ = "email_code_sends"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class TermsAcceptance(db.Model):  # type: ignore[name-defined]

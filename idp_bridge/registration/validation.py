@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from typing import Any
 
 import phonenumbers
 
 from idp_bridge.messages import NAME_RULES, Problem, problem
+from idp_bridge.registration.java_letters import LETTER_RANGES
 
 __all__ = ["NAME_RULES", "Refused", "is_login_email", "is_person_name", "login_email",
            "person_name", "phone", "text", "us_state", "zip_code"]
@@ -52,9 +54,15 @@ def text(value: str, label: str, required: bool, max_length: int = 100) -> str:
         # would end up in emails, CSV exports and Keycloak.
         kept = "".join(c for c in value if unicodedata.category(c) != "Cc")
         raise Refused("field.control_characters", kept=kept, label=label)
-    if len(value) > max_length:
+    if keycloak_length(value) > max_length:
         raise Refused("field.too_long", kept=value, label=label, max_length=max_length)
     return value
+
+
+def keycloak_length(value: str) -> int:
+    """The length Keycloak's length validator sees: Java's ``String.length()``, UTF-16 code
+    units, so a character beyond U+FFFF (𠀀, many emoji) counts twice."""
+    return len(value.encode("utf-16-le")) // 2
 
 
 def us_state(value: str) -> str:
@@ -112,5 +120,11 @@ def is_person_name(value: str) -> bool:
             and all(_is_letter(c) or c in NAME_PUNCTUATION for c in value))
 
 
+_RANGE_STARTS = tuple(start for start, _ in LETTER_RANGES)
+
+
 def _is_letter(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LM"
+    """A letter or mark as Keycloak's pattern (``\\p{L}\\p{M}``) judges it: by the Unicode
+    version of the JDK Keycloak runs on (java_letters.py, generated from it), not Python's."""
+    index = bisect_right(_RANGE_STARTS, ord(char)) - 1
+    return index >= 0 and ord(char) <= LETTER_RANGES[index][1]

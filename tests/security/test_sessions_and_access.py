@@ -366,3 +366,24 @@ def test_a_second_person_on_the_same_browser_inherits_nothing(make_org, bridge, 
     row = _session_row(live_app, http)
     assert row.data["user"]["sub"] == second.people[0].user_id
     assert "current_org" not in row.data
+
+
+# Issue 19 row 11 --------------------------------------------------------------------------
+
+
+def test_a_session_is_not_signed_in_under_the_other_brand(make_org, bridge):
+    """A Dean session id sent as WellFirst's cookie (both brands share a host in dev:
+    /b/wellfirst) signs nobody in there; under Dean it still does."""
+    org = make_org(admins=1)
+    http = signed_in(bridge, org.people[0])
+    dean_id = http.cookies.get("session")
+    assert dean_id and _members_page(http, bridge, org.key).status_code == 200
+
+    attacker = requests.Session()
+    attacker.cookies.set("session-wellfirst", dean_id)
+    other = attacker.get(f"{bridge}/b/wellfirst/org/{org.key}/members",
+                         allow_redirects=False, timeout=30)
+    assert other.status_code == 302 and "/login" in other.headers["Location"]
+    home = attacker.get(f"{bridge}/b/wellfirst/", timeout=30)
+    assert org.people[0].email not in home.text
+    assert _members_page(http, bridge, org.key).status_code == 200  # Dean's is untouched

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -30,7 +30,7 @@ from idp_bridge.npi.questionnaire import build_questionnaire
 from idp_bridge.organizations.models import Organization, OrganizationIdentifier
 from idp_bridge.registration import context as contexts
 from idp_bridge.registration.context import OrganizationDetails, Person, RegistrationContext
-from idp_bridge.registration.email_code import EmailCodeState, issue_code, mark_verified
+from idp_bridge.registration.email_code import CodeSecret
 from idp_bridge.registration.engine import plan_for
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.fake_keycloak import FakeKeycloak
@@ -57,10 +57,9 @@ def last_code(app: Flask, email: str) -> str:
 
 
 def verified_code(email: str) -> dict[str, Any]:
-    state = EmailCodeState.new()
-    issue_code(state, email, now=0, sends_to_address=0)
-    mark_verified(state)
-    return state.to_dict()
+    """What ``DraftEmailCode`` keeps in the draft once ``email`` was verified."""
+    return asdict(CodeSecret(CodeSecret.from_dict(None).secret, email=email, used=True,
+                             verified_email=email))
 
 
 def context_for(step: str, account_type: str, organization_id: int | None) -> RegistrationContext:

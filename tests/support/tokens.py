@@ -71,6 +71,10 @@ class JwksServer:
         self.fetches = 0
         self._hanging = threading.Event()
         self._released = threading.Event()
+        # trickle(): one byte of the body every this many seconds
+        self.trickle_seconds: float | None = None
+        self.trickle_bytes_sent = 0
+        self.client_hung_up = threading.Event()
         self.path = f"/realms/{realm}/protocol/openid-connect/certs"
         server = self
 
@@ -80,6 +84,9 @@ class JwksServer:
                     self.send_error(404)
                     return
                 server.fetches += 1
+                if server.trickle_seconds is not None:
+                    server._trickle(self)
+                    return
                 if server._hanging.is_set():
                     server._released.wait(30)
                 body = json.dumps({"keys": [k.as_dict(private=False) for k in server.keys]})
@@ -104,6 +111,7 @@ class JwksServer:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+        self.client_hung_up.set()
         self._http.shutdown()
         self._http.server_close()
 
@@ -111,6 +119,26 @@ class JwksServer:
         key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": alg, "use": "sig"})
         self.keys.append(key)
         return key
+
+    def trickle(self, seconds_per_byte: float) -> None:
+        """Later downloads send their body one byte at a time, as a slowloris would."""
+        self.trickle_seconds = seconds_per_byte
+
+    def _trickle(self, handler: BaseHTTPRequestHandler) -> None:
+        body = json.dumps({"keys": [k.as_dict(private=False) for k in self.keys]}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            for index in range(len(body)):
+                handler.wfile.write(body[index:index + 1])
+                handler.wfile.flush()
+                self.trickle_bytes_sent = index + 1
+                if self.client_hung_up.wait(self.trickle_seconds):
+                    return  # the server is stopping
+        except OSError:
+            self.client_hung_up.set()
 
     def hang(self) -> None:
         self._released.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -144,3 +145,26 @@ def test_a_hanging_download_holds_up_nobody_with_a_known_key(server):
     with pytest.raises(InvalidToken):
         verifier.verify(random_kid_tokens(server.issuer, 1)[0])
     assert server.fetches == fetches  # a failed download counts toward the interval
+
+
+def test_a_trickling_key_download_is_given_up_at_its_wall_deadline(server):
+    """A JWKS answered one byte every half second (a read timeout never fires) is given up
+    after the 3 s deadline, and the refresh slot is free for the next download: a newly
+    rotated key is not refused for the length of the trickle (issue 19 row 9)."""
+    verifier = TokenVerifier(server.issuer, "provider-apps", unknown_kid_interval_seconds=0)
+    verifier.verify(sign(server.keys[0], access_claims(server.issuer)))
+    rotated = server.add_key("k2")
+    body_bytes = len(json.dumps({"keys": [k.as_dict(private=False) for k in server.keys]}))
+    server.trickle(0.5)  # the whole key set would take minutes
+
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        verifier.verify(sign(rotated, access_claims(server.issuer)))
+    assert server.client_hung_up.wait(30), "the trickling download was never given up"
+    assert server.trickle_bytes_sent < min(40, body_bytes)  # gone long before the end
+    slot_free = time.monotonic() + 10
+    while verifier.keys.refreshing and time.monotonic() < slot_free:
+        time.sleep(0.05)
+    assert not verifier.keys.refreshing
+
+    server.trickle_seconds = None  # the key server recovers: the next download succeeds
+    assert verifier.verify(sign(rotated, access_claims(server.issuer)))["typ"] == "Bearer"

@@ -57,7 +57,9 @@ def test_all_email_code_limits_are_settings() -> None:
         "IDP_EMAIL_CODE_LIFETIME_SECONDS": 600, "IDP_EMAIL_CODE_COOLDOWN_SECONDS": 30,
         "IDP_EMAIL_CODE_MAX_SENDS_PER_DRAFT": 5,
         "IDP_EMAIL_CODE_MAX_SENDS_PER_ADDRESS_PER_HOUR": 10,
-        "IDP_EMAIL_CODE_MAX_WRONG_TRIES": 5}
+        "IDP_EMAIL_CODE_MAX_WRONG_TRIES": 5,
+        "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR": 20,
+        "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR": 1000}
 
 
 def test_outside_dev_mode_missing_secrets_stop_start_up_by_name() -> None:
@@ -133,29 +135,37 @@ def test_building_the_app_imports_nothing_dev_only(tmp_path: Path) -> None:
 
 
 def test_a_deployments_email_code_limits_are_the_ones_enforced(tmp_path: Path) -> None:
-    from idp_bridge.registration.email_code import (
-        CodeRefused,
-        EmailCodeState,
-        check_code,
-        issue_code,
-    )
+    from idp_bridge.extensions import db
+    from idp_bridge.registration.context import RegistrationContext
+    from idp_bridge.registration.email_code import CodeRefused, DraftEmailCode
+    from idp_bridge.registration.models import RegistrationDraft
 
     app = create_app(env={**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
                           "IDP_EMAIL_CODE_MAX_WRONG_TRIES": "2",
                           "IDP_EMAIL_CODE_LIFETIME_SECONDS": "60"})
+    now = [1_800_000_000.0]
     with app.app_context():
-        state = EmailCodeState.new()
-        issue_code(state, "a@clinic.test", now=0, sends_to_address=0)
+        db.create_all()
+
+        def owner() -> DraftEmailCode:
+            draft = RegistrationDraft(step="individual", context={})
+            db.session.add(draft)
+            db.session.flush()
+            return DraftEmailCode(draft, RegistrationContext(), now=lambda: now[0])
+
+        code = owner()
+        code.send("a@clinic.test", "198.51.100.1")
         for _ in range(2):
             with pytest.raises(CodeRefused):
-                check_code(state, "a@clinic.test", "000000", now=1)
+                code.verify("a@clinic.test", "000000")
         with pytest.raises(CodeRefused) as locked:  # the third try is not even checked
-            check_code(state, "a@clinic.test", "000000", now=2)
+            code.verify("a@clinic.test", "000000")
         assert locked.value.problem.code == "code.too_many_tries"
-        fresh = EmailCodeState.new()
-        issue_code(fresh, "b@clinic.test", now=0, sends_to_address=0)
+        fresh = owner()
+        fresh.send("b@clinic.test", "198.51.100.1")
+        now[0] += 61
         with pytest.raises(CodeRefused) as expired:  # 61 s is past this deployment's minute
-            check_code(fresh, "b@clinic.test", "000000", now=61)
+            fresh.verify("b@clinic.test", "000000")
         assert expired.value.problem.code == "code.expired"
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from flask import current_app
 from flask_wtf import FlaskForm
 
-from idp_bridge.npi import get_registry
-from idp_bridge.npi.identifiers import format_tin
+from idp_bridge.limits.client import client_address
+from idp_bridge.npi import get_registry, guesses
+from idp_bridge.npi.identifiers import format_tin, parse_pair
 from idp_bridge.npi.pairs import Purpose, validate_pair
 from idp_bridge.npi.questionnaire import build_questionnaire
 from idp_bridge.registration.context import RegistrationContext
@@ -39,9 +40,18 @@ class AccountStage(Stage):
         if errors:
             return Invalid(errors)
         account_type = form.account_type.data
+        npi, _, shape_errors = parse_pair(form.npi.data, form.tin.data)
+        if shape_errors:
+            return Invalid(shape_errors)
+        # Taken before the pair is looked up, given back if it moves the draft on.
+        charges = guesses.charges(npi, draft.id, client_address())
+        refused = guesses.take_lookup(charges)
+        if refused is not None:
+            return Invalid({"form": refused})
         check = validate_pair(form.npi.data, form.tin.data, PURPOSES[account_type])
         if not check.ok:
             return Invalid(check.errors)
+        guesses.hit(charges)
         draft.account_type = account_type
         ctx.npi, ctx.tin = check.npi, check.tin
         if account_type == "individual":

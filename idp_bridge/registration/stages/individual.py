@@ -7,46 +7,26 @@ non-secret values in the draft (``ctx.typed``), accepted or not.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from flask import current_app
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select, update
 
-from idp_bridge.clock import utcnow
-from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.limits.client import client_address
 from idp_bridge.mail import enqueue, take_queued_ids
 from idp_bridge.mail.deliverer import deliver_one
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.identifiers import format_tin
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
-from idp_bridge.registration.email_code import (
-    CodeRefused,
-    EmailCodeState,
-    code_matches,
-    cooldown_refusal,
-    issue_code,
-    limit,
-    mark_verified,
-    precheck,
-    wrong_code,
-)
+from idp_bridge.registration.email_code import CodeRefused, DraftEmailCode
 from idp_bridge.registration.engine import Advance, Invalid, Result, Stage, Stay
 from idp_bridge.registration.forms import IndividualForm, problems
-from idp_bridge.registration.models import EmailCodeSend, RegistrationDraft
+from idp_bridge.registration.models import RegistrationDraft
 
 PERSON_FIELDS = IndividualForm.PERSON_FIELDS
-SEND_WINDOW = timedelta(hours=1)
-
-
-def _now() -> float:
-    return time.time()
 
 
 def needs_site_admin(draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
@@ -72,8 +52,8 @@ class IndividualStage(Stage):
         values.update(ctx.typed)
         values.update(npi=ctx.npi, tin=format_tin(ctx.tin),
                       site_admin_required=needs_site_admin(draft, ctx))
-        state = EmailCodeState.from_dict(ctx.email_code)
-        values["email_verified"] = bool(values["email"]) and state.is_verified(values["email"])
+        values["email_verified"] = (bool(values["email"])
+                                    and DraftEmailCode(draft, ctx).is_verified(values["email"]))
         return values
 
     def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
@@ -94,47 +74,26 @@ class IndividualStage(Stage):
         if errors:
             return Invalid(errors)
         email = form.email.data
-        state = EmailCodeState.from_dict(ctx.email_code)
-        now = _now()
-        cooldown = current_app.config["IDP_EMAIL_CODE_COOLDOWN_SECONDS"]
-        recent, free_in = _sends_to_address(email)
         try:
-            code = issue_code(state, email, now, recent, cooldown=cooldown,
-                              address_free_in=free_in)
-            _reserve_send(draft, now, cooldown)
+            code = DraftEmailCode(draft, ctx).send(email, client_address())
         except CodeRefused as exc:
             return Invalid({"email_code": exc.problem}, retry_after=exc.retry_after)
         mail = enqueue("email-code", email, message("code.subject"),
                        message("code.body", code=code))
-        db.session.add(EmailCodeSend(email=email))
-        ctx.email_code = state.to_dict()
         return Stay(notice=problem("email.sent"), after_commit=partial(deliver_now, mail.id))
 
     def _verify_code(self, draft: RegistrationDraft, ctx: RegistrationContext,
                      form: FlaskForm) -> Result:
-        state = EmailCodeState.from_dict(ctx.email_code)
-        state.wrong_tries = max(state.wrong_tries, _wrong_tries(draft))
         try:
-            precheck(state, form.email.data or "", _now())
+            DraftEmailCode(draft, ctx).verify(form.email.data or "", form.email_code.data or "")
         except CodeRefused as exc:
             return Invalid({"email_code": exc.problem})
-        tries = _reserve_try(draft)  # taken before the code is evaluated, atomically
-        if tries is None:
-            return Invalid({"email_code": problem("code.too_many_tries")})
-        if not code_matches(state, form.email_code.data or ""):
-            state.wrong_tries = tries
-            ctx.email_code = state.to_dict()
-            return Invalid({"email_code": wrong_code(tries).problem})
-        _refund_try(draft)  # only wrong codes count
-        mark_verified(state)
-        ctx.email_code = state.to_dict()
         return Stay(success=problem("email.validated"))
 
     def _continue(self, draft: RegistrationDraft, ctx: RegistrationContext,
                   form: FlaskForm) -> Result:
         errors = problems(form, PERSON_FIELDS)
-        state = EmailCodeState.from_dict(ctx.email_code)
-        if "email" not in errors and not state.is_verified(form.email.data):
+        if "email" not in errors and not DraftEmailCode(draft, ctx).is_verified(form.email.data):
             errors["email_code"] = problem("email.unverified")
         site_admin = needs_site_admin(draft, ctx)
         if site_admin and form.site_admin.data != "yes":
@@ -156,17 +115,6 @@ class IndividualStage(Stage):
         return None
 
 
-def _sends_to_address(email: str) -> tuple[int, float]:
-    """Codes sent to this address in the last hour, and the seconds until the oldest of them
-    no longer counts."""
-    since = utcnow() - SEND_WINDOW
-    count, oldest = db.session.execute(
-        select(func.count(EmailCodeSend.id), func.min(EmailCodeSend.sent_at))
-        .where(EmailCodeSend.email == email, EmailCodeSend.sent_at > since)).one()
-    free_in = (oldest - since).total_seconds() if oldest is not None else 0.0
-    return int(count or 0), max(free_in, 0.0)
-
-
 def deliver_now(message_id: int) -> Problem:
     """Sent at once, so the code arrives promptly; if the mail server is away, the deliverer
     keeps trying and the user is told it will come. Called after the commit."""
@@ -174,53 +122,6 @@ def deliver_now(message_id: int) -> Problem:
     if deliver_one(message_id, timeout=5) is False:
         return problem("email.delayed")
     return problem("email.sent")
-
-
-def _reserve_send(draft: RegistrationDraft, now: float, cooldown: float) -> None:
-    """One conditional UPDATE: the per-draft cap and the cooldown hold under concurrency.
-    A new code gets its own tries (``code_wrong_tries`` back to 0)."""
-    result = db.session.execute(
-        update(RegistrationDraft)
-        .where(RegistrationDraft.id == draft.id,
-               RegistrationDraft.code_sends < limit("MAX_SENDS_PER_DRAFT"),
-               or_(RegistrationDraft.code_last_send.is_(None),
-                   RegistrationDraft.code_last_send <= now - cooldown))
-        .values(code_sends=RegistrationDraft.code_sends + 1, code_last_send=now,
-                code_wrong_tries=0)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        sends, last = db.session.execute(
-            select(RegistrationDraft.code_sends, RegistrationDraft.code_last_send)
-            .where(RegistrationDraft.id == draft.id)).one()
-        if (sends or 0) >= limit("MAX_SENDS_PER_DRAFT"):
-            raise CodeRefused("code.too_many_sends.draft")
-        raise cooldown_refusal(cooldown - (now - (last or now)))
-
-
-def _wrong_tries(draft: RegistrationDraft) -> int:
-    return int(db.session.scalar(select(RegistrationDraft.code_wrong_tries)
-                                 .where(RegistrationDraft.id == draft.id)) or 0)
-
-
-def _reserve_try(draft: RegistrationDraft) -> int | None:
-    """Use up one of the code's five tries, or None if none is left: at most five guesses
-    are ever evaluated for a code, however many arrive at once."""
-    result = db.session.execute(
-        update(RegistrationDraft)
-        .where(RegistrationDraft.id == draft.id,
-               RegistrationDraft.code_wrong_tries < limit("MAX_WRONG_TRIES"))
-        .values(code_wrong_tries=RegistrationDraft.code_wrong_tries + 1)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return _wrong_tries(draft)
-
-
-def _refund_try(draft: RegistrationDraft) -> None:
-    db.session.execute(
-        update(RegistrationDraft).where(RegistrationDraft.id == draft.id)
-        .values(code_wrong_tries=RegistrationDraft.code_wrong_tries - 1)
-        .execution_options(synchronize_session=False))
 
 
 STAGE = IndividualStage()

@@ -13,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 
 from idp_bridge.registration.context import RegistrationContext
+from idp_bridge.registration.email_code import DraftEmailCode
 from idp_bridge.registration.engine import Advance, Finish, Invalid, Result, Stage
 from idp_bridge.registration.forms import MergeForm, problems
 from idp_bridge.registration.models import RegistrationDraft
@@ -47,9 +48,8 @@ class MergeStage(Stage):
         # A different email means a separate login, verified afresh.
         ctx.merge_declined_email = ctx.email
         ctx.existing_user_id = None
-        ctx.email_code = None
+        DraftEmailCode(draft, ctx).forget()  # a new address gets its code at once; caps stay
         ctx.typed = {**ctx.typed, "email": ""}
-        draft.code_last_send = None  # a new address may get its code at once (caps stay)
         return Advance()
 
 

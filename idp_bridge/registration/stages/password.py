@@ -6,13 +6,13 @@ screen shows that field again, marked, to be corrected here: the wizard never go
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, replace
 from typing import Any
 
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp_bridge.clock import epoch
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import (
@@ -128,7 +128,7 @@ class PasswordStage(Stage):
                 # Keycloak may still create the login after we stopped waiting: remember
                 # the attempt, so a retry takes that login over (and reconcile can remove
                 # it if the registration is abandoned).
-                ctx.login_attempted_at = time.time()
+                ctx.login_attempted_at = epoch()
             return Invalid({"form": problem("login.unavailable")})
         try:
             get_gateway().set_password(user_id, password)

@@ -1,0 +1,151 @@
+"""Budgets counted in the database: how often something may happen per key and window.
+
+One row per key (``pair-miss:npi:1234567893``): how many were taken in its window and when
+the window ends. ``take`` is one INSERT that does nothing when the row exists and one
+conditional UPDATE, so concurrent requests on any number of bridge processes never take
+more than the limit, the same way on SQLite and PostgreSQL (the UPDATE's condition is
+re-read under the row's lock). A window starts at the first take after the last one ended.
+
+Used by: NPI/TIN pair lookups (``npi/guesses.py``), email code sends
+(``registration/email_code.py``), back-channel logout token ids (``auth/backchannel.py``).
+A plan administrator sees and lifts limits with ``flask limits list`` / ``flask limits lift``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import Executable, String, case, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp_bridge.clock import utcnow
+from idp_bridge.extensions import db
+
+MAX_KEY_CHARS = 200
+
+
+class RateCounter(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(MAX_KEY_CHARS), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0, server_default="0")
+    window_ends_at: Mapped[datetime] = mapped_column(index=True)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``limit`` takes per ``window`` for each subject; ``setting`` names the app config
+    value that holds the limit (so a deployment can change it), ``limit`` is used without
+    an app."""
+
+    name: str
+    window: timedelta
+    setting: str = ""
+    limit: int = 0
+
+    def allowed(self) -> int:
+        return int(current_app.config[self.setting]) if self.setting else self.limit
+
+    def key(self, subject: str) -> str:
+        return f"{self.name}:{subject}"[:MAX_KEY_CHARS]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The budget that said no, and in how many seconds it has room again."""
+
+    budget: Budget
+    retry_after: int
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil(self.retry_after / 60))
+
+
+def take(budget: Budget, subject: str, now: datetime | None = None) -> Refused | None:
+    """Use one of ``subject``'s budget, atomically; ``Refused`` if none is left."""
+    now = now or utcnow()
+    key, limit = budget.key(subject), budget.allowed()
+    db.session.execute(_insert_if_absent(key, now + budget.window))
+    expired = RateCounter.window_ends_at <= now
+    counter = RateCounter.__table__.c
+    result = db.session.execute(
+        update(RateCounter)
+        .where(RateCounter.key == key, expired | (RateCounter.count < limit))
+        .values(count=case((expired, 1), else_=counter.count + 1),
+                window_ends_at=case((expired, now + budget.window),
+                                    else_=counter.window_ends_at))
+        .execution_options(synchronize_session=False))
+    if result.rowcount == 1 and limit > 0:  # type: ignore[attr-defined]
+        return None
+    ends = db.session.scalar(select(RateCounter.window_ends_at).where(RateCounter.key == key))
+    return Refused(budget, max(1, math.ceil(((ends or now) - now).total_seconds())))
+
+
+def take_all(charges: Sequence[tuple[Budget, str]],
+             now: datetime | None = None) -> Refused | None:
+    """One of each budget, or none of them: a refusal gives back what was taken."""
+    taken: list[tuple[Budget, str]] = []
+    for budget, subject in charges:
+        refused = take(budget, subject, now)
+        if refused is not None:
+            give_back(taken)
+            return refused
+        taken.append((budget, subject))
+    return None
+
+
+def give_back(charges: Iterable[tuple[Budget, str]]) -> None:
+    """Return one of each budget (an attempt that turned out not to count)."""
+    for budget, subject in charges:
+        db.session.execute(
+            update(RateCounter)
+            .where(RateCounter.key == budget.key(subject), RateCounter.count > 0)
+            .values(count=RateCounter.count - 1)
+            .execution_options(synchronize_session=False))
+
+
+def _insert_if_absent(key: str, window_ends_at: datetime) -> Executable:
+    values = {"key": key, "count": 0, "window_ends_at": window_ends_at}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(RateCounter).values(values).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(RateCounter).values(values).on_conflict_do_nothing()
+    return insert(RateCounter).prefix_with("IGNORE").values(values)
+
+
+def active(now: datetime | None = None, prefix: str = "") -> list[RateCounter]:
+    """Counters whose window is still open, fullest first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(RateCounter).where(RateCounter.window_ends_at > now,
+                                  RateCounter.key.startswith(prefix))
+        .order_by(RateCounter.count.desc(), RateCounter.key)))
+
+
+def lift(key_or_prefix: str) -> int:
+    """Forget the counters with this key, or under this prefix when it ends with ``:``;
+    how many were removed."""
+    condition = (RateCounter.key.startswith(key_or_prefix) if key_or_prefix.endswith(":")
+                 else RateCounter.key == key_or_prefix)
+    result = db.session.execute(delete(RateCounter).where(condition))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def prune(now: datetime | None = None) -> int:
+    """Remove counters whose window has ended (they would restart at the next take)."""
+    result = db.session.execute(delete(RateCounter).where(
+        RateCounter.window_ends_at <= (now or utcnow())))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    from idp_bridge.limits.cli import limits_cli
+
+    app.cli.add_command(limits_cli)
