@@ -99,6 +99,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_TRUSTED_PROXIES", "0", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
+    # sec-claims: the audit log's hashes are keyed with IDP_AUDIT_KEY, which is never stored in
+    # the database (whoever can write the table cannot recompute a rewritten chain). The chain's
+    # head is checkpointed after every commit in IDP_AUDIT_CHECKPOINT_FILE, outside the
+    # database, so deleting the newest events shows too ("": a file beside a SQLite database,
+    # or under var/ named after the database; set it in production, see docs/security.md).
+    Setting("IDP_AUDIT_KEY", None, dev_default="dev-only-audit-key"),
+    Setting("IDP_AUDIT_CHECKPOINT_FILE", ""),
 )
 
 

@@ -64,6 +64,18 @@ TEXTS: dict[str, str] = {
     "pair.taken_here": "This NPI and TIN are already registered to this organization.",
     "pair.taken_elsewhere": "This NPI and TIN are already registered to another organization.",
     "pair.just_taken": "This NPI and TIN were just registered to an organization.",
+    # sec-claims: NPIs and TINs a Site Administrator adds wait for the health plan's review.
+    # One refusal for "another organization holds this NPI" and "the registry does not know
+    # it": neither reveals which NPIs are registered with the plan, nor to whom.
+    "pair.cannot_add": ("This NPI can't be added to this organization. Please check the NPI, "
+                        "or contact {plan_name} Provider Relations."),
+    "pair.requested": ("NPI {npi} and its TIN were sent to {plan_name} for review. They become "
+                       "part of this organization once approved."),
+    "pair.reviewed_already": "This NPI and TIN request was already reviewed.",
+    "pair.approved": "NPI {npi} is now part of {organization}.",
+    "pair.denied": "NPI {npi} was not added to {organization}.",
+    "pair.owned_elsewhere": ("This NPI now belongs to another organization; the request can "
+                             "only be denied."),
     # Questionnaire
     "answer.required": "Please select an answer.",
     "answer.tampered": "Please choose one of the options shown.",

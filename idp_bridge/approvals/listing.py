@@ -17,7 +17,12 @@ from sqlalchemy.orm import selectinload
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.organizations.models import (
+    APPROVED,
+    Membership,
+    Organization,
+    OrganizationIdentifier,
+)
 
 PAGE_SIZE = 50
 MEMBER_STATUSES = ("pending", "approved")  # the statuses the members page lists, in order
@@ -122,7 +127,9 @@ def _organization_search(q: str) -> ColumnElement[bool] | None:
         return None
     digits = q.replace("-", "").replace(" ", "")
     pattern = _like(q)
+    # Only the organization's own pairs: a request waiting for review is not yet its NPI.
     by_identifier = select(OrganizationIdentifier.organization_id).where(
+        OrganizationIdentifier.status == APPROVED,
         or_(OrganizationIdentifier.npi == digits, OrganizationIdentifier.tin == digits))
     return or_(Organization.id.in_(by_identifier),
                Organization.name.ilike(pattern, escape="\\"),

@@ -17,7 +17,8 @@ from flask import (
     url_for,
 )
 
-from idp_bridge.approvals import decisions, listing
+from idp_bridge import audit
+from idp_bridge.approvals import decisions, identifiers, listing
 from idp_bridge.approvals.aging import REVIEW_WITHIN_BUSINESS_DAYS, Aging, aging
 from idp_bridge.approvals.reconcile import reconcile
 from idp_bridge.audit import AuditEvent, verify_chain
@@ -29,7 +30,8 @@ from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
 from idp_bridge.organizations.export import memberships_csv
-from idp_bridge.organizations.models import Membership, Organization
+from idp_bridge.messages import message
+from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
 MAX_NOTE = 2000
 bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -42,7 +44,49 @@ def organizations() -> str:
     return render_template("approvals/plan_organizations.html", page=page,
                            organizations=page.rows["organizations"], q=page.q,
                            status=page.status, aging=_aging,
-                           review_days=REVIEW_WITHIN_BUSINESS_DAYS)
+                           review_days=REVIEW_WITHIN_BUSINESS_DAYS,
+                           identifier_requests=identifiers.pending_count())
+
+
+# NPI/TIN pairs Site Administrators asked to add (sec-claims) ------------------------------
+
+IDENTIFIER_PAGE = 50
+
+
+@bp.get("/identifiers")
+@plan_admin_required
+def identifier_requests() -> str:
+    """Each request beside what the registry says about its NPI and the organization asking."""
+    requests = identifiers.pending_requests(IDENTIFIER_PAGE)
+    registry = get_registry(current_app)
+    records = {}
+    for pair in requests:
+        try:
+            records[pair.id] = registry.lookup(pair.npi)
+        except RegistryUnavailable:
+            records[pair.id] = None
+    return render_template("approvals/plan_identifiers.html", requests=requests,
+                           records=records)
+
+
+@bp.post("/identifiers/<int:pair_id>/<any(approve, deny):verdict>")
+@plan_admin_required
+def identifier_decide(pair_id: int, verdict: str) -> Any:
+    pair = db.session.get(OrganizationIdentifier, pair_id)
+    if pair is None:
+        flash(message("pair.reviewed_already"), "error")
+        return redirect(url_for(".identifier_requests"))
+    npi, name = pair.npi, pair.organization.name
+    action = identifiers.approve_identifier if verdict == "approve" else \
+        identifiers.deny_identifier
+    try:
+        action(pair, current_actor())
+    except decisions.DecisionFailed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".identifier_requests"))
+    flash(message("pair.approved" if verdict == "approve" else "pair.denied", npi=npi,
+                  organization=name), "success")
+    return redirect(url_for(".identifier_requests"))
 
 
 def _aging(organization: Organization) -> Aging:
@@ -104,10 +148,16 @@ def members_export(org_id: int | None = None) -> Response:
     """Everyone's memberships (or one organization's), with their Opt In/Out choice."""
     query = db.select(Membership).join(Organization) \
         .order_by(Organization.name, Membership.last_name, Membership.first_name)
-    if org_id is not None:
-        query = query.where(Membership.organization_id == _organization(org_id).id)
+    organization = _organization(org_id) if org_id is not None else None
+    if organization is not None:
+        query = query.where(Membership.organization_id == organization.id)
     name = f"members-{org_id}.csv" if org_id is not None else "members.csv"
-    return _csv_download(memberships_csv(db.session.scalars(query)), name)
+    people = db.session.scalars(query).all()
+    # Personal data leaving the portal: on the record before it leaves.
+    audit.record("members.export", actor=current_actor(),
+                 organization_key=organization.key if organization else "", rows=len(people))
+    db.session.commit()
+    return _csv_download(memberships_csv(people), name)
 
 
 @bp.get("/audit")
@@ -122,6 +172,9 @@ def audit_log() -> Any:
         query = query.filter(AuditEvent.at < until + timedelta(days=1))
     events = query.order_by(AuditEvent.id).limit(5000).all()
     if request.args.get("format") == "csv":
+        audit.record("audit.export", actor=current_actor(), rows=len(events),
+                     filters={k: request.args.get(k, "")[:64] for k in ("org", "from", "to")})
+        db.session.commit()
         return _csv(events)
     intact, bad = verify_chain()
     return render_template("approvals/audit.html", events=events, intact=intact, bad=bad,

@@ -8,7 +8,7 @@ The database's decisions win, in both directions:
 - an organization whose key spells out its TIN (earlier releases) gets a TIN-free one;
 - a login created by a registration that was abandoned (draft expired, never completed) is
   deleted, unless a membership or another registration uses it (registration/drafts.py).
-Every change is printed and audited. Running it twice changes nothing the second time.
+Every change is printed, and every run (with its changes, if any) audited. Running it twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
 from idp_bridge.keycloak.protocol import Gateway
+from idp_bridge.organizations import group_shape
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
 from idp_bridge.registration.drafts import remove_expired
 
@@ -46,12 +47,6 @@ def _expected(organization: Organization) -> dict[tuple[str, ...], set[str]]:
     return expected
 
 
-def group_attributes(organization: Organization) -> dict[str, list[str]]:
-    return {"name": [organization.name],
-            "npi": sorted({i.npi for i in organization.identifiers}),
-            "tin": sorted({i.tin for i in organization.identifiers})}
-
-
 def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
               actor: Actor = SYSTEM) -> list[str]:
     gateway = get_gateway()
@@ -61,8 +56,9 @@ def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
         changes += _organization_group(gateway, organization)
         changes += _group_members(gateway, organization)
     changes += _abandoned_logins()
-    if changes:
-        audit.record("reconcile", actor=actor, changes=changes)
+    # Every run is on the record, a run that found nothing to repair included (when it ran,
+    # and who ran it, matter as much as what it changed).
+    audit.record("reconcile", actor=actor, changes=changes)
     db.session.commit()
     return changes
 
@@ -87,8 +83,8 @@ def _orphan_groups(gateway: Gateway, min_age: float) -> list[str]:
     for group in gateway.subgroups(gateway.orgs_group_id()):
         if group["name"] in known:
             continue
-        created = (group.get("attributes") or {}).get("registered_at") or ["0"]
-        if epoch() - float(created[0]) < min_age:
+        created = group_shape.registered_at(group.get("attributes") or {})
+        if epoch() - created < min_age:
             continue
         gateway.delete_group(str(group["id"]))
         changes.append(f"deleted Keycloak group {ORGS_PREFIX}{group['name']}: no "
@@ -103,7 +99,7 @@ def _organization_group(gateway: Gateway, organization: Organization) -> list[st
     group = gateway.group_by_path(org_path(organization))
     if group is None:
         organization.keycloak_group_id = gateway.create_subgroup(
-            gateway.orgs_group_id(), organization.key, group_attributes(organization))
+            gateway.orgs_group_id(), organization.key, group_shape.attributes(organization))
         changes.append(f"created Keycloak group {org_path(organization)}: it was missing")
     else:
         if organization.keycloak_group_id != group["id"]:
@@ -119,10 +115,9 @@ def _attributes(gateway: Gateway, organization: Organization,
                 group_id: str) -> list[str]:
     """The group's name/NPI/TIN attributes (read by the token's organizations claim)."""
     actual = gateway.group_attributes(group_id)
-    wanted = group_attributes(organization)
-    if all(sorted(actual.get(k) or []) == v for k, v in wanted.items()):
+    if not group_shape.differs(actual, organization):
         return []
-    gateway.update_group_attributes(group_id, {**actual, **wanted})
+    gateway.update_group_attributes(group_id, group_shape.merged(actual, organization))
     return [f"updated the name/NPI/TIN attributes of {org_path(organization)}"]
 
 

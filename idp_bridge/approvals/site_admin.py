@@ -9,10 +9,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from idp_bridge import audit
 from idp_bridge.approvals import decisions, listing
-from idp_bridge.approvals.identifiers import add_identifier
+from idp_bridge.approvals.identifiers import request_identifier
 from idp_bridge.auth import current_access, current_actor, current_user, site_admin_required
 from idp_bridge.extensions import db
+from idp_bridge.messages import message
 from idp_bridge.organizations.export import memberships_csv
 from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.organizations.queries import active_organization
@@ -54,7 +56,11 @@ def members_export(org_key: str) -> Response:
     people = db.session.scalars(db.select(Membership).where(
         Membership.organization_id == organization.id,
         Membership.status.in_(("pending", "approved")))
-        .order_by(Membership.last_name, Membership.first_name))
+        .order_by(Membership.last_name, Membership.first_name)).all()
+    # Personal data leaving the portal: on the record before it leaves.
+    audit.record("members.export", actor=current_actor(), organization_key=organization.key,
+                 rows=len(people))
+    db.session.commit()
     return Response(memberships_csv(people), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=users-{organization.key}.csv"})
 
@@ -152,12 +158,12 @@ def identifiers(org_key: str) -> Any:
     if request.method == "POST":
         typed = {"npi": request.form.get("npi", ""), "tin": request.form.get("tin", "")}
         try:
-            errors = add_identifier(organization, typed["npi"], typed["tin"],
-                                    current_actor())
+            errors = request_identifier(organization, typed["npi"], typed["tin"],
+                                        current_actor())
         except decisions.DecisionFailed as exc:
             errors = {"form": str(exc)}
         if not errors:
-            flash("NPI and TIN added.", "success")
+            flash(message("pair.requested", npi=typed["npi"].strip()), "success")
             return redirect(url_for(".identifiers", org_key=org_key))
     return render_template("approvals/site_identifiers.html", organization=organization,
                            errors=errors, typed=typed), (422 if errors else 200)

@@ -1,19 +1,31 @@
-"""The audit log's table: one hash-chained row per event."""
+"""The audit log's tables: one hash-chained row per event, and the chain's head.
+
+Each event's hash is an HMAC (key: ``IDP_AUDIT_KEY``, never in the database) over its fields
+and the previous event's hash. ``AuditHead`` is one row: the number of events, the last
+event's id and hash. Every append locks it first (``service.record``), so two transactions
+can never chain onto the same event (a fork), on PostgreSQL as on SQLite.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, DDL, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 
 GENESIS = "0" * 64
+HEAD_ID = 1
+
+
+def keyed_hash(key: bytes, payload: str) -> str:
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
@@ -44,5 +56,23 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
             "prev_hash": self.prev_hash,
         }, sort_keys=True)
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.payload().encode()).hexdigest()
+    def compute_hash(self, key: bytes) -> str:
+        return keyed_hash(key, self.payload())
+
+
+class AuditHead(db.Model):  # type: ignore[name-defined]
+    """The chain's head: locked by every append, so appends are serialized."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    event_id: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+# A new database (create_all: dev, tests) gets the one head row with its table; the
+# migration inserts it for an existing one.
+event.listen(AuditHead.__table__, "after_create", DDL(
+    f"INSERT INTO audit_head (id, count, event_id, hash) VALUES ({HEAD_ID}, 0, 0, "
+    f"'{GENESIS}')"))

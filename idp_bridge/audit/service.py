@@ -1,13 +1,33 @@
-"""Writing and checking the audit log."""
+"""Writing and checking the audit log.
+
+An append locks the chain's head row (``row_locks.hold``) in the caller's transaction, reads
+the previous hash from it, and moves it on: two concurrent transactions can never chain onto
+one event. The lock is held until the caller commits, so callers record their event at the
+end of their unit of work (decisions do). After the commit the head is checkpointed outside
+the database (``checkpoint``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from idp_bridge.audit import checkpoint
 from idp_bridge.audit.actor import SYSTEM, Actor
-from idp_bridge.audit.models import GENESIS, AuditEvent
+from idp_bridge.audit.models import GENESIS, HEAD_ID, AuditEvent, AuditHead
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.row_locks import hold
+
+_PENDING = "audit_checkpoint"  # session.info: the head to checkpoint after the commit
+
+
+def key() -> bytes:
+    return str(current_app.config["IDP_AUDIT_KEY"]).encode()
 
 
 def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
@@ -15,25 +35,93 @@ def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
            **details: Any) -> AuditEvent:
     """Add an event to the session; it is written with the caller's commit. ``actor`` is who
     did it (the caller resolves it; the system when nobody did)."""
-    last = db.session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
-    event = AuditEvent(
+    head = _locked_head()
+    event_ = AuditEvent(
         at=utcnow(), actor_id=actor.id, actor_email=actor.email,
         action=action, subject_id=subject_id, subject_email=subject_email,
         organization_key=organization_key, outcome=outcome, details=details,
-        ip=actor.ip, user_agent=actor.user_agent[:300],
-        prev_hash=last.hash if last else GENESIS,
+        ip=actor.ip, user_agent=actor.user_agent[:300], prev_hash=head.hash,
     )
-    event.hash = event.compute_hash()
-    db.session.add(event)
-    db.session.flush()  # the next record in this transaction chains onto this one
-    return event
+    event_.hash = event_.compute_hash(key())
+    db.session.add(event_)
+    db.session.flush()  # its id, for the head
+    head.count, head.event_id, head.hash = head.count + 1, event_.id, event_.hash
+    db.session.flush()
+    db.session.info[_PENDING] = (checkpoint.Checkpoint(head.count, head.event_id, head.hash),
+                                 current_app._get_current_object())  # type: ignore[attr-defined]
+    return event_
+
+
+def _locked_head() -> AuditHead:
+    hold(AuditHead, AuditHead.id == HEAD_ID)
+    head = db.session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)
+                              .execution_options(populate_existing=True)).scalar_one()
+    return head
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is not None:
+        head, app = pending
+        checkpoint.advance(head, app)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def init_app(app: Flask) -> None:
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    bad_id: int | None = None  # the first record that does not hold
+    problem: str = ""
+    count: int = 0
+
+    def message(self) -> str:
+        if self.ok:
+            return f"audit chain intact ({self.count} records)"
+        return f"audit chain broken at record {self.bad_id}: {self.problem}"
+
+
+def verify() -> Verdict:
+    """Every hash recomputed with the key; the database's head and the checkpoint outside it
+    must each name an event that is still the chain's n-th, with the same hash."""
+    marks = [("the checkpoint outside the database", checkpoint.read())]
+    head = db.session.get(AuditHead, HEAD_ID)
+    if head is not None:
+        marks.append(("the chain's head row",
+                      checkpoint.Checkpoint(head.count, head.event_id, head.hash)))
+    secret, previous, count = key(), GENESIS, 0
+    for event_ in db.session.query(AuditEvent).order_by(AuditEvent.id).yield_per(500):
+        if event_.prev_hash != previous:
+            return Verdict(False, event_.id, "it does not follow the record before it "
+                                              "(a record was deleted or inserted)", count)
+        if event_.compute_hash(secret) != event_.hash:
+            return Verdict(False, event_.id, "its contents changed since it was written",
+                           count)
+        count += 1
+        for name, mark in marks:
+            if mark is not None and mark.count == count and (
+                    mark.event_id, mark.hash) != (event_.id, event_.hash):
+                return Verdict(False, event_.id, f"{name} names another record here", count)
+        previous = event_.hash
+    for name, mark in marks:
+        if mark is not None and mark.count > count:
+            return Verdict(False, mark.event_id, f"{name} says {mark.count} records up to "
+                           f"record {mark.event_id}; only {count} are left (the newest were "
+                           "deleted)", count)
+        if mark is not None and mark.count < 0:
+            return Verdict(False, None, f"{name} is unreadable ({mark.hash})", count)
+    return Verdict(True, None, "", count)
 
 
 def verify_chain() -> tuple[bool, int | None]:
     """(True, None) if intact, else (False, id of the first bad record)."""
-    previous = GENESIS
-    for event in db.session.query(AuditEvent).order_by(AuditEvent.id).yield_per(500):
-        if event.prev_hash != previous or event.compute_hash() != event.hash:
-            return False, event.id
-        previous = event.hash
-    return True, None
+    verdict = verify()
+    return verdict.ok, verdict.bad_id

@@ -15,6 +15,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import inspect
 
+from idp_bridge.audit import checkpoint
+from idp_bridge.audit.models import GENESIS, HEAD_ID, AuditHead
 from idp_bridge.config import dev_environment
 from idp_bridge.devstack.keycloak_server import DIST_DIR
 from idp_bridge.extensions import db
@@ -36,6 +38,10 @@ def empty_bridge_tables(app: Flask) -> list[str]:
                 if table.name in present and not kept(table.name):
                     connection.execute(table.delete())
                     emptied.append(table.name)
+            if "audit_head" in present:  # an empty chain starts again from its genesis
+                connection.execute(AuditHead.__table__.insert().values(
+                    id=HEAD_ID, count=0, event_id=0, hash=GENESIS))
+        checkpoint.forget(app)
         return emptied
 
 

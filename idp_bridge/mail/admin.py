@@ -9,7 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import update
 from werkzeug.wrappers import Response
 
-from idp_bridge.auth import plan_admin_required
+from idp_bridge import audit
+from idp_bridge.auth import current_actor, plan_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail import take_queued_ids
@@ -37,8 +38,10 @@ def outbox() -> str:
 @bp.post("/retry")
 @plan_admin_required
 def retry_now() -> Any:
-    db.session.execute(update(OutboundEmail).where(OutboundEmail.status == "pending")
-                       .values(next_attempt_at=utcnow()))
+    retried = db.session.execute(update(OutboundEmail).where(OutboundEmail.status == "pending")
+                                 .values(next_attempt_at=utcnow()))
+    audit.record("mail.retry", actor=current_actor(),
+                 emails=int(retried.rowcount))  # type: ignore[attr-defined]
     db.session.commit()
     flash("Undelivered emails will be retried now.", "success")
     return redirect(url_for(".outbox"))

@@ -83,6 +83,12 @@ def format_tin(digits: str) -> str:
     return f"{digits[:2]}-{digits[2:]}" if len(digits) == 9 else digits
 
 
+def masked_tin(digits: str) -> str:
+    """``*****6789``: enough for a person to tell TINs apart, never the whole number (a sole
+    proprietor's TIN may be their SSN). What the audit log keeps."""
+    return "*" * max(0, len(digits) - 4) + digits[-4:]
+
+
 def parse_pair(npi_typed: str, tin_typed: str) -> tuple[str, str, dict[str, Problem]]:
     """Both identifiers at once: normalized values and a problem per bad field."""
     errors: dict[str, Problem] = {}

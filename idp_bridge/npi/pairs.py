@@ -13,7 +13,7 @@ from idp_bridge.messages import Problem, problem
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.identifiers import parse_pair
 from idp_bridge.npi.registry import ORGANIZATION, RegistryRecord, RegistryUnavailable
-from idp_bridge.organizations.models import Organization, OrganizationIdentifier
+from idp_bridge.organizations.models import APPROVED, Organization, OrganizationIdentifier
 
 
 class Purpose(Enum):
@@ -42,7 +42,11 @@ def validate_pair(npi_typed: str, tin_typed: str, purpose: Purpose,
     check = PairCheck(npi, tin, errors)
     if errors:
         return check
-    check.owner = owner_of_pair(npi, tin)
+    if purpose is Purpose.ADD_TO_ORGANIZATION:
+        assert organization is not None
+        return _check_addition(check, organization)
+    # Someone joining finds only pairs an organization holds now, never one waiting for review.
+    check.owner = owner_of_pair(npi, tin, approved_only=purpose is Purpose.JOIN_ORGANIZATION)
     held = _holder_problem(check.owner, purpose, organization)
     if held is not None:
         check.errors["form"] = held
@@ -52,13 +56,27 @@ def validate_pair(npi_typed: str, tin_typed: str, purpose: Purpose,
     return check
 
 
+def _check_addition(check: PairCheck, organization: Organization) -> PairCheck:
+    """A Site Administrator asks to add a pair. Refused: a pair this organization already has
+    or asked for; an NPI any other organization holds or asked for (whatever the TIN); an
+    NPI the registry does not know, has deactivated, or lists as an individual. "Another
+    organization has it" and "the registry does not know it" read the same
+    (``pair.cannot_add``), and neither names the other organization."""
+    held = OrganizationIdentifier.query.filter_by(npi=check.npi).all()
+    if any(i.organization_id == organization.id and i.tin == check.tin for i in held):
+        check.errors["form"] = problem("pair.taken_here")
+        return check
+    if any(i.organization_id != organization.id for i in held):
+        check.errors["npi"] = problem("pair.cannot_add")
+        return check
+    _ask_registry(check, Purpose.ADD_TO_ORGANIZATION)
+    if check.errors.get("npi") == problem("npi.not_found"):
+        check.errors["npi"] = problem("pair.cannot_add")
+    return check
+
+
 def _holder_problem(owner: Organization | None, purpose: Purpose,
                     organization: Organization | None) -> Problem | None:
-    if purpose is Purpose.ADD_TO_ORGANIZATION:
-        if owner is None:
-            return None
-        here = organization is not None and owner.id == organization.id
-        return problem("pair.taken_here" if here else "pair.taken_elsewhere")
     if owner is not None and owner.status == "denied":
         # No new registration of a refused pair (it would be the same organization, and the
         # pair stays unique): the plan reopens the review. Said before anything is typed in vain.
@@ -81,11 +99,15 @@ def _ask_registry(check: PairCheck, purpose: Purpose) -> None:
         check.errors["npi"] = problem("npi.not_found")
     elif not record.active:
         check.errors["npi"] = problem("npi.inactive")
-    elif purpose is Purpose.REGISTER_ORGANIZATION and record.entity_type != ORGANIZATION:
+    elif purpose is not Purpose.JOIN_ORGANIZATION and record.entity_type != ORGANIZATION:
         check.errors["npi"] = problem("npi.not_organizational")
 
 
-def owner_of_pair(npi: str, tin: str) -> Organization | None:
-    """The organization holding this NPI/TIN pair, whatever its status (pairs are unique)."""
-    pair = OrganizationIdentifier.query.filter_by(npi=npi, tin=tin).first()
+def owner_of_pair(npi: str, tin: str, approved_only: bool = False) -> Organization | None:
+    """The organization holding this NPI/TIN pair, whatever its status (pairs are unique);
+    ``approved_only``: only if the pair is approved (not a request waiting for review)."""
+    query = OrganizationIdentifier.query.filter_by(npi=npi, tin=tin)
+    if approved_only:
+        query = query.filter_by(status=APPROVED)
+    pair = query.first()
     return pair.organization if pair is not None else None

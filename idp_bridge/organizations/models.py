@@ -61,9 +61,28 @@ class Organization(db.Model):  # type: ignore[name-defined]
         back_populates="organization", cascade="all, delete-orphan"
     )
 
+    @property
+    def approved_identifiers(self) -> list[OrganizationIdentifier]:
+        """The pairs that are the organization's: in its group, its tokens, its pages."""
+        return [i for i in self.identifiers if i.status == APPROVED]
+
+    @property
+    def pending_identifiers(self) -> list[OrganizationIdentifier]:
+        """Pairs a Site Administrator asked to add, waiting for a plan administrator."""
+        return [i for i in self.identifiers if i.status == PENDING]
+
+
+# An identifier's status. A pair added after registration is PENDING until a plan
+# administrator approves it; a denied request is deleted (its decision stays in the audit log).
+PENDING = "pending"
+APPROVED = "approved"
+
 
 class OrganizationIdentifier(db.Model):  # type: ignore[name-defined]
-    """An NPI/TIN pair registered to an organization; a pair belongs to one organization."""
+    """An NPI/TIN pair registered to an organization; a pair belongs to one organization.
+
+    Only APPROVED pairs are the organization's (``Organization.approved_identifiers``); the
+    first pair is reviewed with the organization itself and is approved from the start."""
 
     __tablename__ = "organization_identifiers"
     __table_args__ = (UniqueConstraint("npi", "tin", name="uq_identifier_pair"),)
@@ -74,8 +93,20 @@ class OrganizationIdentifier(db.Model):  # type: ignore[name-defined]
     tin: Mapped[str] = mapped_column(String(9), index=True)
     is_primary: Mapped[bool] = mapped_column(default=False)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=APPROVED,
+                                        server_default=APPROVED)
+    # Who asked to add it (a Site Administrator's login ID) and who approved it.
+    requested_by: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None]
 
     organization: Mapped[Organization] = relationship(back_populates="identifiers")
+
+    def __init__(self, **fields: object) -> None:
+        # Approved unless said otherwise, already before the row is written (a column default
+        # applies only at INSERT, and the group's attributes are built before that).
+        fields.setdefault("status", APPROVED)
+        super().__init__(**fields)
 
 
 class Membership(db.Model):  # type: ignore[name-defined]

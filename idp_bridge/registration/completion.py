@@ -26,6 +26,7 @@ from idp_bridge.limits.client import client_address
 from idp_bridge.mail import enqueue
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi.pairs import owner_of_pair
+from idp_bridge.organizations import group_shape
 from idp_bridge.organizations.keys import key_for
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 from idp_bridge.registration import context
@@ -164,8 +165,7 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
     organization.identifiers.append(
         OrganizationIdentifier(npi=ctx.npi, tin=ctx.tin, is_primary=True))
     # registered_at: `flask reconcile` leaves a young group alone (it may be finishing now).
-    attributes = {"name": [organization.name], "npi": [ctx.npi], "tin": [ctx.tin],
-                  "registered_at": [str(int(epoch()))]}
+    attributes = group_shape.at_registration(organization, epoch())
     try:
         group_id, created = ensure_org_group(get_gateway(), organization.key, attributes)
     except GatewayError as exc:

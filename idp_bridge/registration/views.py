@@ -230,7 +230,7 @@ def join() -> Any:
     user_id = _joining_user(draft, ctx)
     if user_id is None:
         return redirect(url_for("registration.step", name=AT_KEYCLOAK))
-    organization = owner_of_pair(ctx.npi, ctx.tin)
+    organization = owner_of_pair(ctx.npi, ctx.tin, approved_only=True)
     if organization is None or organization.status == "denied":
         return _render(draft, Invalid({"form": problem("org.gone")}))
     join_as_individual(draft, organization)

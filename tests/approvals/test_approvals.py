@@ -223,13 +223,14 @@ def test_adding_npi_and_tin_pairs(bridge, live_app, keycloak, approved_org, plan
     extra = fresh_org()
     path = f"/org/{key}/identifiers"
     added = post_form(admin, bridge, path, path, {"npi": extra["npi"], "tin": extra["tin"]})
-    assert extra["npi"] in added.text and "NPI and TIN added." in added.text
+    # Waiting for the health plan's review (tests/security/test_claims.py): not yet claimed.
+    assert extra["npi"] in added.text and "sent to" in html.unescape(added.text)
     group = keycloak.gateway.group_by_path(f"/provider-orgs/{key}")
-    assert extra["npi"] in group["attributes"]["npi"]
+    assert extra["npi"] not in group["attributes"]["npi"]
 
     other = new_registered_org()
     taken = post_form(admin, bridge, path, path, {"npi": other["npi"], "tin": other["tin"]})
-    assert "already registered to another organization" in taken.text
+    assert "can't be added to this organization" in html.unescape(taken.text)
     bad = post_form(admin, bridge, path, path, {"npi": "1234567890", "tin": "41-1234567"})
     assert "This is not a valid NPI" in bad.text and 'value="1234567890"' in bad.text
 

@@ -374,3 +374,44 @@ def test_approve_and_deny_of_one_request_at_once(gunicorn, bridge, live_app, app
         assert status in ("approved", "denied") and in_group == (status == "approved")
     figures("approve vs deny", trials=5, **outcomes)
     check()
+
+
+# The audit chain ---------------------------------------------------------------------------
+
+
+def test_concurrent_decisions_on_different_organizations_never_fork_the_audit_chain(
+        gunicorn, bridge, live_app, keycloak, plan_admin):
+    """Issue 19 row 3: 24 approvals of 24 organizations at once, across four processes. Each
+    appends to the one chain; none may chain onto an event another already chained onto."""
+    from idp_bridge.audit import verify
+    from idp_bridge.audit.models import AuditEvent
+    from tests.support.organizations import add_person, new_organization
+
+    with live_app.app_context():
+        waiting = []
+        for _ in range(24):
+            organization = new_organization(keycloak.gateway, status="pending")
+            add_person(keycloak.gateway, organization, status="pending", site_admin=True)
+            waiting.append(organization.id)
+        first_new = int(db.session.query(func.max(AuditEvent.id)).scalar() or 0)
+    reviewer = signed_in(bridge, plan_admin["email"])
+    token = csrf_of(reviewer.get(f"{gunicorn}/admin/organizations", timeout=30).text)
+    codes = together([
+        lambda o=org_id: clone(reviewer).post(
+            f"{gunicorn}/admin/organizations/{o}/approve",
+            data={"csrf_token": token, "note": "race"}, allow_redirects=False,
+            timeout=120).status_code for org_id in waiting])
+    assert codes == [302] * len(waiting), codes
+    with live_app.app_context():
+        db.session.remove()
+        approvals = AuditEvent.query.filter(AuditEvent.id > first_new,
+                                            AuditEvent.action == "organization.approve").count()
+        everything = list(AuditEvent.query.order_by(AuditEvent.id))
+        forks = len(everything) - len({e.prev_hash for e in everything})
+        verdict = verify()
+        active = db.session.scalar(select(func.count()).select_from(Organization).where(
+            Organization.id.in_(waiting), Organization.status == "active"))
+    figures("audit chain under 24 concurrent decisions", approvals=approvals, forks=forks,
+            verdict=verdict.message())
+    assert (approvals, active, forks) == (24, 24, 0)
+    assert verdict.ok, verdict.message()

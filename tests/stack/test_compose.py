@@ -18,7 +18,7 @@ SECRETS = {
     "IDP_WELLFIRST_URL": "https://providerauth.wellfirstbenefits.com",
     "IDP_SMTP_HOST": "smtp.example.org", "IDP_MAIL_FROM": "portal@example.org",
     "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+16085550000",
-    "IDP_SECRET_KEY": "k",
+    "IDP_SECRET_KEY": "k", "IDP_AUDIT_KEY": "a",
 }
 
 

@@ -52,7 +52,7 @@ def test_command_line_start_fails_with_a_clear_message(tmp_path):
 
 def test_dev_outbox_does_not_exist_outside_dev_mode(tmp_path):
     app = create_app(env={
-        "IDP_SECRET_KEY": "s" * 32, "IDP_CLIENT_SECRET": "c" * 32,
+        "IDP_SECRET_KEY": "s" * 32, "IDP_CLIENT_SECRET": "c" * 32, "IDP_AUDIT_KEY": "a" * 32,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
     })
     assert app.test_client().get("/dev/outbox").status_code == 404

@@ -25,7 +25,7 @@ from tests.support.keycloak_login import LoopbackSession, answer_phone_challenge
 
 
 def user_tokens(keycloak_url: str, realm: str, bridge_url: str, client_secret: str,
-                username: str, password: str) -> dict[str, str]:
+                username: str, password: str, scope: str = "openid") -> dict[str, str]:
     http = LoopbackSession()
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()) \
@@ -33,7 +33,7 @@ def user_tokens(keycloak_url: str, realm: str, bridge_url: str, client_secret: s
     redirect_uri = f"{bridge_url}/auth/callback"
     base = f"{keycloak_url}/realms/{realm}/protocol/openid-connect"
     page = http.get(f"{base}/auth?" + urlencode({
-        "client_id": "idp-bridge", "response_type": "code", "scope": "openid",
+        "client_id": "idp-bridge", "response_type": "code", "scope": scope,
         "redirect_uri": redirect_uri, "state": "s", "code_challenge": challenge,
         "code_challenge_method": "S256"}), timeout=30)
     form = form_by_id(page.text, page.url, "kc-form-login")

@@ -22,7 +22,7 @@ from idp_bridge.config import (
     load_settings,
 )
 
-PRODUCTION = {"IDP_SECRET_KEY": "k", "IDP_CLIENT_SECRET": "c"}
+PRODUCTION = {"IDP_SECRET_KEY": "k", "IDP_CLIENT_SECRET": "c", "IDP_AUDIT_KEY": "a"}
 
 
 def test_every_setting_reaches_the_app_under_its_environment_name(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_building_the_app_imports_nothing_dev_only(tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from idp_bridge import create_app\n"
-        f"create_app(env={{'IDP_SECRET_KEY': 'k', 'IDP_CLIENT_SECRET': 'c', "
+        f"create_app(env={{'IDP_SECRET_KEY': 'k', 'IDP_CLIENT_SECRET': 'c', 'IDP_AUDIT_KEY': 'a', "
         f"'DATABASE_URL': 'sqlite:///{tmp_path / 'p.db'}'}})\n"
         "print(sorted(m for m in ('aiosmtpd', 'pytest', 'playwright') if m in sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
