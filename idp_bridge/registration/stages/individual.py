@@ -70,6 +70,8 @@ class IndividualStage(Stage):
         values: dict[str, Any] = dict.fromkeys(PERSON_FIELDS, "")
         values.update(asdict(ctx.individual) if ctx.individual else {})
         values.update(ctx.typed)
+        # Opt In until the person picks Opt Out (the guides' every screenshot shows Opt In).
+        values["opt_in"] = "out" if values.get("opt_in") == "out" else "in"
         values.update(npi=ctx.npi, tin=format_tin(ctx.tin),
                       site_admin_required=needs_site_admin(draft, ctx))
         state = EmailCodeState.from_dict(ctx.email_code)
