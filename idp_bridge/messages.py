@@ -157,6 +157,10 @@ TEXTS: dict[str, str] = {
                        "Nothing you entered was lost: go back, read the Terms & Conditions and "
                        "select Accept to complete your registration."),
     "terms.required.action": "Go back and accept the Terms & Conditions",
+    # The guides to the letter (issue 21): the "?" help beside an email, the header's
+    # organizations while none is usable yet
+    "help.label": "Help: {label}",
+    "email.work_help": "This should be a work email address.",
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -22,7 +22,8 @@ from idp_bridge.approvals.aging import REVIEW_WITHIN_BUSINESS_DAYS, Aging, aging
 from idp_bridge.approvals.reconcile import reconcile
 from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.audit.csv_export import audit_csv
-from idp_bridge.auth import current_actor, plan_admin_required
+from idp_bridge.auth import admin_brands, current_actor, plan_admin_required
+from idp_bridge.brand import BRANDS
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
@@ -38,11 +39,17 @@ bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="tem
 @bp.get("/organizations")
 @plan_admin_required
 def organizations() -> str:
-    page = listing.organization_page(request.args)
+    wanted = admin_brands.chosen_brand(request.args.get("brand"))
+    page = listing.organization_page(
+        request.args, scope=admin_brands.brand_filter(Organization.brand, wanted))
+    page.brand = wanted
     return render_template("approvals/plan_organizations.html", page=page,
                            organizations=page.rows["organizations"], q=page.q,
                            status=page.status, aging=_aging,
-                           review_days=REVIEW_WITHIN_BUSINESS_DAYS)
+                           review_days=REVIEW_WITHIN_BUSINESS_DAYS,
+                           brands=[BRANDS[key] for key in sorted(admin_brands.visible_brands())],
+                           every_brand=admin_brands.sees_every_brand(),
+                           brand_names={key: b.plan_name for key, b in BRANDS.items()})
 
 
 def _aging(organization: Organization) -> Aging:
@@ -50,9 +57,11 @@ def _aging(organization: Organization) -> Aging:
 
 
 def _organization(org_id: int) -> Organization:
+    """The organization, if it is of a brand this reviewer administers now (else 403)."""
     organization = db.session.get(Organization, org_id)
     if organization is None:
         abort(404)
+    admin_brands.require_brand(organization.brand)
     return organization
 
 
@@ -72,7 +81,7 @@ def _review_page(organization: Organization, note: str = "", error: str = "") ->
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
                            record=record, primary=primary, history=history, note=note,
-                           error=error, age=_aging(organization))
+                           error=error, age=_aging(organization), brands=BRANDS)
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
@@ -104,6 +113,7 @@ def members_export(org_id: int | None = None) -> Response:
     """Everyone's memberships (or one organization's), with their Opt In/Out choice."""
     query = db.select(Membership).join(Organization) \
         .order_by(Organization.name, Membership.last_name, Membership.first_name)
+    query = query.where(admin_brands.brand_filter(Organization.brand))
     if org_id is not None:
         query = query.where(Membership.organization_id == _organization(org_id).id)
     name = f"members-{org_id}.csv" if org_id is not None else "members.csv"
@@ -114,6 +124,10 @@ def members_export(org_id: int | None = None) -> Response:
 @plan_admin_required
 def audit_log() -> Any:
     query = AuditEvent.query
+    if not admin_brands.sees_every_brand():
+        # A brand's administrator reads the events of its brand's organizations only.
+        query = query.filter(AuditEvent.organization_key.in_(
+            db.select(Organization.key).where(admin_brands.brand_filter(Organization.brand))))
     if org := request.args.get("org"):
         query = query.filter(AuditEvent.organization_key == org)
     if since := _date(request.args.get("from")):
@@ -147,6 +161,7 @@ def _csv_download(text: str, filename: str) -> Response:
 @bp.post("/reconcile")
 @plan_admin_required
 def reconcile_now() -> Any:
+    admin_brands.require_every_brand()  # it touches every brand's groups
     try:
         changes = reconcile(actor=current_actor())
     except GatewayError:

@@ -24,7 +24,8 @@ is fixed from the second screen to the last: the first screen asks the account t
 decides M, so it says only "Step 1" (a total that changed as the user picked a radio
 button was a total changing under them). The confirmation at the end is not a step (the
 guides: the Terms & Conditions are "the last step"), so it shows no counter, and an
-existing login that finishes early (merge YES) never sees the counter jump. Keycloak's pages show the same counter:
+existing login that finishes early (merge YES) never sees the counter jump. Keycloak's
+pages show the same counter:
 :func:`step_numbers` gives their numbers, and :func:`keycloak_step_params` turns them into
 query parameters the sign-in hand-off (``stages/sign_in.py``) puts on the authorization
 request (``kc_step_phone``, ``kc_step_terms``, ``kc_steps``), which the login theme reads.

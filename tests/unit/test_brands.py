@@ -183,3 +183,9 @@ def test_the_guides_addresses_lead_to_the_log_in_page(client, base, address):
     answer = client.get(base + address, base_url="http://127.0.0.1:5000")
     assert answer.status_code == 302
     assert answer.headers["Location"] == base.rstrip("/") + "/login"
+
+
+def test_the_guides_addresses_ignore_a_next(client):
+    answer = client.get("/b/wellfirst/Signin?next=https://evil.example/",
+                        base_url="http://127.0.0.1:5000")
+    assert answer.headers["Location"] == "/b/wellfirst/login"
