@@ -161,6 +161,9 @@ TEXTS: dict[str, str] = {
     # organizations while none is usable yet
     "help.label": "Help: {label}",
     "email.work_help": "This should be a work email address.",
+    "phone.extension": "{label}: an extension is up to {digits} digits (numbers only).",
+    "phone.two_extensions": ("{label}: two different extensions were entered. Put the "
+                             "extension in the Ext. box only."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).
