@@ -182,6 +182,13 @@ TEXTS: dict[str, str] = {
                                    "Please try again in {minutes} minutes."),
     "code.too_many_sends.total": ("We are sending too many codes right now. Please try again "
                                   "in {minutes} minutes."),
+    # The guides to the letter (issue 21): the "?" help beside an email, the header's
+    # organizations while none is usable yet
+    "help.label": "Help: {label}",
+    "email.work_help": "This should be a work email address.",
+    "phone.extension": "{label}: an extension is up to {digits} digits (numbers only).",
+    "phone.two_extensions": ("{label}: two different extensions were entered. Put the "
+                             "extension in the Ext. box only."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -29,7 +29,12 @@ from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
 from idp_bridge.mail import enqueue
-from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
+from idp_bridge.organizations.models import (
+    NOT_GRANTED_ROLES,
+    PORTAL_ROLES,
+    Membership,
+    Organization,
+)
 from idp_bridge.row_locks import hold
 
 log = logging.getLogger(__name__)
@@ -184,6 +189,9 @@ def deny_member(membership: Membership, actor: Actor) -> None:
 def set_role(membership: Membership, role: str, granted: bool, actor: Actor) -> None:
     if role not in PORTAL_ROLES:
         raise DecisionFailed("Unknown portal role.")
+    if granted and role in NOT_GRANTED_ROLES:  # the guides' Provider Admin: Site Administrator
+        raise DecisionFailed("Provider Admin is the Site Administrator: use Make Site "
+                             "Administrator.")
     with decision() as changes:
         _lock_member(membership, "approved")
         group = group_id(changes.gateway, membership.organization, ROLES, role)

@@ -8,7 +8,7 @@ are units of work (``decisions.decision``) and audited; the audit keeps a masked
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm.exc import ObjectDeletedError
 
 from idp_bridge import audit
@@ -49,16 +49,24 @@ def request_identifier(organization: Organization, npi_typed: str, tin_typed: st
     return {}
 
 
-def pending_requests(limit: int = 200) -> list[OrganizationIdentifier]:
-    """The review queue's NPI/TIN requests, oldest first."""
+def pending_requests(limit: int = 200,
+                     scope: ColumnElement[bool] | None = None) -> list[OrganizationIdentifier]:
+    """The review queue's NPI/TIN requests, oldest first; ``scope`` filters on the
+    organization (e.g. the brands an administrator sees)."""
+    query = select(OrganizationIdentifier).join(Organization) \
+        .where(OrganizationIdentifier.status == PENDING)
+    if scope is not None:
+        query = query.where(scope)
     return list(db.session.scalars(
-        select(OrganizationIdentifier).where(OrganizationIdentifier.status == PENDING)
-        .order_by(OrganizationIdentifier.added_at, OrganizationIdentifier.id).limit(limit)))
+        query.order_by(OrganizationIdentifier.added_at, OrganizationIdentifier.id).limit(limit)))
 
 
-def pending_count() -> int:
-    return int(db.session.scalar(select(func.count()).select_from(OrganizationIdentifier)
-                                 .where(OrganizationIdentifier.status == PENDING)) or 0)
+def pending_count(scope: ColumnElement[bool] | None = None) -> int:
+    query = select(func.count()).select_from(OrganizationIdentifier).join(Organization) \
+        .where(OrganizationIdentifier.status == PENDING)
+    if scope is not None:
+        query = query.where(scope)
+    return int(db.session.scalar(query) or 0)
 
 
 def approve_identifier(pair: OrganizationIdentifier, actor: Actor) -> None:

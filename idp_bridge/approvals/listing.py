@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from idp_bridge.extensions import db
@@ -39,6 +39,7 @@ class Page:
     rows: dict[str, list[Any]] = field(default_factory=dict)
     q: str = ""
     status: str = ""
+    brand: str = ""  # the plan-admin queue's brand filter ("" = every brand they see)
 
     @property
     def pages(self) -> int:
@@ -46,7 +47,8 @@ class Page:
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments for a link to this listing (a page, a filter)."""
-        current = {"q": self.q, "status": self.status, "page": self.number, **changes}
+        current = {"q": self.q, "status": self.status, "brand": self.brand,
+                   "page": self.number, **changes}
         # status stays even when empty: "any status" differs from the default filter.
         return {k: v for k, v in current.items()
                 if k == "status" or (v and not (k == "page" and v == 1))}
@@ -136,12 +138,16 @@ def _organization_search(q: str) -> ColumnElement[bool] | None:
                Organization.doing_business_as.ilike(pattern, escape="\\"))
 
 
-def organization_page(args: Mapping[str, str]) -> Page:
+def organization_page(args: Mapping[str, str],
+                      scope: ColumnElement[bool] | None = None) -> Page:
+    """``scope``: the rows this reviewer may see at all (their brands, ``admin_brands``)."""
     q = args.get("q", "").strip()[:200]
     # The review queue by default; a search looks across every status unless one is chosen.
     status = args.get("status", "pending" if not q else "")
     status = status if status in ORGANIZATION_STATUSES else ""
     search = _organization_search(q)
+    if scope is not None:
+        search = scope if search is None else and_(scope, search)
     counts = _organization_counts(search)
     shown = [status] if status else list(ORGANIZATION_STATUSES)
     page = Page(number=page_number(args), total=sum(counts[s] for s in shown), counts=counts,

@@ -23,14 +23,15 @@ from idp_bridge.approvals.aging import REVIEW_WITHIN_BUSINESS_DAYS, Aging, aging
 from idp_bridge.approvals.reconcile import reconcile
 from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.audit.csv_export import audit_csv
-from idp_bridge.auth import current_actor, plan_admin_required
+from idp_bridge.auth import admin_brands, current_actor, plan_admin_required
+from idp_bridge.brand import BRANDS
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.messages import message
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
 from idp_bridge.organizations.export import memberships_csv
-from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
 MAX_NOTE = 2000
@@ -40,12 +41,19 @@ bp = Blueprint("plan_admin", __name__, url_prefix="/admin", template_folder="tem
 @bp.get("/organizations")
 @plan_admin_required
 def organizations() -> str:
-    page = listing.organization_page(request.args)
+    wanted = admin_brands.chosen_brand(request.args.get("brand"))
+    page = listing.organization_page(
+        request.args, scope=admin_brands.brand_filter(Organization.brand, wanted))
+    page.brand = wanted
     return render_template("approvals/plan_organizations.html", page=page,
                            organizations=page.rows["organizations"], q=page.q,
                            status=page.status, aging=_aging,
                            review_days=REVIEW_WITHIN_BUSINESS_DAYS,
-                           identifier_requests=identifiers.pending_count())
+                           identifier_requests=identifiers.pending_count(
+                               admin_brands.brand_filter(Organization.brand)),
+                           brands=[BRANDS[key] for key in sorted(admin_brands.visible_brands())],
+                           every_brand=admin_brands.sees_every_brand(),
+                           brand_names={key: b.plan_name for key, b in BRANDS.items()})
 
 
 # NPI/TIN pairs Site Administrators asked to add (sec-claims) ------------------------------
@@ -57,7 +65,8 @@ IDENTIFIER_PAGE = 50
 @plan_admin_required
 def identifier_requests() -> str:
     """Each request beside what the registry says about its NPI and the organization asking."""
-    requests = identifiers.pending_requests(IDENTIFIER_PAGE)
+    requests = identifiers.pending_requests(
+        IDENTIFIER_PAGE, scope=admin_brands.brand_filter(Organization.brand))
     registry = get_registry(current_app)
     records = {}
     for pair in requests:
@@ -76,6 +85,7 @@ def identifier_decide(pair_id: int, verdict: str) -> Any:
     if pair is None:
         flash(message("pair.reviewed_already"), "error")
         return redirect(url_for(".identifier_requests"))
+    admin_brands.require_brand(pair.organization.brand)  # another plan's request: 403
     npi, name = pair.npi, pair.organization.name
     action = identifiers.approve_identifier if verdict == "approve" else \
         identifiers.deny_identifier
@@ -94,9 +104,11 @@ def _aging(organization: Organization) -> Aging:
 
 
 def _organization(org_id: int) -> Organization:
+    """The organization, if it is of a brand this reviewer administers now (else 403)."""
     organization = db.session.get(Organization, org_id)
     if organization is None:
         abort(404)
+    admin_brands.require_brand(organization.brand)
     return organization
 
 
@@ -116,7 +128,7 @@ def _review_page(organization: Organization, note: str = "", error: str = "") ->
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
                            record=record, primary=primary, history=history, note=note,
-                           error=error, age=_aging(organization))
+                           error=error, age=_aging(organization), brands=BRANDS)
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
@@ -148,6 +160,7 @@ def members_export(org_id: int | None = None) -> Response:
     """Everyone's memberships (or one organization's), with their Opt In/Out choice."""
     query = db.select(Membership).join(Organization) \
         .order_by(Organization.name, Membership.last_name, Membership.first_name)
+    query = query.where(admin_brands.brand_filter(Organization.brand))
     organization = _organization(org_id) if org_id is not None else None
     if organization is not None:
         query = query.where(Membership.organization_id == organization.id)
@@ -164,6 +177,10 @@ def members_export(org_id: int | None = None) -> Response:
 @plan_admin_required
 def audit_log() -> Any:
     query = AuditEvent.query
+    if not admin_brands.sees_every_brand():
+        # A brand's administrator reads the events of its brand's organizations only.
+        query = query.filter(AuditEvent.organization_key.in_(
+            db.select(Organization.key).where(admin_brands.brand_filter(Organization.brand))))
     if org := request.args.get("org"):
         query = query.filter(AuditEvent.organization_key == org)
     if since := _date(request.args.get("from")):
@@ -200,6 +217,7 @@ def _csv_download(text: str, filename: str) -> Response:
 @bp.post("/reconcile")
 @plan_admin_required
 def reconcile_now() -> Any:
+    admin_brands.require_every_brand()  # it touches every brand's groups
     try:
         changes = reconcile(actor=current_actor())
     except GatewayError:

@@ -16,7 +16,12 @@ from idp_bridge.auth import current_access, current_actor, current_user, site_ad
 from idp_bridge.extensions import db
 from idp_bridge.messages import message
 from idp_bridge.organizations.export import memberships_csv
-from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
+from idp_bridge.organizations.models import (
+    GRANTABLE_ROLES,
+    PORTAL_ROLES,
+    Membership,
+    Organization,
+)
 from idp_bridge.organizations.queries import active_organization
 
 bp = Blueprint("site_admin", __name__, url_prefix="/org/<org_key>", template_folder="templates")
@@ -44,7 +49,7 @@ def members(org_key: str) -> str:
     approved = page.rows.get("approved", [])
     return render_template("approvals/site_members.html", organization=organization,
                            page=page, pending=page.rows.get("pending", []),
-                           approved=approved, roles=PORTAL_ROLES,
+                           approved=approved, roles=PORTAL_ROLES, grantable=GRANTABLE_ROLES,
                            back=_listing_args())
 
 

@@ -178,6 +178,13 @@ def _forget_stale_sign_ins() -> None:
         session.pop(key, None)
 
 
+@bp.get("/Signin")
+@bp.get("/signin")
+def guide_sign_in_address() -> Response:
+    """The address WellFirst's guide gives (``…/Signin``) leads to the Log In page."""
+    return redirect(url_for("auth.login"))
+
+
 @bp.get("/login")
 def login() -> Response:
     _forget_stale_sign_ins()

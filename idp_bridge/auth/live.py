@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import g, session
 
 from idp_bridge.clock import epoch
-from idp_bridge.keycloak.access import PLAN_ADMIN_ROLE, Access
+from idp_bridge.keycloak.access import Access, brands_for_roles, is_plan_admin_role
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.keycloak.groups import paths_for
@@ -46,26 +46,36 @@ def live_access(subject: str, token_roles: list[str]) -> Access:
 
 
 def is_plan_admin_now(subject: str) -> bool:
-    """Keycloak's answer this request. If Keycloak does not answer, the last answer it gave
-    this session counts for ``OUTAGE_GRACE_SECONDS`` (the decisions themselves still need
-    Keycloak, so an outage shows "nothing was changed" rather than a dead page); older than
-    that, the GatewayError propagates (fail closed)."""
-    if "plan_admin_now" not in g:
-        g.plan_admin_now = _ask_keycloak(subject)
-    return bool(g.plan_admin_now)
+    """Does Keycloak say, this request, that the user administers some brand (or all)?"""
+    return bool(plan_admin_brands_now(subject))
+
+
+def plan_admin_brands_now(subject: str) -> frozenset[str]:
+    """The brands whose registrations and mail this user administers, from Keycloak's answer
+    this request (``auth/admin_brands.py``). If Keycloak does not answer, the last answer it
+    gave this session counts for ``OUTAGE_GRACE_SECONDS`` (the decisions themselves still
+    need Keycloak, so an outage shows "nothing was changed" rather than a dead page); older
+    than that, the GatewayError propagates (fail closed)."""
+    cached = g.get("plan_admin_brands_now")
+    if cached is None or cached[0] != subject:
+        cached = (subject, brands_for_roles(_ask_keycloak(subject)))
+        g.plan_admin_brands_now = cached
+    return frozenset(cached[1])
 
 
 OUTAGE_GRACE_SECONDS = 60
 _LAST_ANSWER = "plan_admin_answer"
 
 
-def _ask_keycloak(subject: str) -> bool:
+def _ask_keycloak(subject: str) -> list[str]:
+    """The user's realm roles that concern plan administration, as Keycloak says now."""
     try:
-        answer = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(subject)
+        roles = [role for role in get_gateway().user_realm_roles(subject)
+                 if is_plan_admin_role(role)]
     except GatewayError:
         last = session.get(_LAST_ANSWER) or {}
         if last.get("sub") == subject and epoch() - last.get("at", 0) < OUTAGE_GRACE_SECONDS:
-            return bool(last.get("yes"))
+            return [str(role) for role in last.get("roles", [])]
         raise
-    session[_LAST_ANSWER] = {"sub": subject, "yes": answer, "at": epoch()}
-    return answer
+    session[_LAST_ANSWER] = {"sub": subject, "roles": roles, "at": epoch()}
+    return roles

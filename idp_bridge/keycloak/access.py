@@ -6,12 +6,34 @@ roles (claim ``realm_roles``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from idp_bridge.brand import BRANDS
 from idp_bridge.keycloak.groups import OrgGrant, grants_from_groups
 
-PLAN_ADMIN_ROLE = "plan-admin"
+PLAN_ADMIN_ROLE = "plan-admin"  # the plan's central team: every brand
+# A brand's own administrators ("Dean Health Plan Administrator", the WellFirst guide's
+# "Prevea360 Health Plan Administrator"): plan-admin-<brand key>, that brand only.
+BRAND_ADMIN_ROLE_PREFIX = "plan-admin-"
+
+
+def brand_admin_role(brand_key: str) -> str:
+    return BRAND_ADMIN_ROLE_PREFIX + brand_key
+
+
+def is_plan_admin_role(role: str) -> bool:
+    return role == PLAN_ADMIN_ROLE or role.startswith(BRAND_ADMIN_ROLE_PREFIX)
+
+
+def brands_for_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The brands these realm roles administer: all of them for the central team's role,
+    else each brand whose own role is held (a role naming no brand counts for none)."""
+    held = set(roles)
+    if PLAN_ADMIN_ROLE in held:
+        return frozenset(BRANDS)
+    return frozenset(key for key in BRANDS if brand_admin_role(key) in held)
 
 
 
@@ -30,7 +52,8 @@ class Access:
 
     @property
     def is_plan_admin(self) -> bool:
-        return PLAN_ADMIN_ROLE in self.realm_roles
+        """Of some brand or of all (display only: the console asks Keycloak each request)."""
+        return bool(brands_for_roles(self.realm_roles))
 
     def is_member(self, org_key: str) -> bool:
         return org_key in self.organizations

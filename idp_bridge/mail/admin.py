@@ -10,7 +10,7 @@ from sqlalchemy import update
 from werkzeug.wrappers import Response
 
 from idp_bridge import audit
-from idp_bridge.auth import current_actor, plan_admin_required
+from idp_bridge.auth import admin_brands, current_actor, plan_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.mail import take_queued_ids
@@ -32,14 +32,17 @@ def send_queued_mail(response: Response) -> Response:
 @bp.get("")
 @plan_admin_required
 def outbox() -> str:
-    return render_template("mail/undelivered.html", messages=undelivered())
+    # A brand's administrator sees its brand's mail only (auth/admin_brands.py).
+    return render_template("mail/undelivered.html", messages=undelivered(
+        brands=admin_brands.visible_brands()))
 
 
 @bp.post("/retry")
 @plan_admin_required
 def retry_now() -> Any:
-    retried = db.session.execute(update(OutboundEmail).where(OutboundEmail.status == "pending")
-                                 .values(next_attempt_at=utcnow()))
+    retried = db.session.execute(update(OutboundEmail).where(
+        OutboundEmail.status == "pending", admin_brands.brand_filter(OutboundEmail.brand))
+        .values(next_attempt_at=utcnow()))
     audit.record("mail.retry", actor=current_actor(),
                  emails=int(retried.rowcount))  # type: ignore[attr-defined]
     db.session.commit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -146,6 +147,10 @@ def start_thread(app: Flask, interval: float = 2.0) -> tuple[threading.Thread, t
     return thread, stop
 
 
-def undelivered(limit: int = 200) -> list[OutboundEmail]:
-    return (OutboundEmail.query.filter(OutboundEmail.status != "sent")
-            .order_by(OutboundEmail.created_at).limit(limit).all())
+def undelivered(limit: int = 200,
+                brands: Collection[str] | None = None) -> list[OutboundEmail]:
+    """Mail not sent yet, oldest first; only these brands' when ``brands`` is given."""
+    query = OutboundEmail.query.filter(OutboundEmail.status != "sent")
+    if brands is not None:
+        query = query.filter(OutboundEmail.brand.in_(sorted(brands)))
+    return query.order_by(OutboundEmail.created_at).limit(limit).all()

@@ -22,6 +22,13 @@ PORTAL_ROLES = {
     "remittance": "Remittance",
     "provider-admin": "Provider Admin",
 }
+# The guides' "Provider Admin" is the Site Administrator's section of the portal guide
+# (where additional Site Administrators are added), not a role of its own (issue 21 row 11,
+# docs/architecture.md): it is no longer granted. Its group and earlier grants stay (tokens
+# other apps read may name it) and can still be revoked.
+NOT_GRANTED_ROLES = frozenset({"provider-admin"})
+GRANTABLE_ROLES = {key: name for key, name in PORTAL_ROLES.items()
+                   if key not in NOT_GRANTED_ROLES}
 
 
 class Organization(db.Model):  # type: ignore[name-defined]

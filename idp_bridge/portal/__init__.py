@@ -45,8 +45,11 @@ def inject_organizations() -> dict[str, Any]:
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Any:
     user = current_user()
+    if user is None:
+        # Dean's guide: the portal's address opens the Log In page (Keycloak's).
+        return redirect(url_for("auth.login"))
     choices = my_organizations()
     return render_template("portal/home.html", user=user,
                            current=current_organization(choices),

@@ -20,7 +20,12 @@ A stage declares which context fields it ``reads`` and ``writes`` (checked by
 e.g. the merge question is part of Individual Enrollment).
 
 The step counter ("Step N of M") is derived from the plan, Keycloak's steps included, so it
-is fixed from the first screen to the last. Keycloak's pages show the same counter:
+is fixed from the second screen to the last: the first screen asks the account type, which
+decides M, so it says only "Step 1" (a total that changed as the user picked a radio
+button was a total changing under them). The confirmation at the end is not a step (the
+guides: the Terms & Conditions are "the last step"), so it shows no counter, and an
+existing login that finishes early (merge YES) never sees the counter jump. Keycloak's
+pages show the same counter:
 :func:`step_numbers` gives their numbers, and :func:`keycloak_step_params` turns them into
 query parameters the sign-in hand-off (``stages/sign_in.py``) puts on the authorization
 request (``kc_step_phone``, ``kc_step_terms``, ``kc_steps``), which the login theme reads.
@@ -39,8 +44,7 @@ from idp_bridge.registration.context import RegistrationContext, to_json
 from idp_bridge.registration.models import RegistrationDraft
 
 ACCOUNT_TYPES = ("individual", "organization")
-# What the user sees on the first screen, before choosing: the Individual plan (the radio
-# button listed first); wizard.js switches the count when Organization is chosen.
+# The plan assumed before an account type is chosen (the radio button listed first).
 DEFAULT_ACCOUNT_TYPE = "individual"
 
 
@@ -93,6 +97,7 @@ class Stage:
     secret: ClassVar[frozenset[str]] = frozenset()  # form fields never echoed back
     hidden: ClassVar[bool] = False
     part_of: ClassVar[str | None] = None  # for hidden stages: the step whose number they show
+    counter: ClassVar[bool] = True  # shows "Step N of M" (the confirmation does not)
     owner: ClassVar[str] = "bridge"
 
     def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
@@ -150,17 +155,19 @@ def visible_steps(account_type: str | None, stages: Mapping[str, Stage]) -> list
     return [name for name in plan_for(account_type) if not _step(name, stages).hidden]
 
 
-def progress(draft: RegistrationDraft, stages: Mapping[str, Stage]) -> tuple[int, int]:
-    """(N, M) of "Step N of M" for the draft's current stage."""
+def progress(draft: RegistrationDraft, stages: Mapping[str, Stage]) -> tuple[int, int | None]:
+    """(N, M) of "Step N of M" for the draft's current stage; M is None on the first
+    screen, where the account type that decides it is being chosen."""
     visible = visible_steps(draft.account_type, stages)
     stage = stages[draft.step]
     shown = stage.part_of if stage.hidden else stage.name
-    return visible.index(shown or visible[0]) + 1, len(visible)
+    number = visible.index(shown or visible[0]) + 1
+    return number, (None if stage.name == plan_for(draft.account_type)[0] else len(visible))
 
 
 def step_numbers(account_type: str | None, stages: Mapping[str, Stage]) -> dict[str, int]:
     """The numbers of the Keycloak-owned steps in this plan, and the count of all steps:
-    ``{"phone": 5, "terms": 6, "steps": 7}`` for an Organization."""
+    ``{"phone": 6, "terms": 7, "steps": 7}`` for an Organization."""
     visible = visible_steps(account_type, stages)
     numbers = {step.name: visible.index(step.name) + 1 for step in KEYCLOAK_STEPS}
     return {**numbers, "steps": len(visible)}

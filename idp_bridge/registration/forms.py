@@ -53,6 +53,22 @@ class Identifier:
             raise ValidationError(exc.problem) from exc
 
 
+class PhoneWithExtension:
+    """The phone rule, with the form's extension box (if the form has one) kept with it."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        box = getattr(form, "phone_extension", None)
+        try:
+            field.data = validation.phone(field.data or "", label=self.label,
+                                          extension=(box.data or "") if box else "")
+        except Refused as exc:
+            field.data = exc.kept
+            raise ValidationError(exc.problem) from exc
+
+
 class OneOf:
     def __init__(self, choices: Iterable[str], code: str) -> None:
         self.choices = frozenset(choices)
@@ -104,7 +120,8 @@ class IndividualForm(FlaskForm):
 
     first_name = StringField(validators=[Cleaned(validation.person_name, label="First Name")])
     last_name = StringField(validators=[Cleaned(validation.person_name, label="Last Name")])
-    phone = StringField(validators=[Cleaned(validation.phone, label="Phone")])
+    phone = StringField(validators=[PhoneWithExtension("Phone")])
+    phone_extension = StringField()  # the guides' box after the number; kept with it
     email = StringField(validators=[Cleaned(validation.login_email)])
     job_title = StringField(validators=[_text("Job Title")])
     opt_in = StringField(validators=[OneOf(("in", "out"), "opt_in.required")])

@@ -79,8 +79,13 @@ def zip_code(value: str) -> str:
     return value
 
 
-def phone(value: str, label: str) -> str:
-    """US numbers as typed (608-555-1234, (608) 555 1234 ...), returned in E.164."""
+MAX_EXTENSION_DIGITS = 6
+
+
+def phone(value: str, label: str, extension: str = "") -> str:
+    """US numbers as typed (608-555-1234, (608) 555 1234 ...), returned in E.164; an
+    extension (the guides' extension box, or "x123" typed after the number) is kept, as
+    RFC 3966 writes it (``+16085551234;ext=123``), never dropped."""
     if not value.strip():
         raise Refused("field.required", label=label)
     try:
@@ -89,7 +94,15 @@ def phone(value: str, label: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise Refused("phone.invalid", kept=value.strip(), label=label)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    boxed, typed = extension.strip(), number.extension or ""
+    if boxed and typed and boxed != typed:
+        raise Refused("phone.two_extensions", kept=value.strip(), label=label)
+    ext = boxed or typed
+    if ext and not (ext.isdigit() and len(ext) <= MAX_EXTENSION_DIGITS):
+        raise Refused("phone.extension", kept=value.strip(), label=label,
+                      digits=MAX_EXTENSION_DIGITS)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164};ext={ext}" if ext else e164
 
 
 def login_email(value: str) -> str:

@@ -28,7 +28,6 @@ from idp_bridge.registration.completion import (
 from idp_bridge.registration.context import RegistrationContext
 from idp_bridge.registration.drafts import AT_KEYCLOAK, DRAFT_KEY, discard
 from idp_bridge.registration.engine import (
-    ACCOUNT_TYPES,
     Advance,
     Finish,
     Invalid,
@@ -38,7 +37,6 @@ from idp_bridge.registration.engine import (
     keycloak_step_params,
     progress,
     run,
-    visible_steps,
 )
 from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
@@ -86,7 +84,6 @@ def _render(draft: RegistrationDraft, result: Result | None = None,
         notice=result.notice if isinstance(result, Stay) else None,
         success=result.success if isinstance(result, Stay) else None,
         note=note, step_number=step_number, step_count=step_count,
-        step_counts={t: len(visible_steps(t, STAGES)) for t in ACCOUNT_TYPES},
         join_offer=join_offer)
     return page, status
 

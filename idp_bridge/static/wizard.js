@@ -31,11 +31,3 @@ document.querySelectorAll("[data-retry-after]").forEach((button) => {
     }
   }, 1000);
 });
-// "Step 1 of M" on the first screen: M is the chosen account type's number of steps.
-const progress = document.querySelector(".progress[data-steps-organization]");
-document.querySelectorAll("input[name=account_type]").forEach((radio) => {
-  radio.addEventListener("change", () => {
-    const count = progress && progress.dataset[`steps${radio.value[0].toUpperCase()}${radio.value.slice(1)}`];
-    if (count) progress.querySelector(".step-count").textContent = count;
-  });
-});

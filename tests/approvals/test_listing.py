@@ -8,9 +8,11 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from flask import g, session
 from sqlalchemy import event
 
 from idp_bridge.approvals import plan_admin, site_admin
+from idp_bridge.brand import BRANDS
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
@@ -65,6 +67,9 @@ class Pages:
         with self.app.test_request_context(path):
             if view is site_admin.members:
                 kwargs.setdefault("org_key", KEY)
+            else:  # the plan's central team: every brand (auth/admin_brands.py)
+                session["user"] = {"sub": "central-team"}
+                g.plan_admin_brands_now = ("central-team", frozenset(BRANDS))
             answer = view.__wrapped__(**kwargs)
             return answer if isinstance(answer, str) else answer.get_data(as_text=True)
 

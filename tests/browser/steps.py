@@ -34,7 +34,7 @@ def account(j: Journey, kind: str, npi: str, tin: str) -> None:
                         exact=True).check()
     j.page.get_by_label("NPI", exact=True).fill(npi)
     j.page.get_by_label("TIN", exact=True).fill(tin)
-    expect(j.page.locator(".progress")).to_contain_text("Step 1 of")
+    expect(j.page.locator(".progress")).to_have_text("Step 1: Create An Account")
     j.step("account")
     j.page.get_by_role("button", name="Continue").click()
 

@@ -335,6 +335,8 @@ def test_keycloak_phone_pages(page, brand, site, outbox, new_user):
     email, _ = new_user
     sign_in_to_phone_setup(page, site, email)
     problems = screen_problems(page, "keycloak-phone-enroll")
+    page.get_by_label("Enroll SMS (Text) Verification").check()  # the method first
+    problems += screen_problems(page, "keycloak-phone-enroll-method-chosen")
     number = new_phone_number()
     page.get_by_label("Phone Number").fill(number)
     sent = outbox.count(e164(number), channel="sms")

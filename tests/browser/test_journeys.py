@@ -200,5 +200,5 @@ def test_failure_paths_a_user_really_hits(journey, site, outbox, fresh_org, live
     page = journey.new_person()
     steps.sign_in(journey, site, person)
     expect(page.locator("#current-organization")).to_have_count(0)
-    expect(page.locator("#org-select")).to_contain_text("(denied)")
+    expect(page.locator("#header-organizations")).to_contain_text("(denied)")
     journey.step("denied-user")

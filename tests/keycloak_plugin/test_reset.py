@@ -72,7 +72,10 @@ def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, m
     sent = forgot_password(browser(keycloak), email)
     assert "You should receive an email shortly" in (alert(sent) or text(sent)), text(sent)[:800]
     message = outbox.latest(email, channel="email", after=seen)
-    assert message.subject == "Reset your Provider Portal password"
+    # Issue 21 row 2: the person's brand in the subject and the sender, as delivered.
+    assert message.subject == f"Reset your {plan} Provider Portal password"
+    assert message.sender.startswith(f'"{plan} Provider Portal"') or \
+        message.sender.startswith(f"{plan} Provider Portal"), message.sender
     assert f"{plan} Provider Portal" in message.body
     other = "WellFirst Health" if plan == "Dean Health Plan" else "Dean Health Plan"
     assert other not in message.body
@@ -82,6 +85,10 @@ def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, m
     # password.
     mail_browser = browser(keycloak)
     update = open_reset_link(mail_browser, outbox, reset_link(message.body), e164)
+    # Issue 21 row 13: the rules are listed where the new password is set.
+    for rule in ("Must be at least 8 characters", "Must contain at least one Upper case letter",
+                 "Must contain at least one Symbol"):
+        assert rule in text(update), text(update)[:1500]
     new = mail_browser.submit(update, "kc-passwd-update-form", **{
         "password-new": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
     assert "kc-passwd-update-form" not in new.text, alert(new) or text(new)[:800]

@@ -67,7 +67,7 @@ def test_cookie_carries_an_opaque_id_not_the_data(client):
 def test_garbage_cookies_start_a_fresh_session(client):
     for junk in ["x" * 5000, "a.b.c", "../../etc/passwd", "\x00" * 40]:
         client.set_cookie("session", junk)
-        assert client.get("/").status_code == 200
+        assert client.get("/register/account").status_code in (200, 302)
 
 
 def test_expired_sessions_are_not_honoured_and_are_purged(app, client):

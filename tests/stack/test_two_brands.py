@@ -54,8 +54,8 @@ def unregistered_org(app: Flask) -> dict[str, str]:
 
 def test_one_bridge_serves_both_brands_pages(bridge: str) -> None:
     http = LoopbackSession()
-    dean = http.get(f"{bridge}/", timeout=30).text
-    wellfirst = http.get(f"{bridge}/b/wellfirst/", timeout=30).text
+    dean = http.get(f"{bridge}/register", timeout=30).text
+    wellfirst = http.get(f"{bridge}/b/wellfirst/register", timeout=30).text
     assert DEAN.portal_name in dean and WELLFIRST.plan_name not in dean
     assert WELLFIRST.portal_name in wellfirst and DEAN.plan_name not in wellfirst
     assert WELLFIRST.primary_color in wellfirst

@@ -48,11 +48,24 @@ def fresh_org(live_app: Flask) -> Callable[[], dict[str, str]]:
 @pytest.fixture(scope="session")
 def plan_admin(keycloak: KeycloakHandle, bridge: str, outbox: Outbox) -> dict[str, str]:
     """A health-plan administrator with a phone second factor, enrolled at first sign-in."""
-    address = email("plan-admin")
+    return new_plan_admin(keycloak, bridge, outbox, "plan-admin")
+
+
+@pytest.fixture
+def make_plan_admin(keycloak: KeycloakHandle, bridge: str, outbox: Outbox,
+                    ) -> Callable[[str], dict[str, str]]:
+    """Each call: a plan administrator holding ``role`` (``plan-admin`` for every brand,
+    ``plan-admin-<brand>`` for one brand's registrations only)."""
+    return lambda role: new_plan_admin(keycloak, bridge, outbox, role)
+
+
+def new_plan_admin(keycloak: KeycloakHandle, bridge: str, outbox: Outbox,
+                   role: str) -> dict[str, str]:
+    address = email(role)
     user_id = keycloak.gateway.create_user(address, "Pat", "Reviewer", {},
                                            required_actions=["phone-verification"])
     keycloak.gateway.set_password(user_id, PASSWORD)
-    keycloak.gateway.assign_realm_role(user_id, "plan-admin")
+    keycloak.gateway.assign_realm_role(user_id, role)
     http = LoopbackSession()
     page = submit_login(http, http.get(f"{bridge}/login", timeout=30), address, PASSWORD)
     assert enroll_phone(http, page, outbox, new_phone_number()).url.startswith(bridge)

@@ -55,8 +55,10 @@ def test_in_dev_one_host_serves_both_brands_by_path(host, path, brand):
 
 
 def test_each_brand_page_is_its_own_and_links_stay_on_its_address(client):
-    dean = client.get("/", base_url="http://127.0.0.1:5000").get_data(as_text=True)
-    wellfirst = client.get("/b/wellfirst/", base_url="http://127.0.0.1:5000")
+    dean = client.get("/register/account", base_url="http://127.0.0.1:5000",
+                      follow_redirects=True).get_data(as_text=True)
+    wellfirst = client.get("/b/wellfirst/register/account", base_url="http://127.0.0.1:5000",
+                           follow_redirects=True)
     page = wellfirst.get_data(as_text=True)
     assert "Dean Health Plan Provider Portal" in dean and "WellFirst" not in dean
     assert "WellFirst Health Provider Portal" in page and "Dean Health Plan" not in page
@@ -68,7 +70,8 @@ def test_each_brand_page_is_its_own_and_links_stay_on_its_address(client):
 
 
 def test_an_unknown_host_is_served_as_the_default_brand(client):
-    page = client.get("/", base_url="http://portal.invalid").get_data(as_text=True)
+    page = client.get("/register/account", base_url="http://portal.invalid",
+                      follow_redirects=True).get_data(as_text=True)
     assert BRANDS[DEFAULT_BRAND].portal_name in page
 
 
@@ -170,3 +173,19 @@ def test_the_realm_user_profile_declares_the_brand_attribute():
     brand = next(a for a in profile["attributes"] if a["name"] == "brand")
     assert brand["validations"]["options"]["options"] == sorted(BRANDS)
     assert brand["permissions"]["edit"] == ["admin"]  # a user cannot move themselves
+
+
+@pytest.mark.parametrize("base", ["/", "/b/wellfirst/"])
+@pytest.mark.parametrize("address", ["", "Signin", "signin"])
+def test_the_guides_addresses_lead_to_the_log_in_page(client, base, address):
+    """Dean's guide gives the portal's root, WellFirst's ``…/Signin``: signed out, both go to
+    the Log In page (``/login``, which hands on to Keycloak's), on the brand's own address."""
+    answer = client.get(base + address, base_url="http://127.0.0.1:5000")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == base.rstrip("/") + "/login"
+
+
+def test_the_guides_addresses_ignore_a_next(client):
+    answer = client.get("/b/wellfirst/Signin?next=https://evil.example/",
+                        base_url="http://127.0.0.1:5000")
+    assert answer.headers["Location"] == "/b/wellfirst/login"

@@ -17,6 +17,9 @@ class CompleteStage(Stage):
     title = "Registration Completed"
     template = "registration/complete.html"
     form = NoFieldsForm
+    hidden = True  # a confirmation, not a step: the Terms & Conditions are the last step
+    part_of = "terms"
+    counter = False
 
     def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         return {"new_organization": draft.account_type == "organization"}

@@ -50,6 +50,12 @@ class IndividualStage(Stage):
         values: dict[str, Any] = dict.fromkeys(PERSON_FIELDS, "")
         values.update(asdict(ctx.individual) if ctx.individual else {})
         values.update(ctx.typed)
+        # An accepted number carries its extension (+16085551234;ext=123): shown in its box.
+        number, _, extension = str(values.get("phone") or "").partition(";ext=")
+        values["phone"] = number
+        values["phone_extension"] = values.get("phone_extension") or extension
+        # Opt In until the person picks Opt Out (the guides' every screenshot shows Opt In).
+        values["opt_in"] = "out" if values.get("opt_in") == "out" else "in"
         values.update(npi=ctx.npi, tin=format_tin(ctx.tin),
                       site_admin_required=needs_site_admin(draft, ctx))
         values["email_verified"] = (bool(values["email"])
@@ -61,6 +67,7 @@ class IndividualStage(Stage):
         # Kept as typed (a reload shows them again); the email only once it is well-formed.
         ctx.typed = {name: form[name].data or "" for name in PERSON_FIELDS}
         ctx.typed["site_admin"] = form.site_admin.data or ""
+        ctx.typed["phone_extension"] = (form.phone_extension.data or "").strip()[:20]
         action = form.action.data or "continue"
         if action == "send_code":
             return self._send_code(draft, ctx, form)

@@ -165,6 +165,20 @@ def test_an_unknown_role_is_refused(fake_keycloak: FakeKeycloak, org: Organizati
     assert groups_of(fake_keycloak, person) == [org_path(org.key)]
 
 
+def test_provider_admin_is_the_site_administrator_not_a_role_of_its_own(
+        fake_keycloak: FakeKeycloak, org: Organization) -> None:
+    """Issue 21 row 11: the guides' Provider Admin section is where Site Administrators are
+    added; the separate "Provider Admin" role is no longer granted, an earlier grant can
+    still be revoked (its group stays for the apps that read it)."""
+    person = add_person(fake_keycloak, org)
+    with pytest.raises(DecisionFailed, match="use Make Site Administrator"):
+        decisions.set_role(person, "provider-admin", True, REVIEWER)
+    assert reread(person).roles == []
+    earlier = add_person(fake_keycloak, org, roles=["provider-admin"])
+    decisions.set_role(earlier, "provider-admin", False, REVIEWER)
+    assert reread(earlier).roles == []
+
+
 def test_roles_are_granted_to_approved_members_only(fake_keycloak: FakeKeycloak,
                                                    org: Organization) -> None:
     person = add_person(fake_keycloak, org, status="pending")

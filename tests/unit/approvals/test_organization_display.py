@@ -79,3 +79,8 @@ def test_the_members_export_is_spreadsheet_safe_and_carries_the_choice():
     assert row["organization"] == "'=EVIL()"
     assert (row["phone"], row["roles"], row["electronic_communications"]) == (
         "(608) 555-0142", "Claims", "Opt Out")
+
+
+def test_a_phone_extension_is_shown_with_the_number():
+    """Issue 21 row 7: the extension typed at registration is stored and shown."""
+    assert format_phone("+16085550142;ext=123") == "(608) 555-0142 ext. 123"

@@ -25,27 +25,27 @@ from idp_bridge.registration.stages import STAGES
 def test_visible_steps_come_from_the_plan_with_keycloaks_steps_counted():
     assert visible_steps("organization", STAGES) == [
         "account", "questionnaire", "organization", "individual", "password", "phone",
-        "terms", "complete"]
+        "terms"]
     assert visible_steps("individual", STAGES) == [
-        "account", "individual", "password", "phone", "terms", "complete"]
+        "account", "individual", "password", "phone", "terms"]
 
 
 def test_keycloaks_steps_are_numbered_for_its_pages():
-    assert step_numbers("organization", STAGES) == {"phone": 6, "terms": 7, "steps": 8}
-    assert step_numbers("individual", STAGES) == {"phone": 4, "terms": 5, "steps": 6}
+    assert step_numbers("organization", STAGES) == {"phone": 6, "terms": 7, "steps": 7}
+    assert step_numbers("individual", STAGES) == {"phone": 4, "terms": 5, "steps": 5}
     assert keycloak_step_params("individual", STAGES) == {
-        "kc_step_phone": "4", "kc_step_terms": "5", "kc_steps": "6"}
+        "kc_step_phone": "4", "kc_step_terms": "5", "kc_steps": "5"}
 
 
 @pytest.mark.parametrize(("account_type", "step", "expected"), [
-    ("organization", "account", (1, 8)),
-    ("organization", "individual", (4, 8)),
-    ("organization", "merge", (4, 8)),  # the pop-up of Individual Enrollment
-    ("organization", "new_email", (4, 8)),
-    ("organization", "sign_in", (6, 8)),  # the hand-off leads into phone verification
-    ("organization", "complete", (8, 8)),
-    ("individual", "password", (3, 6)),
-    (None, "account", (1, 6)),  # nothing chosen yet: the first type offered
+    ("organization", "account", (1, None)),  # the type that decides M is being chosen
+    ("organization", "questionnaire", (2, 7)),
+    ("organization", "individual", (4, 7)),
+    ("organization", "merge", (4, 7)),  # the pop-up of Individual Enrollment
+    ("organization", "new_email", (4, 7)),
+    ("organization", "sign_in", (6, 7)),  # the hand-off leads into phone verification
+    ("individual", "password", (3, 5)),
+    (None, "account", (1, None)),
 ])
 def test_the_counter_is_fixed_by_the_plan(account_type, step, expected):
     draft = RegistrationDraft(step=step, account_type=account_type)
@@ -123,3 +123,10 @@ def test_stages_read_only_what_they_declare(wizard_at, app, step):
         stage.standing_problems(recording)
         read = object.__getattribute__(recording, "_read")
     assert read <= stage.reads, sorted(read - stage.reads)
+
+
+def test_the_confirmation_is_not_a_step():
+    """The guides: the Terms & Conditions are "the last step"; the confirmation after them
+    (or after merge YES, which skips them) shows no counter, so it never jumps."""
+    assert STAGES["complete"].counter is False
+    assert "complete" not in visible_steps("organization", STAGES)

@@ -106,3 +106,53 @@ def test_a_typed_code_is_not_echoed_back(enrollment):
     enrollment.post({**ME, "action": "send_code"})
     page = text(enrollment.post({**ME, "email_code": "987654", "action": "verify_code"}))
     assert "987654" not in page and 'value="Avery"' in page
+
+
+# The guides to the letter (issue 21) ------------------------------------------------------
+
+
+def _verified(enrollment, app, **changes):  # type: ignore[no-untyped-def]
+    enrollment.post({**ME, "action": "send_code"})
+    enrollment.post({**ME, "email_code": last_code(app, ME["email"]), "action": "verify_code"})
+    return enrollment.post({**ME, **changes, "action": "continue"})
+
+
+def _selected_opt_in(page: str) -> str:
+    select = page.split('<select id="opt_in"', 1)[1].split("</select>", 1)[0]
+    return re.search(r"<option [^>]*selected[^>]*>([^<]+)<", select).group(1)
+
+
+def test_opt_in_is_the_choice_on_first_render_and_after_the_code(enrollment, app):
+    assert _selected_opt_in(text(enrollment.get())) == "Opt In"
+    enrollment.post({**ME, "opt_in": "", "action": "send_code"})
+    enrollment.post({**ME, "opt_in": "", "email_code": last_code(app, ME["email"]),
+                     "action": "verify_code"})
+    page = text(enrollment.get())
+    assert "Email Validated Successfully" in page and _selected_opt_in(page) == "Opt In"
+    enrollment.post({**ME, "opt_in": "out", "action": "send_code"})
+    assert _selected_opt_in(text(enrollment.get())) == "Opt Out"  # a choice is kept
+
+
+@pytest.mark.parametrize(("phone", "box", "stored"), [
+    ("608-555-0142", "123", "+16085550142;ext=123"),  # the extension box
+    ("608-555-0142 x123", "", "+16085550142;ext=123"),  # typed after the number: kept
+    ("608-555-0142 ext. 123", "123", "+16085550142;ext=123"),  # the same one twice
+    ("608-555-0142", "", "+16085550142"),
+])
+def test_an_extension_is_kept_with_the_number(enrollment, app, phone, box, stored):
+    answer = _verified(enrollment, app, phone=phone, phone_extension=box)
+    assert answer.status_code == 302, text(answer)[:2000]
+    assert enrollment.context().individual.phone == stored
+
+
+@pytest.mark.parametrize(("phone", "box", "says"), [
+    ("608-555-0142 x123", "456", "two different extensions"),
+    ("608-555-0142", "12a", "up to 6 digits"),
+    ("608-555-0142", "1234567", "up to 6 digits"),
+])
+def test_an_extension_that_cannot_be_kept_is_refused_clearly(enrollment, app, phone, box,
+                                                             says):
+    answer = _verified(enrollment, app, phone=phone, phone_extension=box)
+    page = text(answer)
+    assert answer.status_code == 422 and says in page
+    assert f'value="{phone}"' in page and f'value="{box}"' in page  # what was typed, kept

@@ -46,7 +46,7 @@ def test_merge_no_moves_forward_and_says_why_the_email_is_empty(wizard_at):
     page = text(wizard.get("new_email"))
     assert message("merge.declined", email=PERSON.email) in page
     assert 'value="Jordan"' in page and f'value="{PERSON.email}"' not in page
-    assert 'data-step="4" data-steps="8"' in page  # still Individual Enrollment's number
+    assert 'data-step="4" data-steps="7"' in page  # still Individual Enrollment's number
     # The engine never goes back: the individual screen is refused now.
     assert wizard.get("individual").status_code == 409
     assert wizard.context().existing_user_id is None and wizard.context().email_code is None
@@ -110,7 +110,7 @@ def test_the_sign_in_hand_off_carries_keycloaks_step_numbers(wizard_at, app):
         link = sign_in_url(wizard.draft(), wizard.context())
     query = parse_qs(urlsplit(link).query)
     assert query["kc_step_phone"] == ["4"] and query["kc_step_terms"] == ["5"]
-    assert query["kc_steps"] == ["6"] and query["login_hint"] == [PERSON.email]
+    assert query["kc_steps"] == ["5"] and query["login_hint"] == [PERSON.email]
 
 
 def test_the_confirmation_ends_with_the_guides_closing_lines(wizard_at):

@@ -13,7 +13,7 @@
             <fieldset id="phone-methods" class="phone-methods">
                 <legend class="phone-legend">${msg("phoneMethodLegend")}</legend>
                 <div class="phone-method">
-                    <input type="radio" id="method-sms" name="method" value="sms" <#if phoneMethod != "voice">checked</#if>>
+                    <input type="radio" id="method-sms" name="method" value="sms" <#if phoneMethod == "sms">checked</#if>>
                     <label for="method-sms">${msg("phoneMethodSms")}</label>
                 </div>
                 <div class="phone-method">
@@ -21,7 +21,11 @@
                     <label for="method-voice">${msg("phoneMethodVoice")}</label>
                 </div>
             </fieldset>
-            <h2 id="phone-heading" class="phone-heading" data-sms="${msg("phoneHeadingSms")}" data-voice="${msg("phoneHeadingVoice")}"><#if phoneMethod == "voice">${msg("phoneHeadingVoice")}<#else>${msg("phoneHeadingSms")}</#if></h2>
+            <#-- The guides: choose Text or Voice first, then the number. With script the number
+                 appears once a method is chosen; without, it shows and Request Code without a
+                 method is refused (PhoneVerificationRequiredAction). -->
+            <div id="phone-number-step"<#if !phoneMethod?has_content> data-wait-for-method</#if>>
+            <h2 id="phone-heading" class="phone-heading" data-sms="${msg("phoneHeadingSms")}" data-voice="${msg("phoneHeadingVoice")}"><#if phoneMethod == "voice">${msg("phoneHeadingVoice")}<#elseif phoneMethod == "sms">${msg("phoneHeadingSms")}<#else>${msg("phoneHeadingChoose")}</#if></h2>
             <div class="phone-row">
                 <label for="phone">${msg("phoneNumberLabel")}</label>
                 <span class="${properties.kcInputClass!} phone-input"><input id="phone" name="phone" type="tel" autocomplete="tel" inputmode="tel" value="${phoneTyped!''}" placeholder="608-555-1234"></span>
@@ -33,6 +37,7 @@
                 <button type="submit" name="action" value="verify" id="verify-code" class="${properties.kcButtonClass!} ${properties.kcButtonSecondaryClass!}">${msg("phoneVerifyCode")}</button>
             </div>
             <p class="phone-tip">${msg("phoneRequestOnce")}</p>
+            </div>
             <div class="phone-actions">
                 <button type="submit" name="action" value="continue" id="phone-continue" class="${properties.kcButtonClass!} ${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!}">${msg("phoneContinue")}</button>
                 <#if isAppInitiatedAction??>
@@ -46,9 +51,14 @@
         <script>
             (function () {
                 var heading = document.getElementById("phone-heading");
+                var numberStep = document.getElementById("phone-number-step");
+                if (numberStep.hasAttribute("data-wait-for-method")) {
+                    numberStep.hidden = true;  // the number comes after Text or Voice
+                }
                 document.querySelectorAll("#phone-methods input[name=method]").forEach(function (radio) {
                     radio.addEventListener("change", function () {
                         heading.textContent = heading.dataset[radio.value] || heading.textContent;
+                        numberStep.hidden = false;
                     });
                 });
                 // Enter in a field presses that field's own button (not the form's first one).

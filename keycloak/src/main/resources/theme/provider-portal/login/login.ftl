@@ -11,6 +11,13 @@
     <#if section = "header">
         ${msg("loginAccountTitle")}
     <#elseif section = "form">
+        <#-- The Dean guide's panel beside Log In: the plan's name over "A member of SSM Health". -->
+        <#if msg("brandPanelTagline")?has_content && msg("brandPanelTagline") != "brandPanelTagline">
+            <aside id="brand-panel" class="brand-panel" aria-label="${msg("planName")}">
+                <p class="brand-panel-name">${msg("planName")}</p>
+                <p class="brand-panel-tagline">${msg("brandPanelTagline")}</p>
+            </aside>
+        </#if>
         <div id="kc-form">
           <div id="kc-form-wrapper">
             <#if realm.password>

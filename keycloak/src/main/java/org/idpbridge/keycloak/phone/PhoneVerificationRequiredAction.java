@@ -26,6 +26,8 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
     private static final String NOTE_METHOD = "phone.enroll.method";
     private static final String NOTE_TYPED = "phone.enroll.typed";
     private static final String NOTE_VERIFIED = "phone.enroll.verified";
+    /** Request Code with neither Text nor Voice chosen (issue 21: the method comes first). */
+    static final String METHOD_FIRST = "phoneMethodFirst";
 
     @Override
     public InitiatedActionSupport initiatedActionSupport() {
@@ -68,6 +70,12 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
 
     private void request(RequiredActionContext context, String typed) {
         AuthenticationSessionModel auth = context.getAuthenticationSession();
+        if (auth.getAuthNote(NOTE_METHOD) == null) {
+            // The guides: Text or Voice first, then the number; nothing is sent on a guess.
+            auth.setAuthNote(NOTE_TYPED, typed == null ? "" : typed.strip());
+            show(context, error(form(context), new PhoneMessages.Message(METHOD_FIRST)));
+            return;
+        }
         PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_METHOD));
         auth.setAuthNote(NOTE_METHOD, channel.key);
         auth.setAuthNote(NOTE_TYPED, typed == null ? "" : typed.strip());
