@@ -84,6 +84,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_SESSION_IDLE_MINUTES", "30", int),
     Setting("IDP_SESSION_IDLE_ANONYMOUS_MINUTES", "120", int),
     Setting("IDP_SESSION_MAX_HOURS", "10", int),
+    # Exclusions (idp_bridge/exclusions, issue 23): a flag (deactivated NPI, LEIE/SAM match)
+    # suspends the organization's access until a plan administrator decides; off: flag only.
+    Setting("EXCLUSIONS_SUSPEND_ON_FLAG", "0", _flag),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
 )
