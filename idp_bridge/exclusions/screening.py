@@ -137,13 +137,17 @@ def _reconcile(sources: tuple[str, ...], current: dict[Key, str], clock: Clock
     result = SweepResult()
     db.session.rollback()  # end the read transaction: each organization commits its own
     for organization_id, changes in sorted(work.items()):
+        part = SweepResult()  # counted only once the organization's changes committed
         try:
-            _apply(organization_id, changes, clock, result)
+            _apply(organization_id, changes, clock, part)
         except DecisionFailed as exc:
             organization = db.session.get(Organization, organization_id)
             result.failed.append(organization.key if organization else str(organization_id))
             log.warning("eligibility flags of one organization not applied (%s); the next "
                         "run retries", exc)
+            continue
+        for counter in ("raised", "reopened", "cleared", "suspended", "restored"):
+            setattr(result, counter, getattr(result, counter) + getattr(part, counter))
     return result
 
 

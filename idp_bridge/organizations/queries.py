@@ -47,11 +47,10 @@ def not_suspended() -> ColumnElement[bool]:
 def organization_choices(subject: str) -> list[OrgChoice]:
     """Every organization the person registered with, usable ones first, then by name.
     Usable only while approved in an active organization; the rest show their status."""
-    memberships = db.session.scalars(db.select(Membership).where(
-        Membership.user_id == subject).options(joinedload(Membership.organization)))
-    usable_ids = set(db.session.scalars(db.select(Organization.id).join(Membership).where(
-        Membership.user_id == subject, not_suspended())))
-    choices = [_choice(m, m.organization_id in usable_ids) for m in memberships]
+    rows = db.session.execute(
+        db.select(Membership, not_suspended().label("not_held")).join(Organization)
+        .where(Membership.user_id == subject).options(joinedload(Membership.organization)))
+    choices = [_choice(membership, bool(not_held)) for membership, not_held in rows]
     return sorted(choices, key=lambda c: (not c.usable, c.name))
 
 
