@@ -173,13 +173,13 @@ def test_leie_match_at_registration_requires_the_override_note(
                         f"/admin/organizations/{oid}/approve", {"note": "Called"})
     assert refused.status_code == 409 and "write an override note" in refused.text
     with live_app.app_context():
-        assert Organization.query.get(oid).status == "pending"
+        assert db.session.get(Organization, oid).status == "pending"
     done = post_form(http, bridge, f"/admin/organizations/{oid}",
                      f"/admin/organizations/{oid}/approve",
                      {"note": "Called", "override_note": "Sold to a new owner in 2025"})
     assert done.status_code == 200
     with live_app.app_context():
-        assert Organization.query.get(oid).status == "active"
+        assert db.session.get(Organization, oid).status == "active"
         [event] = AuditEvent.query.filter_by(organization_key=org["key"],
                                              action="exclusions.override").all()
         assert event.actor_email == plan_admin["email"]
