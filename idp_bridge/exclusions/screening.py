@@ -43,6 +43,7 @@ from idp_bridge.mail import enqueue
 from idp_bridge.messages import message
 from idp_bridge.npi.models import NpiRecord
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
+from idp_bridge.row_locks import hold
 
 log = logging.getLogger(__name__)
 
@@ -312,10 +313,17 @@ def _mail_site_admins(organization: Organization, flag: EligibilityFlag) -> None
 def _tell_plan_admins(clock: Clock) -> int:
     """One email per plan administrator naming every exclusion flag not yet reported; the
     flags are marked reported in the same transaction, so a re-run mails nothing."""
-    flags = list(db.session.scalars(select(EligibilityFlag).where(
-        EligibilityFlag.source.in_(("leie", "sam")), EligibilityFlag.state == rule.OPEN,
-        EligibilityFlag.reported_at.is_(None)).order_by(EligibilityFlag.id)))
+    unreported = and_(EligibilityFlag.source.in_(("leie", "sam")),
+                      EligibilityFlag.state == rule.OPEN, EligibilityFlag.reported_at.is_(None))
+    # Held until this commit: a second screen running at the same time waits, then finds
+    # them reported and mails nothing.
+    if not hold(EligibilityFlag, unreported):
+        db.session.rollback()
+        return 0
+    flags = list(db.session.scalars(select(EligibilityFlag).where(unreported)
+                                    .order_by(EligibilityFlag.id)))
     if not flags:
+        db.session.rollback()
         return 0
     try:
         recipients = get_gateway().role_member_emails("plan-admin", limit=500)
