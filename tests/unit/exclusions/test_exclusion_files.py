@@ -251,3 +251,18 @@ def test_deactivation_report_with_a_dtd_is_refused(tmp_path: Path) -> None:
         archive.writestr("r.xlsx", hostile.getvalue())
     with pytest.raises(NotAnExclusionFile, match="declares a DTD"):
         report_rows(path)
+
+
+def test_leie_import_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
+    """Peak Python memory reading a 5× longer LEIE stays about the same: one line at a time."""
+    import tracemalloc
+
+    peaks = []
+    for rows in (4_000, 20_000):
+        path = synthetic.write_leie(tmp_path / f"UPDATED_{rows}.csv", rows)
+        tracemalloc.start()
+        count = sum(1 for _ in LeieReader(path, Refusals()).rows())
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count == rows + 7
+    assert peaks[1] < peaks[0] * 1.5, peaks

@@ -116,3 +116,20 @@ def test_deactivation_flag_clears_from_any_standing_state_and_reopens() -> None:
 def test_exclusion_flag_refuses_moves_that_do_not_apply(state: str, event: str) -> None:
     with pytest.raises(flags.TransitionRefused):
         flags.move(flags.FlagState(state, False, T0), event, frozen(T1), note="why")
+
+
+def test_exclusion_npi_check_digit_agrees_with_cms_rule() -> None:
+    import random
+
+    from stdnum import luhn
+
+    from idp_bridge.exclusions.files import npi_or_blank
+
+    assert npi_or_blank("1234567893") == ("1234567893", False)  # CMS's worked example
+    assert npi_or_blank("1234567898") == ("", True)
+    assert npi_or_blank("0000000000") == npi_or_blank(" ") == ("", False)
+    assert npi_or_blank("12345 6789") == ("", True)
+    rng = random.Random(23)  # noqa: S311
+    for _ in range(5_000):
+        number = f"{rng.randrange(10**10):010d}"
+        assert (npi_or_blank(number)[0] == number) == luhn.is_valid("80840" + number)
