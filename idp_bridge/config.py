@@ -97,6 +97,9 @@ SETTINGS: tuple[Setting, ...] = (
     # How many proxies in front of the bridge set X-Forwarded-For/-Proto/-Host (0: none, the
     # headers are ignored; the compose topology's nginx: 1).
     Setting("IDP_TRUSTED_PROXIES", "0", int),
+    # Exclusions (idp_bridge/exclusions, issue 23): a flag (deactivated NPI, LEIE/SAM match)
+    # suspends the organization's access until a plan administrator decides; off: flag only.
+    Setting("EXCLUSIONS_SUSPEND_ON_FLAG", "0", _flag),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
     # sec-claims: the audit log's hashes are keyed with IDP_AUDIT_KEY, which is never stored in

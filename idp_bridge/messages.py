@@ -189,6 +189,26 @@ TEXTS: dict[str, str] = {
     "phone.extension": "{label}: an extension is up to {digits} digits (numbers only).",
     "phone.two_extensions": ("{label}: two different extensions were entered. Put the "
                              "extension in the Ext. box only."),
+    # Exclusions and NPPES deactivations (idp_bridge/exclusions, issue 23)
+    "exclusions.override_required": (
+        "This organization matches {count} exclusion or deactivation listing(s) shown above. "
+        "To approve it anyway, write an override note saying why (e.g. the verification "
+        "call); nothing was changed."),
+    "exclusions.decide.unknown": "Unknown decision; nothing was changed.",
+    "exclusions.decide.gone": "That flag no longer exists; nothing was changed.",
+    "exclusions.decide.refused": "Nothing was changed: {reason}.",
+    "exclusions.mail.deactivated.subject": "{portal_name}: an NPI of your organization was "
+                                           "deactivated",
+    "exclusions.mail.deactivated.body": (
+        "The National Plan and Provider Enumeration System (NPPES) lists NPI {npi} of "
+        "{organization} as deactivated on {date}. {plan_name} will review your organization's "
+        "access to the {portal_name}. If the NPI was deactivated in error or replaced, please "
+        "contact NPPES and the {reviewing_admin}. The registry entry: {link}"),
+    "exclusions.mail.screen.subject": "Monthly exclusion screening: {count} new match(es)",
+    "exclusions.mail.screen.body": (
+        "The monthly screening against the OIG LEIE and SAM.gov found {count} new match(es) "
+        "among approved organizations. Review them under Registry changes in the plan "
+        "administrator console:\n\n{flags}"),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -24,11 +24,13 @@ from idp_bridge.audit.actor import Actor
 from idp_bridge.auth.sessions import end_keycloak_session
 from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
+from idp_bridge.exclusions import review as exclusion_review
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
 from idp_bridge.mail import enqueue
+from idp_bridge.messages import message
 from idp_bridge.organizations.models import (
     NOT_GRANTED_ROLES,
     PORTAL_ROLES,
@@ -105,11 +107,19 @@ def _by(actor: Actor) -> str:
 
 
 def approve_organization(organization: Organization, note: str,
-                         actor: Actor) -> None:
+                         actor: Actor, override_note: str = "") -> None:
+    """``override_note``: why an organization on an exclusion list (or with a deactivated NPI
+    listed there) is approved anyway; required, checked here, whatever the form sent."""
     with decision() as changes:
         lock_organization(organization)
         if organization.status != "pending":
             raise DecisionFailed("This organization was already reviewed.")
+        blocking = exclusion_review.blocking_matches(organization, utcnow().date())
+        if blocking and not override_note.strip():
+            raise DecisionFailed(message("exclusions.override_required", count=len(blocking)))
+        if blocking:
+            exclusion_review.record_override(organization, blocking, override_note.strip(),
+                                             actor)
         first = [m for m in organization.memberships
                  if m.status == "pending" and m.is_site_admin]
         ensure_structure(changes.gateway, organization)

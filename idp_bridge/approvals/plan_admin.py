@@ -26,6 +26,7 @@ from idp_bridge.audit.csv_export import audit_csv
 from idp_bridge.auth import admin_brands, current_actor, plan_admin_required
 from idp_bridge.brand import BRANDS
 from idp_bridge.clock import utcnow
+from idp_bridge.exclusions import review as exclusion_review
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import message
@@ -118,7 +119,8 @@ def organization(org_id: int) -> str:
     return _review_page(_organization(org_id))
 
 
-def _review_page(organization: Organization, note: str = "", error: str = "") -> str:
+def _review_page(organization: Organization, note: str = "", error: str = "",
+                 override_note: str = "") -> str:
     primary = next(i for i in organization.identifiers if i.is_primary)
     try:
         record = get_registry(current_app).lookup(primary.npi)
@@ -128,7 +130,10 @@ def _review_page(organization: Organization, note: str = "", error: str = "") ->
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
                            record=record, primary=primary, history=history, note=note,
-                           error=error, age=_aging(organization), brands=BRANDS)
+                           error=error, age=_aging(organization), brands=BRANDS,
+                           exclusion_matches=exclusion_review.organization_matches(
+                               organization, utcnow().date()),
+                           override_note=override_note)
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
@@ -139,16 +144,21 @@ def decide(org_id: int, verdict: str) -> Any:
         flash("This organization was already reviewed.", "error")
         return redirect(url_for(".organization", org_id=org_id))
     note = request.form.get("note", "").strip()
-    if len(note) > MAX_NOTE:
+    override_note = request.form.get("override_note", "").strip()
+    if len(note) > MAX_NOTE or len(override_note) > MAX_NOTE:
         return _review_page(organization, note=note[:MAX_NOTE],
-                            error=f"The note can be at most {MAX_NOTE:,} characters."), 422
-    action = decisions.approve_organization if verdict == "approve" else \
-        decisions.deny_organization
+                            error=f"The note can be at most {MAX_NOTE:,} characters.",
+                            override_note=override_note[:MAX_NOTE]), 422
     try:
-        action(organization, note, current_actor())
+        if verdict == "approve":
+            decisions.approve_organization(organization, note, current_actor(),
+                                           override_note=override_note)
+        else:
+            decisions.deny_organization(organization, note, current_actor())
     except decisions.DecisionFailed as exc:
-        # The same page with the reviewer's note kept, so a retry is one click.
-        return _review_page(organization, note=note, error=str(exc)), 409
+        # The same page with the reviewer's notes kept, so a retry is one click.
+        return _review_page(organization, note=note, error=str(exc),
+                            override_note=override_note), 409
     flash(f"{organization.name} {'approved' if verdict == 'approve' else 'denied'}.", "success")
     return redirect(url_for(".organizations"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from idp_bridge.npi.bulk_file import NotAnNppesFile
@@ -45,6 +45,9 @@ def _run(npidata: Path, othername: Path | None) -> None:
         raise click.ClickException(f"{exc} Nothing was imported.") from exc
     click.echo(f"Imported {result.records:,} NPI records and {result.other_names:,} other "
                f"names from {npidata.name} in {result.seconds:.1f} s.")
+    # Areas that follow the registry (idp_bridge.exclusions: deactivations after approval).
+    for hook in current_app.extensions.get("npi.after_import", []):
+        hook()
     if result.refusals.count:
         _report_refusals(result)
         raise click.exceptions.Exit(1)

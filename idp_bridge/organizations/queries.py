@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import joinedload
 
 from idp_bridge.extensions import db
@@ -24,27 +25,41 @@ class OrgChoice:
 
 
 def approved_memberships(subject: str) -> list[Membership]:
-    """Where ``subject`` is approved now, in an organization that is active now."""
+    """Where ``subject`` is approved now, in an organization that is active now (and not
+    suspended by an eligibility flag, idp_bridge.exclusions)."""
     return list(db.session.scalars(
         db.select(Membership).join(Organization)
         .where(Membership.user_id == subject, Membership.status == "approved",
-               Organization.status == "active")
+               Organization.status == "active", not_suspended())
         .options(joinedload(Membership.organization))))
+
+
+def not_suspended() -> ColumnElement[bool]:
+    """No eligibility flag (NPPES deactivation, LEIE/SAM match) holds the organization's
+    access now: an organization-level suspension, decided live on every request."""
+    from idp_bridge.exclusions.models import EligibilityFlag
+
+    return ~db.select(EligibilityFlag.id).where(
+        EligibilityFlag.organization_id == Organization.id,
+        EligibilityFlag.holds_access.is_(True)).exists()
 
 
 def organization_choices(subject: str) -> list[OrgChoice]:
     """Every organization the person registered with, usable ones first, then by name.
     Usable only while approved in an active organization; the rest show their status."""
-    memberships = db.session.scalars(db.select(Membership).where(
-        Membership.user_id == subject).options(joinedload(Membership.organization)))
-    choices = [_choice(m) for m in memberships]
+    rows = db.session.execute(
+        db.select(Membership, not_suspended().label("not_held")).join(Organization)
+        .where(Membership.user_id == subject).options(joinedload(Membership.organization)))
+    choices = [_choice(membership, bool(not_held)) for membership, not_held in rows]
     return sorted(choices, key=lambda c: (not c.usable, c.name))
 
 
-def _choice(membership: Membership) -> OrgChoice:
+def _choice(membership: Membership, not_held: bool = True) -> OrgChoice:
     organization = membership.organization
-    usable = membership.status == "approved" and organization.status == "active"
+    usable = membership.status == "approved" and organization.status == "active" and not_held
     status = "pending" if organization.status == "pending" else membership.status
+    if membership.status == "approved" and organization.status == "active" and not not_held:
+        status = "suspended"  # an eligibility flag holds the organization's access
     return OrgChoice(organization.key, organization.name, status, usable,
                      site_admin=usable and membership.is_site_admin,
                      roles=tuple(membership.roles or []) if usable else ())
@@ -52,4 +67,4 @@ def _choice(membership: Membership) -> OrgChoice:
 
 def active_organization(key: str) -> Organization | None:
     return db.session.scalars(db.select(Organization).where(
-        Organization.key == key, Organization.status == "active")).first()
+        Organization.key == key, Organization.status == "active", not_suspended())).first()
