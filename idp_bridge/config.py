@@ -84,6 +84,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_SESSION_IDLE_MINUTES", "30", int),
     Setting("IDP_SESSION_IDLE_ANONYMOUS_MINUTES", "120", int),
     Setting("IDP_SESSION_MAX_HOURS", "10", int),
+    # Operations (idp_bridge/operations): logs as JSON or text ("" = JSON outside dev mode,
+    # text in dev); the metrics listener's own port ("" = none) and address, never the
+    # public one; what /readyz waits for and tolerates.
+    Setting("IDP_LOG_FORMAT", ""),
+    Setting("IDP_METRICS_PORT", "", lambda value: int(value) if value.strip() else 0),
+    Setting("IDP_METRICS_ADDRESS", "127.0.0.1"),
+    Setting("IDP_READY_KEYCLOAK_TIMEOUT_SECONDS", "2", float),
+    Setting("IDP_READY_MAIL_BACKLOG_SECONDS", "900", float),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
 )

@@ -8,6 +8,7 @@ from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.audit.models import GENESIS, AuditEvent
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.operations import request_id
 
 
 def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
@@ -21,7 +22,7 @@ def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
         action=action, subject_id=subject_id, subject_email=subject_email,
         organization_key=organization_key, outcome=outcome, details=details,
         ip=actor.ip, user_agent=actor.user_agent[:300],
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=last.hash if last else GENESIS, request_id=request_id.current(),
     )
     event.hash = event.compute_hash()
     db.session.add(event)

@@ -24,6 +24,7 @@ from idp_bridge.mail import enqueue, take_queued_ids
 from idp_bridge.mail.deliverer import deliver_one
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.identifiers import format_tin
+from idp_bridge.operations import metrics
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.email_code import (
@@ -103,6 +104,7 @@ class IndividualStage(Stage):
                               address_free_in=free_in)
             _reserve_send(draft, now, cooldown)
         except CodeRefused as exc:
+            metrics.CODES_REFUSED.labels("email", exc.problem.code).inc()
             return Invalid({"email_code": exc.problem}, retry_after=exc.retry_after)
         mail = enqueue("email-code", email, message("code.subject"),
                        message("code.body", code=code))
@@ -122,6 +124,8 @@ class IndividualStage(Stage):
         if tries is None:
             return Invalid({"email_code": problem("code.too_many_tries")})
         if not code_matches(state, form.email_code.data or ""):
+            if tries >= limit("MAX_WRONG_TRIES"):
+                metrics.LOCKOUTS.labels("email_code").inc()  # this wrong try locked the code
             state.wrong_tries = tries
             ctx.email_code = state.to_dict()
             return Invalid({"email_code": wrong_code(tries).problem})
