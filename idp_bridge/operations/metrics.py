@@ -87,6 +87,27 @@ class DatabaseCollector(Collector):
             yield gauge
 
 
+class ReadinessCollector(Collector):
+    """``/readyz`` as gauges, for alerting: ``idp_bridge_ready`` and one per check."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from idp_bridge.operations.probes import CHECK_NAMES, failures
+
+        with self.app.app_context():
+            failed = {failure.check for failure in failures()}
+        ready = GaugeMetricFamily(f"{PREFIX}_ready", "1 when /readyz answers 200.")
+        ready.add_metric([], 0 if failed else 1)
+        yield ready
+        checks = GaugeMetricFamily(f"{PREFIX}_ready_check", "1 when this readiness check "
+                                   "passes (database, keycloak, mail).", labels=["check"])
+        for name in CHECK_NAMES:
+            checks.add_metric([name], 0 if name in failed else 1)
+        yield checks
+
+
 _OPERATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -116,6 +137,7 @@ def registry_for_scrape(app: Flask) -> CollectorRegistry:
     else:
         registry = REGISTRY
     registry.register(DatabaseCollector(app))
+    registry.register(ReadinessCollector(app))
     return registry
 
 

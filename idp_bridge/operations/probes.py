@@ -86,6 +86,11 @@ def mail_failure() -> Failure | None:
 
 
 CHECKS = (database_failure, keycloak_failure, mail_failure)
+CHECK_NAMES = ("database", "keycloak", "mail")
+
+
+def failures() -> list[Failure]:
+    return [failure for check in CHECKS if (failure := check()) is not None]
 
 
 def _answer(body: dict[str, Any], status: int) -> Any:
@@ -102,7 +107,7 @@ def healthz() -> Any:
 
 @bp.get("/readyz")
 def readyz() -> Any:
-    failed = [failure for check in CHECKS if (failure := check()) is not None]
+    failed = failures()
     if failed:
         return _answer({"status": "unready", "failed": [f.as_json() for f in failed]}, 503)
     return _answer({"status": "ready"}, 200)

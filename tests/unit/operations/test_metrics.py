@@ -112,3 +112,14 @@ def test_metrics_keycloak_operation_labels_carry_no_ids_keys_or_emails() -> None
                      "1234567893-0f3e/site-admins", realm) == "GET /group-by-path/{path}"
     assert operation("GET", "/admin/realms/provider-portal/users?email=a%40b.test&exact=true",
                      realm) == "GET /users"
+
+
+def test_metrics_readiness_gauges_name_the_failed_check(app: Flask) -> None:
+    from idp_bridge.operations.metrics import ReadinessCollector
+
+    app.config["IDP_KEYCLOAK_URL"] = "http://127.0.0.1:9"  # discard port: refused
+    registry = CollectorRegistry()
+    registry.register(ReadinessCollector(app))
+    assert registry.get_sample_value("idp_bridge_ready") == 0
+    assert registry.get_sample_value("idp_bridge_ready_check", {"check": "keycloak"}) == 0
+    assert registry.get_sample_value("idp_bridge_ready_check", {"check": "mail"}) == 1
