@@ -44,3 +44,30 @@ def test_progress_ends_its_line_when_the_work_fails() -> None:
     with pytest.raises(RuntimeError):
         list(progress(failing(), "Importing", stream=screen))
     assert screen.getvalue().endswith("\n")
+
+
+def test_progress_of_the_registry_import_on_a_terminal_and_not_in_a_log(app) -> None:
+    from contextlib import redirect_stderr
+
+    from idp_bridge.npi.bulk_import import import_files
+    from idp_bridge.npi.offline import SAMPLE_NPIDATA
+
+    screen, log = Terminal(), io.StringIO()
+    with app.app_context():
+        with redirect_stderr(screen):
+            imported = import_files(SAMPLE_NPIDATA).records
+        with redirect_stderr(log):
+            import_files(SAMPLE_NPIDATA)
+    assert screen.getvalue().endswith(f"Importing {SAMPLE_NPIDATA.name}: {imported:,}\n")
+    assert log.getvalue() == ""
+
+
+def test_progress_of_reconcile_over_organizations(app, fake_keycloak) -> None:
+    from contextlib import redirect_stderr
+
+    from idp_bridge.approvals.reconcile import reconcile
+
+    screen = Terminal()
+    with app.app_context(), redirect_stderr(screen):
+        reconcile()
+    assert screen.getvalue().endswith("Reconciling organizations: 0\n")  # none yet
