@@ -26,7 +26,7 @@ test-fast: setup
 # The integration suite on PostgreSQL, and production-mode Keycloak on PostgreSQL.
 # TEST_DATABASE_URL names a server where the user may create databases.
 test-postgres: setup keycloak
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --ignore=tests/browser --ignore=tests/cluster $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --ignore=tests/browser --ignore=tests/cluster --ignore=tests/drill $(PYTEST_ARGS)
 
 # Two production-mode Keycloak nodes (Infinispan, jdbc-ping discovery) and two gunicorn
 # bridges on one PostgreSQL server: node loss mid-journey, state shared across processes.

@@ -16,6 +16,9 @@ from idp_bridge.devstack.keycloak_server import free_port
 from idp_bridge.extensions import db
 from idp_bridge.operations.metrics import serve_metrics
 from tests.support.consoles import org_id, post_form, signed_in
+from tests.support.forms import form_by_id
+from tests.support.keycloak_login import LoopbackSession, phone_code_for, submit_login
+from tests.support.wizard import PASSWORD
 
 pytestmark = pytest.mark.keycloak
 
@@ -81,7 +84,7 @@ def test_metrics_refused_on_the_public_address_of_the_live_bridge(bridge, metric
 
 
 def test_metrics_keycloak_user_events_count_sign_ins_and_phone_code_failures(
-        keycloak, plan_admin, bridge) -> None:
+        keycloak, plan_admin, bridge, outbox) -> None:
     management = f"http://127.0.0.1:{keycloak.server.management_port}/metrics"
 
     def events() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -89,9 +92,21 @@ def test_metrics_keycloak_user_events_count_sign_ins_and_phone_code_failures(
 
     before = events()
     signed_in(bridge, plan_admin["email"])  # password and phone code
+    http = LoopbackSession()  # password right, phone code wrong
+    page = submit_login(http, http.get(f"{bridge}/login", timeout=30), plan_admin["email"],
+                        PASSWORD)
+    form = form_by_id(page.text, page.url, "kc-phone-code-form")
+    right = phone_code_for(page.text, outbox)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    http.post(form.action, data={"code": wrong, "action": "verify"}, timeout=30)
     after = events()
-    assert total(after, "keycloak_user_events_total", event="login", error="") > \
-        total(before, "keycloak_user_events_total", event="login", error="")
+
+    def moved(**labels: str) -> float:
+        return total(after, "keycloak_user_events_total", **labels) - \
+            total(before, "keycloak_user_events_total", **labels)
+
+    assert moved(event="login", error="") >= 1
+    assert moved(event="login", error="invalid_user_credentials") >= 1  # the wrong phone code
 
 
 def test_request_id_from_the_proxy_reaches_keycloak_and_the_audit_log(
