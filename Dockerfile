@@ -3,7 +3,13 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY idp_bridge ./idp_bridge
 COPY migrations ./migrations
+COPY gunicorn.conf.py ./
 RUN pip install --no-cache-dir '.[postgres]'
 EXPOSE 5000
+# The process answers (/healthz); whether it can serve is /readyz, which compose's health
+# check and the load balancer ask (docs/deploy.md).
+HEALTHCHECK --interval=15s --timeout=5s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=3)"]
 # Migrations first, then several workers: the bridge keeps no state outside the database.
-CMD ["sh", "-c", "flask --app idp_bridge db upgrade && exec gunicorn -w 4 -b 0.0.0.0:5000 'idp_bridge:create_app()'"]
+# gunicorn.conf.py: Prometheus multiprocess mode, metrics on IDP_METRICS_PORT when set.
+CMD ["sh", "-c", "flask --app idp_bridge db upgrade && exec gunicorn -c gunicorn.conf.py -w 4 -b 0.0.0.0:5000 'idp_bridge:create_app()'"]

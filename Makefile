@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KEYCLOAK_DIST := keycloak/target/keycloak-26.7.3
 
-.PHONY: run test test-fast test-postgres test-cluster setup keycloak lint clean reset bench
+.PHONY: run test test-fast test-postgres test-cluster drill setup keycloak lint clean reset bench
 
 run: setup keycloak
 	$(PY) -m idp_bridge.devstack
@@ -27,12 +27,17 @@ test-fast: $(VENV)/.installed
 # The integration suite on PostgreSQL, and production-mode Keycloak on PostgreSQL.
 # TEST_DATABASE_URL names a server where the user may create databases.
 test-postgres: setup keycloak
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --ignore=tests/browser --ignore=tests/cluster $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --ignore=tests/browser --ignore=tests/cluster --ignore=tests/drill $(PYTEST_ARGS)
 
 # Two production-mode Keycloak nodes (Infinispan, jdbc-ping discovery) and two gunicorn
 # bridges on one PostgreSQL server: node loss mid-journey, state shared across processes.
 test-cluster: setup keycloak
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest tests/cluster -p no:cacheprovider $(PYTEST_ARGS)
+
+# Backup and restore drill (docs/operations.md): production-mode Keycloak and the bridge on
+# PostgreSQL, backed up with pg_dump as docs/deploy.md says, destroyed, restored, checked.
+drill: setup keycloak
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest tests/drill -p no:cacheprovider $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed node_modules/.installed
 

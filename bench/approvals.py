@@ -30,6 +30,7 @@ from bench.stats import letters, summary
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
+from idp_bridge.progress import progress
 
 KEYCLOAK_IMPORT_BATCH = 2_000
 DB_INSERT_BATCH = 5_000
@@ -85,7 +86,8 @@ def _import_keycloak_users(stack: Stack, people: list[dict[str, str]],
     start = token_at = time.perf_counter()
     token = stack.admin_token()
     url = f"{stack.keycloak_url}/admin/realms/{REALM}/partialImport"
-    for i in range(0, len(people), KEYCLOAK_IMPORT_BATCH):
+    batches = range(0, len(people), KEYCLOAK_IMPORT_BATCH)
+    for i in progress(batches, "  Keycloak partial import (batches)", total=len(batches)):
         if time.perf_counter() - token_at > 45:  # master admin tokens live one minute
             token, token_at = stack.admin_token(), time.perf_counter()
         batch = [{"id": p["user_id"], "username": p["email"], "email": p["email"],
@@ -94,8 +96,6 @@ def _import_keycloak_users(stack: Stack, people: list[dict[str, str]],
         answer = requests.post(url, json={"ifResourceExists": "SKIP", "users": batch},
                                headers={"Authorization": f"Bearer {token}"}, timeout=600)
         answer.raise_for_status()
-        if (i // KEYCLOAK_IMPORT_BATCH) % 10 == 9:
-            log(f"  Keycloak partial import: {i + len(batch)} / {len(people)}")
     return time.perf_counter() - start
 
 
@@ -129,7 +129,8 @@ def seed(stack: Stack, app: Any, size: int, pending: int,
                                   last_name="Admin", status="approved", is_site_admin=True,
                                   roles=[]))
         start = time.perf_counter()
-        for i in range(0, size, DB_INSERT_BATCH):
+        inserts = range(0, size, DB_INSERT_BATCH)
+        for i in progress(inserts, "  Membership rows (batches)", total=len(inserts)):
             db.session.execute(insert(Membership),
                                [{**p, "organization_id": org.id}
                                 for p in people[i:i + DB_INSERT_BATCH]])

@@ -100,6 +100,14 @@ SETTINGS: tuple[Setting, ...] = (
     # Exclusions (idp_bridge/exclusions, issue 23): a flag (deactivated NPI, LEIE/SAM match)
     # suspends the organization's access until a plan administrator decides; off: flag only.
     Setting("EXCLUSIONS_SUSPEND_ON_FLAG", "0", _flag),
+    # Operations (idp_bridge/operations): logs as JSON or text ("" = JSON outside dev mode,
+    # text in dev); the metrics listener's own port ("" = none) and address, never the
+    # public one; what /readyz waits for and tolerates.
+    Setting("IDP_LOG_FORMAT", ""),
+    Setting("IDP_METRICS_PORT", "", lambda value: int(value) if value.strip() else 0),
+    Setting("IDP_METRICS_ADDRESS", "127.0.0.1"),
+    Setting("IDP_READY_KEYCLOAK_TIMEOUT_SECONDS", "2", float),
+    Setting("IDP_READY_MAIL_BACKLOG_SECONDS", "900", float),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
     # sec-claims: the audit log's hashes are keyed with IDP_AUDIT_KEY, which is never stored in

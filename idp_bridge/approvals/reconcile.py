@@ -28,6 +28,7 @@ from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
 from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.organizations import group_shape
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
+from idp_bridge.progress import progress
 from idp_bridge.registration.drafts import remove_expired
 
 # A group younger than this may belong to a registration finishing right now.
@@ -52,7 +53,9 @@ def reconcile(orphan_min_age: float = ORPHAN_MIN_AGE_SECONDS,
     gateway = get_gateway()
     changes: list[str] = _rekeyed(actor)
     changes += _orphan_groups(gateway, orphan_min_age)
-    for organization in Organization.query.order_by(Organization.id):
+    organizations = Organization.query.order_by(Organization.id).all()
+    for organization in progress(organizations, "Reconciling organizations",
+                                 total=len(organizations)):
         changes += _organization_group(gateway, organization)
         changes += _group_members(gateway, organization)
     changes += _abandoned_logins()

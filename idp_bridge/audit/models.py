@@ -44,6 +44,10 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The request that wrote it (X-Request-ID, operations/request_id.py): ties the event to
+    # the bridge's request line and Keycloak's access log. A correlation aid outside the
+    # hashed payload, like the row id.
+    request_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     hash: Mapped[str] = mapped_column(String(64))
 
     def payload(self) -> str:

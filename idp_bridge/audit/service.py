@@ -21,6 +21,7 @@ from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.audit.models import GENESIS, HEAD_ID, AuditEvent, AuditHead
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.operations import request_id
 from idp_bridge.row_locks import hold
 
 _PENDING = "audit_checkpoint"  # session.info: the head to checkpoint after the commit
@@ -41,6 +42,7 @@ def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
         action=action, subject_id=subject_id, subject_email=subject_email,
         organization_key=organization_key, outcome=outcome, details=details,
         ip=actor.ip, user_agent=actor.user_agent[:300], prev_hash=head.hash,
+        request_id=request_id.current(),
     )
     event_.hash = event_.compute_hash(key())
     db.session.add(event_)

@@ -46,6 +46,17 @@ PLUGIN_OPTIONS = {
 }
 
 
+# Operations, as in production (docker-compose.yml): metrics and user event metrics on the
+# management port, and an access log naming the bridge's X-Request-ID. Build-time options
+# (``metrics-enabled``, ``event-metrics-user-enabled``), so ``built_home`` bakes them too.
+OBSERVABILITY_ENV = {
+    "KC_METRICS_ENABLED": "true",
+    "KC_EVENT_METRICS_USER_ENABLED": "true",
+    "KC_HTTP_ACCESS_LOG_ENABLED": "true",
+    "KC_HTTP_ACCESS_LOG_PATTERN": '%h %t "%r" %s %D request_id=%{i,X-Request-ID}',
+}
+OBSERVABILITY_BUILD_OPTIONS = ("--metrics-enabled=true", "--event-metrics-user-enabled=true")
+
 # Keycloak bakes which provider implements an SPI into the build (`spi-<spi>--provider`).
 BUILD_TIME_OPTIONS = frozenset({"KC_SPI_PHONE_SENDER__PROVIDER"})
 
@@ -187,7 +198,8 @@ class KeycloakServer:
             capture_output=True, timeout=600)
 
     def start(self) -> KeycloakServer:
-        env = {**os.environ, **self.env, **plugin_options(self.env), "KC_HEALTH_ENABLED": "true"}
+        env = {**os.environ, **self.env, **plugin_options(self.env), "KC_HEALTH_ENABLED": "true",
+               **OBSERVABILITY_ENV}
         command = [
             str(self.home / "bin" / "kc.sh"), self.mode,
             "--http-host", "127.0.0.1",

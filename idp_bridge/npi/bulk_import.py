@@ -42,6 +42,7 @@ from idp_bridge.npi.bulk_file import (
     Refusals,
 )
 from idp_bridge.npi.models import NpiOtherName, NpiRecord
+from idp_bridge.progress import progress
 
 RECORD_COLUMNS = (
     "npi", "entity_type", "active", "name",
@@ -95,10 +96,11 @@ def import_files(npidata: Path, othername: Path | None = None) -> ImportResult:
         indexes = _indexes_to_rebuild(connection)
         for index in indexes:
             index.drop(connection)
-        result.records = loader.load_records(NpidataReader(npidata, result.refusals).rows())
+        result.records = loader.load_records(progress(
+            NpidataReader(npidata, result.refusals).rows(), f"Importing {npidata.name}"))
         if othername is not None:
-            result.other_names = loader.load_other_names(
-                OthernameReader(othername, result.refusals).rows())
+            result.other_names = loader.load_other_names(progress(
+                OthernameReader(othername, result.refusals).rows(), f"Importing {othername.name}"))
         loader.finish()
         for index in indexes:
             index.create(connection)

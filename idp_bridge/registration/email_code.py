@@ -64,9 +64,11 @@ class CodeRefused(Exception):
     """The code request or check was refused: ``problem`` says why (a code), and
     ``retry_after`` in how many seconds asking again can succeed, when that is known."""
 
-    def __init__(self, code: str, retry_after: int | None = None, **params: Any) -> None:
+    def __init__(self, code: str, retry_after: int | None = None, locked_now: bool = False,
+                 **params: Any) -> None:
         self.problem = problem(code, **params)
         self.retry_after = retry_after
+        self.locked_now = locked_now  # this wrong try used up the last one (a lockout)
         super().__init__(self.problem.text)
 
 
@@ -202,5 +204,5 @@ def _send_refusal(refused: Refused) -> CodeRefused:
 def _wrong_code(wrong_tries: int) -> CodeRefused:
     left = limit("MAX_WRONG_TRIES") - wrong_tries
     if left <= 0:
-        return CodeRefused("code.too_many_tries")
+        return CodeRefused("code.too_many_tries", locked_now=True)
     return CodeRefused("code.wrong", left=left, tries="try" if left == 1 else "tries")

@@ -13,7 +13,11 @@ import requests
 import sqlalchemy
 
 from idp_bridge.devstack.databases import create_database
-from idp_bridge.devstack.keycloak_server import KeycloakServer, free_port
+from idp_bridge.devstack.keycloak_server import (
+    OBSERVABILITY_BUILD_OPTIONS,
+    KeycloakServer,
+    free_port,
+)
 
 pytestmark = pytest.mark.keycloak
 
@@ -33,7 +37,7 @@ def test_production_keycloak_boots_on_postgresql(stack_env, tmp_path):
                     "--db-url", f"jdbc:postgresql://{url.host}:{url.port or 5432}/{url.database}",
                     "--db-username", str(url.username), "--db-password", str(url.password)),
     )
-    server.build("--db=postgres", "--health-enabled=true")
+    server.build("--db=postgres", "--health-enabled=true", *OBSERVABILITY_BUILD_OPTIONS)
     server.start()
     try:
         server.wait_ready(timeout=300)
@@ -43,5 +47,8 @@ def test_production_keycloak_boots_on_postgresql(stack_env, tmp_path):
         log = server.log_path.read_text()
         assert "Profile prod activated" in log
         assert "Realm 'provider-portal' imported" in log
+        # Operations: Keycloak's metrics on the management port, as docker-compose.yml sets.
+        metrics = requests.get(f"http://127.0.0.1:{management}/metrics", timeout=10)
+        assert metrics.status_code == 200 and "jvm_memory_used_bytes" in metrics.text
     finally:
         server.stop()

@@ -106,6 +106,27 @@ def refuse_writes(live_app: Flask) -> Callable[[str], object]:
     return refusing
 
 
+@pytest.fixture
+def database_refused(live_app: Flask) -> Callable[[], object]:
+    """``with database_refused(): ...``: every statement fails, as with the database server
+    gone (a lost connection, a failed-over primary not yet back)."""
+
+    @contextmanager
+    def refusing() -> Iterator[None]:
+        def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            raise conn.dialect.dbapi.OperationalError("injected: database unreachable")
+
+        with live_app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return refusing
+
+
 @pytest.fixture(scope="session")
 def deliverer(live_app: Flask) -> Iterator[None]:
     """The mail deliverer, as `make run` runs it, with short backoff for the tests."""

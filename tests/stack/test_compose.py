@@ -19,6 +19,7 @@ SECRETS = {
     "IDP_SMTP_HOST": "smtp.example.org", "IDP_MAIL_FROM": "portal@example.org",
     "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+16085550000",
     "IDP_SECRET_KEY": "k", "IDP_AUDIT_KEY": "a",
+    "GRAFANA_ADMIN_PASSWORD": "g",
 }
 
 
@@ -34,7 +35,8 @@ def _compose_cli() -> list[str] | None:
 def test_production_services_are_pinned_and_have_no_dev_parts():
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "keycloak", "bridge", "mail-deliverer", "migrate", "proxy"}
+    assert set(services) == {"postgres", "keycloak", "bridge", "mail-deliverer", "migrate", "proxy",
+                             "prometheus", "grafana"}
     keycloak = services["keycloak"]
     assert keycloak["image"] == "quay.io/keycloak/keycloak:26.7.3"
     assert keycloak["command"][0] == "start"  # production mode, never start-dev
@@ -62,3 +64,28 @@ def test_compose_cli_parses_it_and_refuses_missing_secrets():
     missing = subprocess.run([*cli, "-f", str(COMPOSE), "config"], env={"PATH": "/usr/bin:/bin"},
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode != 0 and "set POSTGRES_PASSWORD" in missing.stderr
+
+
+def test_readiness_and_metrics_wired_into_compose_nginx_and_the_image():
+    spec = yaml.safe_load(COMPOSE.read_text())
+    services = spec["services"]
+    bridge = services["bridge"]
+    assert "/readyz" in " ".join(bridge["healthcheck"]["test"])
+    assert services["proxy"]["depends_on"]["bridge"]["condition"] == "service_healthy"
+    assert bridge["environment"]["IDP_METRICS_PORT"] == "9200"
+    assert "ports" not in bridge  # metrics reach prometheus on the private network only
+    assert "gunicorn.conf.py" in bridge["command"]
+    keycloak = services["keycloak"]["environment"]
+    assert keycloak["KC_METRICS_ENABLED"] == "true"
+    assert keycloak["KC_EVENT_METRICS_USER_ENABLED"] == "true"
+    assert "X-Request-ID" in keycloak["KC_HTTP_ACCESS_LOG_PATTERN"]
+    nginx = (REPO_ROOT / "deploy" / "nginx.conf").read_text()
+    assert nginx.count("location = /metrics { return 404; }") == 2
+    assert "proxy_set_header X-Request-ID $request_id;" in nginx
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    grafana = services["grafana"]
+    assert "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana["volumes"]
+    assert all(p.startswith("127.0.0.1:") for p in grafana["ports"])
+    assert "./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in \
+        services["prometheus"]["volumes"]

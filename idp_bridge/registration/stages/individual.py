@@ -19,6 +19,7 @@ from idp_bridge.mail import enqueue, take_queued_ids
 from idp_bridge.mail.deliverer import deliver_one
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.identifiers import format_tin
+from idp_bridge.operations import metrics
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.email_code import CodeRefused, DraftEmailCode
@@ -84,6 +85,7 @@ class IndividualStage(Stage):
         try:
             code = DraftEmailCode(draft, ctx).send(email, client_address())
         except CodeRefused as exc:
+            metrics.CODES_REFUSED.labels("email", exc.problem.code).inc()
             return Invalid({"email_code": exc.problem}, retry_after=exc.retry_after)
         mail = enqueue("email-code", email, message("code.subject"),
                        message("code.body", code=code))
@@ -94,6 +96,8 @@ class IndividualStage(Stage):
         try:
             DraftEmailCode(draft, ctx).verify(form.email.data or "", form.email_code.data or "")
         except CodeRefused as exc:
+            if exc.locked_now:
+                metrics.LOCKOUTS.labels("email_code").inc()  # this wrong try locked the code
             return Invalid({"email_code": exc.problem})
         return Stay(success=problem("email.validated"))
 

@@ -26,10 +26,11 @@ from flask_migrate import upgrade
 from keycloak import KeycloakAdmin
 
 from idp_bridge import create_app
-from idp_bridge.config import dev_environment
+from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import (
     DEV_KEYCLOAK_ENV,
+    OBSERVABILITY_BUILD_OPTIONS,
     KeycloakServer,
     cluster_options,
     free_port,
@@ -85,7 +86,8 @@ class BridgeProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> BridgeProcess:
-        command = [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4",
+        command = [sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "gunicorn.conf.py"),
+                   "-w", "1", "--threads", "4",
                    "-b", f"127.0.0.1:{self.port}", "idp_bridge:create_app()"]
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
             command, env={**os.environ, **self.env}, stdout=self.log_path.open("ab"),
@@ -97,11 +99,12 @@ class BridgeProcess:
         while time.monotonic() < deadline:
             assert self._process is not None and self._process.poll() is None, \
                 f"bridge exited; see {self.log_path}"
-            try:
-                requests.get(f"{self.url}/register", timeout=2)
-                return
+            try:  # ready as the load balancer sees it: database, Keycloak, mail
+                if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return
             except requests.RequestException:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         raise TimeoutError(f"bridge not up after {timeout}s; see {self.log_path}")
 
     def stop(self) -> None:
@@ -172,7 +175,8 @@ def _env(ports: dict[str, int], outbox_dir: Path, bridge_database: str) -> dict[
 
 def _boot_keycloak(workdir: Path, env: dict[str, str], keycloak_database: str,
                    public_url: str) -> tuple[list[KeycloakServer], list[tuple[str, ...]]]:
-    built = KeycloakServer.built_home(env, "--db=postgres", "--health-enabled=true")
+    built = KeycloakServer.built_home(env, "--db=postgres", "--health-enabled=true",
+                                      *OBSERVABILITY_BUILD_OPTIONS)
     taken: set[int] = set()
     nodes: list[KeycloakServer] = []
     args: list[tuple[str, ...]] = []

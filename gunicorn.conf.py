@@ -1,0 +1,42 @@
+"""gunicorn's settings for the bridge: ``gunicorn -c gunicorn.conf.py -w 4 -b 0.0.0.0:5000
+'idp_bridge:create_app()'`` (gunicorn also reads this file by itself from the directory it
+starts in; the image's /app).
+
+Prometheus in several workers: each worker writes its counters to files in
+PROMETHEUS_MULTIPROC_DIR (set here before any worker imports prometheus-client, emptied at
+start so a restart does not count old workers twice); the master serves their sum on
+IDP_METRICS_PORT (its own port, never the public one) and marks a dead worker's files.
+Workers come and go; the master's listener stays.
+"""
+
+import os
+import shutil
+import tempfile
+
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
+    prefix="idp-bridge-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+accesslog = None  # the bridge logs one line per request itself (operations/logs.py)
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def when_ready(server):  # type: ignore[no-untyped-def]
+    if not os.environ.get("IDP_METRICS_PORT"):
+        return
+    from idp_bridge import create_app
+    from idp_bridge.operations.metrics import serve_metrics
+
+    port = serve_metrics(create_app())
+    if port:
+        server.log.info("metrics on port %s", port)
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
