@@ -61,6 +61,7 @@ def _import_models() -> None:
     # Alembic's autogenerate and db.create_all see only models that were imported.
     import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
+    import idp_bridge.lifecycle.models  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
     import idp_bridge.organizations.models  # noqa: F401
@@ -68,7 +69,16 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from idp_bridge import approvals, auth, dev, mail, organizations, portal, registration
+    from idp_bridge import (
+        approvals,
+        auth,
+        dev,
+        lifecycle,
+        mail,
+        organizations,
+        portal,
+        registration,
+    )
 
     auth.init_app(app)  # server-side sessions, security headers, sign-in routes
     organizations.init_app(app)
@@ -77,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     approvals.init_app(app)  # plan-admin review, site-admin console, `flask reconcile`
     mail.init_app(app)  # undelivered mail (sends a request's mail after commit), `flask mail`
     dev.init_app(app)  # the outbox, in dev mode only
+    lifecycle.init_app(app)  # `flask lifecycle run`: sign-ins, inactive logins; re-enabling
 
 
 def _register_cli(app: Flask) -> None:

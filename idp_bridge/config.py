@@ -84,6 +84,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_SESSION_IDLE_MINUTES", "30", int),
     Setting("IDP_SESSION_IDLE_ANONYMOUS_MINUTES", "120", int),
     Setting("IDP_SESSION_MAX_HOURS", "10", int),
+    # Lifecycle (idp_bridge.lifecycle): logins unused for IDP_INACTIVE_DAYS are disabled after
+    # warnings the given days before; plan administrators have their own period; 0 = never.
+    Setting("IDP_INACTIVE_DAYS", "180", int),
+    Setting("IDP_INACTIVE_FIRST_WARNING_DAYS", "30", int),
+    Setting("IDP_INACTIVE_SECOND_WARNING_DAYS", "7", int),
+    Setting("IDP_INACTIVE_PLAN_ADMIN_DAYS", "90", int),
+    # The scheduler service's pass (`flask lifecycle run --loop`), and how old the last read
+    # of Keycloak's sign-in events may be before nobody is warned or disabled.
+    Setting("IDP_LIFECYCLE_INTERVAL_SECONDS", "60", int),
+    Setting("IDP_SIGN_INS_STALE_MINUTES", "60", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
 )

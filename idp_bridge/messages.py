@@ -157,6 +157,30 @@ TEXTS: dict[str, str] = {
                        "Nothing you entered was lost: go back, read the Terms & Conditions and "
                        "select Accept to complete your registration."),
     "terms.required.action": "Go back and accept the Terms & Conditions",
+    # Lifecycle (idp_bridge.lifecycle): inactive logins, suspension, re-enabling
+    "inactive.warning.subject": "{portal_name}: your login will be disabled on {day}",
+    "inactive.warning.body": (
+        "You have not signed in to the {portal_name} since {since}. To keep your access, "
+        "sign in before {day}; otherwise your login will be disabled on that day, as the "
+        "health plan's security rules require for logins unused for {days} days.\n\n"
+        "If you no longer need access, you do not need to do anything."),
+    "inactive.disabled.subject": "{portal_name}: your login was disabled",
+    "inactive.disabled.body": (
+        "Your {portal_name} login was disabled because it was not used for {days} days. "
+        "To have it re-enabled, contact your organization's Site Administrator (Site "
+        "Administrators: contact {plan_name} Provider Services)."),
+    "login.reenabled.subject": "{portal_name}: your login was re-enabled",
+    "login.reenabled.body": (
+        "Your {portal_name} login was re-enabled by {by}. You can sign in again. Logins unused "
+        "for {days} days are disabled, so please sign in from time to time."),
+    "member.suspended.subject": "{portal_name}: access suspended",
+    "member.suspended.body": (
+        "Your access to {organization} on the {portal_name} is suspended. Your roles are kept "
+        "and can be restored by your organization's Site Administrator."),
+    "member.restored.subject": "{portal_name}: access restored",
+    "member.restored.body": (
+        "Your access to {organization} on the {portal_name} is restored, with the same roles "
+        "as before."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -26,6 +26,7 @@ from idp_bridge.auth import current_actor, plan_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
 from idp_bridge.organizations.export import memberships_csv
@@ -72,7 +73,9 @@ def _review_page(organization: Organization, note: str = "", error: str = "") ->
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
                            record=record, primary=primary, history=history, note=note,
-                           error=error, age=_aging(organization))
+                           error=error, age=_aging(organization),
+                           logins=logins_by_user([m.user_id
+                                                  for m in organization.memberships]))
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
