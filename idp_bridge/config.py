@@ -94,6 +94,11 @@ SETTINGS: tuple[Setting, ...] = (
     # of Keycloak's sign-in events may be before nobody is warned or disabled.
     Setting("IDP_LIFECYCLE_INTERVAL_SECONDS", "60", int),
     Setting("IDP_SIGN_INS_STALE_MINUTES", "60", int),
+    # The yearly access review by each organization's Site Administrators.
+    Setting("IDP_ACCESS_REVIEW_DAYS", "365", int),
+    Setting("IDP_ACCESS_REVIEW_FIRST_REMINDER_DAYS", "30", int),
+    Setting("IDP_ACCESS_REVIEW_SECOND_REMINDER_DAYS", "7", int),
+    Setting("IDP_ACCESS_REVIEW_GRACE_DAYS", "30", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
 )

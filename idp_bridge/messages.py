@@ -177,6 +177,16 @@ TEXTS: dict[str, str] = {
     "member.suspended.body": (
         "Your access to {organization} on the {portal_name} is suspended. Your roles are kept "
         "and can be restored by your organization's Site Administrator."),
+    "access_review.reminder.subject": "{portal_name}: yearly access review for {organization}",
+    "access_review.reminder.body": (
+        "As a Site Administrator of {organization}, please review who keeps access on the "
+        "{portal_name} by {day}: sign in, and the review is the first page you see. For each "
+        "person, choose Keep or Revoke.\n\n"
+        "If the review is not done within {grace} days after that date, everyone except the "
+        "Site Administrators is suspended until it is; their roles are kept and come back "
+        "when you keep them."),
+    "access_review.choose_each": "Choose Keep or Revoke for each person.",
+    "access_review.keep_an_admin": "Keep at least one Site Administrator.",
     "member.restored.subject": "{portal_name}: access restored",
     "member.restored.body": (
         "Your access to {organization} on the {portal_name} is restored, with the same roles "

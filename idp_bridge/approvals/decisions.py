@@ -285,6 +285,19 @@ def restore_member(membership: Membership, actor: Actor, reason: str = "") -> No
         _lifecycle_email("member.restored", membership)
 
 
+def remove_suspended_member(membership: Membership, actor: Actor) -> None:
+    """Removed while suspended (an access review's revoke): the groups are already gone."""
+    with decision():
+        _lock_member(membership, "suspended")
+        membership.status, membership.roles, membership.is_site_admin = "removed", [], False
+        membership.decided_at, membership.decided_by = utcnow(), _by(actor)
+        _member_event("member.remove", membership, actor)
+        _email("member.removed", membership, f"{_portal(membership)}: access removed",
+               f"Your access to {membership.organization.name} on the {_portal(membership)} "
+               "was removed. Please contact the Organization Site Administrator with any "
+               "questions.")
+
+
 def _granted_groups(changes: KeycloakChanges, membership: Membership) -> list[str]:
     """The groups the row grants: the organization first, then Site Administrators, roles."""
     organization = membership.organization

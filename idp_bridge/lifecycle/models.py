@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp_bridge.extensions import db
@@ -68,3 +68,34 @@ def logins_by_user(user_ids: list[str]) -> dict[str, Login]:
         return {}
     rows = db.session.scalars(db.select(Login).where(Login.user_id.in_(set(user_ids))))
     return {row.user_id: row for row in rows}
+
+
+# Where an organization stands in its access review (lifecycle/review.py).
+REVIEW_NONE, REVIEW_FIRST_REMINDER, REVIEW_SECOND_REMINDER, REVIEW_OVERDUE = 0, 1, 2, 3
+
+
+class AccessReview(db.Model):  # type: ignore[name-defined]
+    """An organization's yearly access review: when the next is due, how far the reminders
+    have gone, the last completed one."""
+
+    __tablename__ = "access_reviews"
+    __table_args__ = (Index("ix_access_reviews_due", "due_at"),)
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"),
+                                                 primary_key=True)
+    due_at: Mapped[datetime]
+    notice: Mapped[int] = mapped_column(default=REVIEW_NONE, server_default="0")
+    overdue_at: Mapped[datetime | None]  # when unreviewed members were suspended
+    last_completed_at: Mapped[datetime | None]
+    last_completed_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class ReviewSuspension(db.Model):  # type: ignore[name-defined]
+    """A member suspended because their organization's review was overdue: restored with
+    their roles when the review keeps them."""
+
+    __tablename__ = "access_review_suspensions"
+
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    suspended_at: Mapped[datetime]

@@ -61,3 +61,39 @@ def due(state: LoginState, policy: InactivityPolicy, now: datetime) -> Due | Non
     if state.notice == NOTICE_SECOND and now >= disable_on:
         return Due(NOTICE_DISABLED, disable_on)
     return None
+
+
+# The yearly access review -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    every: int  # days between reviews (R)
+    first_reminder: int  # days before due
+    second_reminder: int
+    grace: int  # days after due before unreviewed members are suspended
+
+
+def review_due_at(last: datetime, policy: ReviewPolicy) -> datetime:
+    return last + timedelta(days=policy.every)
+
+
+def review_notice_due(due_at: datetime, notice: int, policy: ReviewPolicy,
+                      now: datetime) -> int | None:
+    """The next review notice at ``now`` (one per pass), or None: the first reminder R-30,
+    the second R-7, and at due + grace the suspension of unreviewed members."""
+    from idp_bridge.lifecycle.models import (
+        REVIEW_FIRST_REMINDER,
+        REVIEW_NONE,
+        REVIEW_OVERDUE,
+        REVIEW_SECOND_REMINDER,
+    )
+
+    if notice == REVIEW_NONE and now >= due_at - timedelta(days=policy.first_reminder):
+        return REVIEW_FIRST_REMINDER
+    if notice == REVIEW_FIRST_REMINDER and \
+            now >= due_at - timedelta(days=policy.second_reminder):
+        return REVIEW_SECOND_REMINDER
+    if notice == REVIEW_SECOND_REMINDER and now >= due_at + timedelta(days=policy.grace):
+        return REVIEW_OVERDUE
+    return None

@@ -1,4 +1,5 @@
-"""lifecycle: the scheduler's step claims and the logins' last sign-in and inactivity notices
+"""lifecycle: the scheduler's step claims, the logins' last sign-in and inactivity notices,
+the yearly access reviews
 
 Revision ID: lifecycle_logins_steps
 Revises: h7e3d9b2c4
@@ -44,9 +45,38 @@ def upgrade():
     )
     with op.batch_alter_table('logins', schema=None) as batch_op:
         batch_op.create_index('ix_logins_active_since', ['active_since'], unique=False)
+    op.create_table(
+        'access_reviews',
+        sa.Column('organization_id', sa.Integer(), nullable=False),
+        sa.Column('due_at', sa.DateTime(), nullable=False),
+        sa.Column('notice', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('overdue_at', sa.DateTime(), nullable=True),
+        sa.Column('last_completed_at', sa.DateTime(), nullable=True),
+        sa.Column('last_completed_by', sa.String(length=254), nullable=True),
+        sa.ForeignKeyConstraint(['organization_id'], ['organizations.id']),
+        sa.PrimaryKeyConstraint('organization_id'),
+    )
+    with op.batch_alter_table('access_reviews', schema=None) as batch_op:
+        batch_op.create_index('ix_access_reviews_due', ['due_at'], unique=False)
+    op.create_table(
+        'access_review_suspensions',
+        sa.Column('membership_id', sa.Integer(), nullable=False),
+        sa.Column('organization_id', sa.Integer(), nullable=False),
+        sa.Column('suspended_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['membership_id'], ['memberships.id']),
+        sa.ForeignKeyConstraint(['organization_id'], ['organizations.id']),
+        sa.PrimaryKeyConstraint('membership_id'),
+    )
+    with op.batch_alter_table('access_review_suspensions', schema=None) as batch_op:
+        batch_op.create_index('ix_access_review_suspensions_organization_id',
+                              ['organization_id'], unique=False)
 
 
 def downgrade():
+    op.drop_table('access_review_suspensions')
+    with op.batch_alter_table('access_reviews', schema=None) as batch_op:
+        batch_op.drop_index('ix_access_reviews_due')
+    op.drop_table('access_reviews')
     with op.batch_alter_table('logins', schema=None) as batch_op:
         batch_op.drop_index('ix_logins_active_since')
     op.drop_table('logins')
