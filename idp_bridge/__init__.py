@@ -76,6 +76,7 @@ def _import_models() -> None:
     import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
     import idp_bridge.exclusions.models  # noqa: F401
+    import idp_bridge.lifecycle.models  # noqa: F401
     import idp_bridge.limits  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         dev,
         exclusions,
+        lifecycle,
         mail,
         organizations,
         portal,
@@ -103,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     mail.init_app(app)  # undelivered mail (sends a request's mail after commit), `flask mail`
     dev.init_app(app)  # the outbox, in dev mode only
     exclusions.init_app(app)  # registry changes (deactivations, LEIE/SAM), `flask exclusions`
+    lifecycle.init_app(app)  # `flask lifecycle run`: sign-ins, inactive logins; re-enabling
 
 
 def _register_cli(app: Flask) -> None:

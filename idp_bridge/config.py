@@ -108,6 +108,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_METRICS_ADDRESS", "127.0.0.1"),
     Setting("IDP_READY_KEYCLOAK_TIMEOUT_SECONDS", "2", float),
     Setting("IDP_READY_MAIL_BACKLOG_SECONDS", "900", float),
+    # Lifecycle (idp_bridge.lifecycle): logins unused for IDP_INACTIVE_DAYS are disabled after
+    # warnings the given days before; plan administrators have their own period; 0 = never.
+    Setting("IDP_INACTIVE_DAYS", "180", int),
+    Setting("IDP_INACTIVE_FIRST_WARNING_DAYS", "30", int),
+    Setting("IDP_INACTIVE_SECOND_WARNING_DAYS", "7", int),
+    Setting("IDP_INACTIVE_PLAN_ADMIN_DAYS", "90", int),
+    # The scheduler service's pass (`flask lifecycle run --loop`), and how old the last read
+    # of Keycloak's sign-in events may be before nobody is warned or disabled.
+    Setting("IDP_LIFECYCLE_INTERVAL_SECONDS", "60", int),
+    Setting("IDP_SIGN_INS_STALE_MINUTES", "60", int),
+    # The yearly access review by each organization's Site Administrators.
+    Setting("IDP_ACCESS_REVIEW_DAYS", "365", int),
+    Setting("IDP_ACCESS_REVIEW_FIRST_REMINDER_DAYS", "30", int),
+    Setting("IDP_ACCESS_REVIEW_SECOND_REMINDER_DAYS", "7", int),
+    Setting("IDP_ACCESS_REVIEW_GRACE_DAYS", "30", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
     # sec-claims: the audit log's hashes are keyed with IDP_AUDIT_KEY, which is never stored in

@@ -209,6 +209,40 @@ TEXTS: dict[str, str] = {
         "The monthly screening against the OIG LEIE and SAM.gov found {count} new match(es) "
         "among approved organizations. Review them under Registry changes in the plan "
         "administrator console:\n\n{flags}"),
+    # Lifecycle (idp_bridge.lifecycle): inactive logins, suspension, re-enabling
+    "inactive.warning.subject": "{portal_name}: your login will be disabled on {day}",
+    "inactive.warning.body": (
+        "You have not signed in to the {portal_name} since {since}. To keep your access, "
+        "sign in before {day}; otherwise your login will be disabled on that day, as the "
+        "health plan's security rules require for logins unused for {days} days.\n\n"
+        "If you no longer need access, you do not need to do anything."),
+    "inactive.disabled.subject": "{portal_name}: your login was disabled",
+    "inactive.disabled.body": (
+        "Your {portal_name} login was disabled because it was not used for {days} days. "
+        "To have it re-enabled, contact your organization's Site Administrator (Site "
+        "Administrators: contact {plan_name} Provider Services)."),
+    "login.reenabled.subject": "{portal_name}: your login was re-enabled",
+    "login.reenabled.body": (
+        "Your {portal_name} login was re-enabled by {by}. You can sign in again. Logins unused "
+        "for {days} days are disabled, so please sign in from time to time."),
+    "member.suspended.subject": "{portal_name}: access suspended",
+    "member.suspended.body": (
+        "Your access to {organization} on the {portal_name} is suspended. Your roles are kept "
+        "and can be restored by your organization's Site Administrator."),
+    "access_review.reminder.subject": "{portal_name}: yearly access review for {organization}",
+    "access_review.reminder.body": (
+        "As a Site Administrator of {organization}, please review who keeps access on the "
+        "{portal_name} by {day}: sign in, and the review is the first page you see. For each "
+        "person, choose Keep or Revoke.\n\n"
+        "If the review is not done within {grace} days after that date, everyone except the "
+        "Site Administrators is suspended until it is; their roles are kept and come back "
+        "when you keep them."),
+    "access_review.choose_each": "Choose Keep or Revoke for each person.",
+    "access_review.keep_an_admin": "Keep at least one Site Administrator.",
+    "member.restored.subject": "{portal_name}: access restored",
+    "member.restored.body": (
+        "Your access to {organization} on the {portal_name} is restored, with the same roles "
+        "as before."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

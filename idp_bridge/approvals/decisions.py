@@ -261,6 +261,81 @@ def remove_member(membership: Membership, actor: Actor) -> None:
     _end_sessions(membership.user_id)
 
 
+# Suspension (idp_bridge.lifecycle; the access review and exclusion screening use it too) ----
+
+
+def suspend_member(membership: Membership, actor: Actor, reason: str = "",
+                   keep_an_admin: bool = True) -> None:
+    """Suspended, not removed: every Keycloak group of the organization taken away and the
+    person's sessions ended, but the roles and Site Administrator flag kept on the row, so
+    ``restore_member`` gives back exactly what was there. ``keep_an_admin`` refuses to
+    suspend the last Site Administrator (a screening that suspends a whole organization
+    passes False)."""
+    organization = membership.organization
+    with decision() as changes:
+        _lock_member(membership, "approved")
+        if keep_an_admin and membership.is_site_admin and \
+                _site_admin_count(organization) <= 1:
+            raise DecisionFailed(LAST_ADMIN)
+        for group in reversed(_granted_groups(changes, membership)):
+            changes.remove(membership.user_id, group)
+        membership.status = "suspended"
+        membership.decided_at, membership.decided_by = utcnow(), _by(actor)
+        _member_event("member.suspend", membership, actor, reason=reason,
+                      roles=list(membership.roles or []),
+                      site_admin=membership.is_site_admin)
+        _lifecycle_email("member.suspended", membership)
+    _end_sessions(membership.user_id)
+
+
+def restore_member(membership: Membership, actor: Actor, reason: str = "") -> None:
+    """One action: the same groups as before the suspension, so the next token carries the
+    same roles."""
+    with decision() as changes:
+        _lock_member(membership, "suspended")
+        for group in _granted_groups(changes, membership):
+            changes.add(membership.user_id, group)
+        membership.status = "approved"
+        membership.decided_at, membership.decided_by = utcnow(), _by(actor)
+        _member_event("member.restore", membership, actor, reason=reason,
+                      roles=list(membership.roles or []),
+                      site_admin=membership.is_site_admin)
+        _lifecycle_email("member.restored", membership)
+
+
+def remove_suspended_member(membership: Membership, actor: Actor) -> None:
+    """Removed while suspended (an access review's revoke): the groups are already gone."""
+    with decision():
+        _lock_member(membership, "suspended")
+        membership.status, membership.roles, membership.is_site_admin = "removed", [], False
+        membership.decided_at, membership.decided_by = utcnow(), _by(actor)
+        _member_event("member.remove", membership, actor)
+        _email("member.removed", membership, f"{_portal(membership)}: access removed",
+               f"Your access to {membership.organization.name} on the {_portal(membership)} "
+               "was removed. Please contact the Organization Site Administrator with any "
+               "questions.")
+
+
+def _granted_groups(changes: KeycloakChanges, membership: Membership) -> list[str]:
+    """The groups the row grants: the organization first, then Site Administrators, roles."""
+    organization = membership.organization
+    found = [group_id(changes.gateway, organization)]
+    if membership.is_site_admin:
+        found.append(group_id(changes.gateway, organization, SITE_ADMINS))
+    found += [group_id(changes.gateway, organization, ROLES, role)
+              for role in membership.roles or []]
+    return found
+
+
+def _lifecycle_email(code: str, membership: Membership) -> None:
+    from idp_bridge.messages import message
+
+    brand = brand_or_default(membership.brand)
+    params = {"organization": membership.organization.name}
+    _email(code, membership, message(f"{code}.subject", brand, **params),
+           message(f"{code}.body", brand, **params))
+
+
 def _end_sessions(user_id: str) -> None:
     """End the person's Keycloak sessions (and, through back-channel logout, the bridge's)
     once the removal is committed. Not inside the unit of work: it cannot be undone, and

@@ -25,7 +25,8 @@ from idp_bridge.organizations.models import (
 )
 
 PAGE_SIZE = 50
-MEMBER_STATUSES = ("pending", "approved")  # the statuses the members page lists, in order
+# The statuses the members page lists, in order (suspended: idp_bridge.lifecycle).
+MEMBER_STATUSES = ("pending", "approved", "suspended")
 ORGANIZATION_STATUSES = ("pending", "active", "denied")
 
 

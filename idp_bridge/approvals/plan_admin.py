@@ -29,6 +29,7 @@ from idp_bridge.clock import utcnow
 from idp_bridge.exclusions import review as exclusion_review
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
@@ -133,7 +134,9 @@ def _review_page(organization: Organization, note: str = "", error: str = "",
                            error=error, age=_aging(organization), brands=BRANDS,
                            exclusion_matches=exclusion_review.organization_matches(
                                organization, utcnow().date()),
-                           override_note=override_note)
+                           override_note=override_note,
+                           logins=logins_by_user([m.user_id
+                                                  for m in organization.memberships]))
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")

@@ -14,6 +14,7 @@ from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.identifiers import request_identifier
 from idp_bridge.auth import current_access, current_actor, current_user, site_admin_required
 from idp_bridge.extensions import db
+from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
 from idp_bridge.organizations.export import memberships_csv
 from idp_bridge.organizations.models import (
@@ -49,8 +50,10 @@ def members(org_key: str) -> str:
     approved = page.rows.get("approved", [])
     return render_template("approvals/site_members.html", organization=organization,
                            page=page, pending=page.rows.get("pending", []),
-                           approved=approved, roles=PORTAL_ROLES, grantable=GRANTABLE_ROLES,
-                           back=_listing_args())
+                           approved=approved, suspended=page.rows.get("suspended", []),
+                           roles=PORTAL_ROLES, grantable=GRANTABLE_ROLES, back=_listing_args(),
+                           logins=logins_by_user([m.user_id for rows in page.rows.values()
+                                                  for m in rows]))
 
 
 @bp.get("/members.csv")
@@ -60,7 +63,7 @@ def members_export(org_key: str) -> Response:
     organization = _organization(org_key)
     people = db.session.scalars(db.select(Membership).where(
         Membership.organization_id == organization.id,
-        Membership.status.in_(("pending", "approved")))
+        Membership.status.in_(("pending", "approved", "suspended")))
         .order_by(Membership.last_name, Membership.first_name)).all()
     # Personal data leaving the portal: on the record before it leaves.
     audit.record("members.export", actor=current_actor(), organization_key=organization.key,
@@ -120,10 +123,13 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
                                                   False, actor),
         "grant-admin": lambda: decisions.set_site_admin(membership, True, actor),
         "revoke-admin": lambda: decisions.set_site_admin(membership, False, actor),
+        "suspend": lambda: decisions.suspend_member(membership, actor),
+        "restore": lambda: decisions.restore_member(membership, actor),
     }
     if action not in operations:
         abort(404)
-    expected = "pending" if action in ("approve", "deny") else "approved"
+    expected = ("pending" if action in ("approve", "deny") else
+                "suspended" if action == "restore" else "approved")
     if membership.status != expected:
         flash("That request was already handled.", "error")
         return _back_to_members(org_key)
@@ -145,6 +151,8 @@ DONE = {
     "revoke-role": "{name} no longer has the {role} role.",
     "grant-admin": "{name} is now a Site Administrator.",
     "revoke-admin": "{name} is no longer a Site Administrator.",
+    "suspend": "{name}'s access is suspended; their roles are kept.",
+    "restore": "{name}'s access is restored with the same roles.",
 }
 
 

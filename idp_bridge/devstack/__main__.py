@@ -1,6 +1,6 @@
-"""``make run``: Keycloak + mail sink + bridge + mail deliverer on the one dev environment
-(``idp_bridge.config.dev_environment``); Ctrl-C stops all. Both brands at once: Dean at
-http://127.0.0.1:5000/, WellFirst at http://127.0.0.1:5000/b/wellfirst/.
+"""``make run``: Keycloak + mail sink + bridge + mail deliverer + lifecycle scheduler on the
+one dev environment (``idp_bridge.config.dev_environment``); Ctrl-C stops all. Both brands
+at once: Dean at http://127.0.0.1:5000/, WellFirst at http://127.0.0.1:5000/b/wellfirst/.
 
 Ports: IDP_KEYCLOAK_PORT (8080), IDP_KEYCLOAK_MANAGEMENT_PORT (9000), IDP_BRIDGE_PORT (5000),
 IDP_SMTP_PORT (2525). Any setting exported in the shell wins over the dev default.
@@ -16,6 +16,7 @@ from idp_bridge.brand import BRANDS, brand_url_setting
 from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.keycloak_server import DIST_DIR, KeycloakServer
+from idp_bridge.lifecycle.scheduler import start_thread as start_scheduler
 from idp_bridge.mail.deliverer import start_thread as start_deliverer
 from idp_bridge.outbox.mail_sink import MailSink
 
@@ -46,6 +47,7 @@ def main() -> None:
     ).start()
     bridge = None
     deliverer = None
+    scheduler = None
     try:
         print(f"Starting Keycloak (log: {keycloak.log_path}) ...", flush=True)
         keycloak.wait_ready()
@@ -54,6 +56,8 @@ def main() -> None:
         bridge = BridgeServer(app, int(env["IDP_BRIDGE_URL"].rsplit(":", 1)[1])).start()
         # In production the deliverer is its own process (`flask mail deliver`).
         deliverer = start_deliverer(app)
+        # Likewise the lifecycle scheduler (`flask lifecycle run --loop`).
+        scheduler = start_scheduler(app, app.config["IDP_LIFECYCLE_INTERVAL_SECONDS"])
         _print_banner(env, keycloak.base_url)
         stop = threading.Event()
         # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
@@ -66,6 +70,8 @@ def main() -> None:
         print("\nStopping ...", flush=True)
         if deliverer:
             deliverer[1].set()
+        if scheduler:
+            scheduler[1].set()
         if bridge:
             bridge.stop()
         keycloak.stop()
@@ -97,6 +103,7 @@ def _print_banner(env: dict[str, str], keycloak_url: str) -> None:
         f"{env['KC_BOOTSTRAP_ADMIN_PASSWORD']})\n"
         f"  Mail sink (SMTP)    127.0.0.1:{env['IDP_SMTP_PORT']} (deliverer running)\n"
         f"  Undelivered mail    {bridge}/admin/mail\n"
+        "  Lifecycle scheduler running (flask lifecycle status)\n"
         f"  Demo login          demo.admin@provider-portal.test / {env['IDP_DEMO_PASSWORD']}\n"
         "Press Ctrl-C to stop.",
         flush=True,

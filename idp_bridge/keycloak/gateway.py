@@ -179,6 +179,26 @@ class KeycloakGateway:
     def end_sessions(self, user_id: str) -> None:
         self._call("end the user's sessions", self._admin.user_logout, user_id)
 
+    # Lifecycle -----------------------------------------------------------------------------
+
+    def sign_in_events(self, since_ms: int, first: int = 0,
+                       max_results: int = 500) -> list[SignInEvent]:
+        """Successful sign-ins (``LOGIN`` events, every client of the realm) from ``since_ms``
+        (epoch milliseconds, inclusive), oldest first, one page. Keycloak keeps them only for
+        the realm's ``eventsExpiration``; idp_bridge.lifecycle.sign_ins keeps the last one per
+        login for good."""
+        reps = self._call("read sign-in events", self._admin.get_events,
+                          {"type": "LOGIN", "dateFrom": str(since_ms), "direction": "asc",
+                           "first": first, "max": max_results})
+        return [SignInEvent.from_rep(r) for r in reps if r.get("userId")]
+
+    def set_enabled(self, user_id: str, enabled: bool) -> None:
+        """A disabled login cannot sign in (Keycloak shows the theme's accountDisabledMessage);
+        read-modify-write, as a partial PUT would drop attributes."""
+        rep = self._call("read the user", self._admin.get_user, user_id)
+        rep["enabled"] = enabled
+        self._call("enable or disable the user", self._admin.update_user, user_id, rep)
+
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
                              step_params: Mapping[str, str] | None = None,
@@ -347,6 +367,18 @@ class KeycloakGateway:
             return False
         self._call("delete the passkey", self._admin.delete_credential, user_id, credential_id)
         return True
+
+
+@dataclass(frozen=True)
+class SignInEvent:
+    user_id: str
+    time_ms: int
+    client_id: str
+
+    @classmethod
+    def from_rep(cls, rep: dict[str, Any]) -> SignInEvent:
+        return cls(user_id=str(rep["userId"]), time_ms=int(rep.get("time") or 0),
+                   client_id=str(rep.get("clientId") or "")[:64])
 
 
 PASSKEY_TYPE = "webauthn-passwordless"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from idp_bridge.keycloak.gateway import KeycloakUser, Passkey
+    from idp_bridge.keycloak.gateway import KeycloakUser, Passkey, SignInEvent
 
 
 class Gateway(Protocol):
@@ -32,6 +32,13 @@ class Gateway(Protocol):
     def delete_user(self, user_id: str) -> None: ...
 
     def end_sessions(self, user_id: str) -> None: ...
+
+    # Lifecycle (idp_bridge.lifecycle): sign-ins as Keycloak's event store holds them, and
+    # logins disabled for inactivity.
+    def sign_in_events(self, since_ms: int, first: int = 0,
+                       max_results: int = 500) -> list[SignInEvent]: ...
+
+    def set_enabled(self, user_id: str, enabled: bool) -> None: ...
 
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],

@@ -340,3 +340,26 @@ def test_a_new_user_has_no_passkeys(gateway: Any, scratch: Scratch) -> None:
     assert gateway.passkey_holders([user_id]) == set()
     assert gateway.passkey_holders([]) == set()
     assert gateway.delete_passkey(user_id, unknown_id()) is False
+
+
+# Lifecycle (idp_bridge.lifecycle) -------------------------------------------------------
+
+
+def test_lifecycle_disabling_a_login_keeps_the_rest_of_it(gateway: Any, scratch: Scratch) -> None:
+    user_id = scratch.user(attributes={"job_title": "Nurse"})
+    gateway.set_enabled(user_id, False)
+    disabled = gateway.get_user(user_id)
+    assert not disabled.enabled and disabled.attribute("job_title") == "Nurse"
+    gateway.set_enabled(user_id, True)
+    assert gateway.get_user(user_id).enabled
+    assert status_of(lambda: gateway.set_enabled(unknown_id(), False)) == 404
+
+
+def test_lifecycle_sign_in_events_page_from_a_time(gateway: Any) -> None:
+    import time
+
+    future = int(time.time() * 1000) + 86_400_000
+    assert gateway.sign_in_events(future) == []
+    page = gateway.sign_in_events(0, first=0, max_results=5)
+    assert len(page) <= 5 and all(e.user_id and e.time_ms > 0 for e in page)
+    assert [e.time_ms for e in page] == sorted(e.time_ms for e in page)  # oldest first

@@ -33,7 +33,7 @@ from idp_bridge.keycloak.errors import (
     ProfileRejected,
     UserExists,
 )
-from idp_bridge.keycloak.gateway import PASSKEY_TYPE, KeycloakUser, Passkey
+from idp_bridge.keycloak.gateway import PASSKEY_TYPE, KeycloakUser, Passkey, SignInEvent
 from idp_bridge.keycloak.groups import ORGS_GROUP
 
 if TYPE_CHECKING:
@@ -94,10 +94,12 @@ class _User:
     password: str | None = None
     roles: set[str] = field(default_factory=set)
     credentials: list[dict[str, Any]] = field(default_factory=list)
+    enabled: bool = True
 
     def rep(self) -> dict[str, Any]:
         return {"id": self.id, "username": self.email, "email": self.email,
-                "firstName": self.first_name, "lastName": self.last_name, "enabled": True,
+                "firstName": self.first_name, "lastName": self.last_name,
+                "enabled": self.enabled,
                 "attributes": {k: list(v) for k, v in self.attributes.items()},
                 "createdTimestamp": self.created_ms}
 
@@ -235,6 +237,7 @@ class FakeKeycloak:
         self.ended_sessions: list[str] = []  # user ids, in order
         self.handoffs: dict[str, dict[str, str]] = {}  # by link key: what each link carries
         self.calls: list[str] = []  # gateway method names, in order
+        self.events: list[SignInEvent] = []  # LOGIN events, oldest first (see sign_in)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1)
 
@@ -307,6 +310,26 @@ class FakeKeycloak:
     def end_sessions(self, user_id: str) -> None:
         self._user(user_id)
         self.ended_sessions.append(user_id)
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    @_api
+    def sign_in_events(self, since_ms: int, first: int = 0,
+                       max_results: int = 500) -> list[SignInEvent]:
+        found = [e for e in self.events if e.time_ms >= since_ms]
+        return found[first:first + max_results]
+
+    @_api
+    def set_enabled(self, user_id: str, enabled: bool) -> None:
+        self._user(user_id).enabled = enabled
+
+    def sign_in(self, user_id: str, at_ms: int, client_id: str = "provider-portal") -> None:
+        """Test helper: a successful sign-in, as Keycloak's event store records it. A
+        disabled login cannot sign in."""
+        if not self._user(user_id).enabled:
+            raise AssertionError("a disabled login cannot sign in")
+        self.events.append(SignInEvent(user_id, at_ms, client_id))
+        self.events.sort(key=lambda e: e.time_ms)
 
     @_api
     def registration_handoff(self, user_id: str, redirect_uri: str,

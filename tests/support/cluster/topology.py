@@ -3,7 +3,8 @@
 Two Keycloak nodes in production mode (`start`) on one PostgreSQL database, clustered by
 Keycloak's own embedded Infinispan (jdbc-ping discovery through that database); two bridge
 processes under gunicorn on one bridge database (sessions are rows in ``web_sessions``);
-the mail deliverer as its own process; a failover proxy in front of each pair, as
+the mail deliverer as its own process; the lifecycle scheduler once per bridge (two
+schedulers on one database: each step still runs once); a failover proxy in front of each pair, as
 docker-compose.yml's reverse proxies. Needs TEST_DATABASE_URL naming a PostgreSQL server
 where the user may create databases (`make test-cluster`).
 """
@@ -206,6 +207,7 @@ def running_cluster(workdir: Path) -> Iterator[Cluster]:
     keycloak_login.DEFAULT_OUTBOX[:] = [outbox]
     stack: list[object] = [MailSink(str(outbox_dir), port=ports["smtp"]).start()]
     deliverer: subprocess.Popen[bytes] | None = None
+    schedulers: list[subprocess.Popen[bytes]] = []
     try:
         started = time.monotonic()
         nodes, node_args = _boot_keycloak(workdir, env, keycloak_database,
@@ -228,13 +230,17 @@ def running_cluster(workdir: Path) -> Iterator[Cluster]:
             [sys.executable, "-m", "flask", "--app", "idp_bridge", "mail", "deliver"],
             env={**os.environ, **env}, stdout=(workdir / "deliverer.log").open("ab"),
             stderr=subprocess.STDOUT, start_new_session=True)
+        schedulers = [subprocess.Popen(  # noqa: S603 (fixed argv)
+            [sys.executable, "-m", "flask", "--app", "idp_bridge", "lifecycle", "run", "--loop"],
+            env={**os.environ, **env}, stdout=(workdir / f"scheduler-{i}.log").open("ab"),
+            stderr=subprocess.STDOUT, start_new_session=True) for i in (1, 2)]
         print(f"\ncluster booted in {time.monotonic() - started:.0f}s ({workdir})")
         yield Cluster(nodes, kc_proxy, bridges, bridge_proxy, outbox, env,
                       keycloak_database, bridge_database, node_args)
     finally:
-        if deliverer is not None:
-            deliverer.terminate()
-            deliverer.wait(timeout=20)
+        for process in [*schedulers, *([deliverer] if deliverer else [])]:
+            process.terminate()
+            process.wait(timeout=20)
         for part in reversed(stack):
             part.stop()  # type: ignore[attr-defined]
         drop_databases(SERVER, keycloak_database, bridge_database)

@@ -74,8 +74,10 @@ def test_the_members_export_is_spreadsheet_safe_and_carries_the_choice():
         organization=organization, first_name="Jordan", last_name="Baker",
         email="j@clinic.test", phone="+16085550142", job_title="Office Manager",
         status="approved", is_site_admin=True, roles=["claims"],
-        communications_opt_in=False, requested_at=SimpleNamespace(isoformat=lambda: "t"))
-    row = next(csv.DictReader(io.StringIO(memberships_csv([member]))))
+        communications_opt_in=False, requested_at=SimpleNamespace(isoformat=lambda: "t"),
+        user_id="u-1", decided_by="=cmd|x", decided_at=None)
+    row = next(csv.DictReader(io.StringIO(memberships_csv([member], lambda ids: {}))))
+    assert (row["last_sign_in"], row["decided_by"]) == ("never", "'=cmd|x")
     assert row["organization"] == "'=EVIL()"
     assert (row["phone"], row["roles"], row["electronic_communications"]) == (
         "(608) 555-0142", "Claims", "Opt Out")
