@@ -47,7 +47,8 @@ def test_json_log_names_the_route_never_the_query(client, caplog) -> None:
 
 
 def test_json_log_is_the_default_outside_dev_mode_and_text_stays_in_dev() -> None:
-    production = load_settings({"IDP_SECRET_KEY": "k", "IDP_CLIENT_SECRET": "c"})
+    production = load_settings({"IDP_SECRET_KEY": "k", "IDP_CLIENT_SECRET": "c",
+                                "IDP_AUDIT_KEY": "a"})
     dev = load_settings({"IDP_DEV_MODE": "1"})
     assert log_format(production) == "json" and log_format(dev) == "text"
     assert log_format({**dev, "IDP_LOG_FORMAT": "json"}) == "json"
