@@ -141,6 +141,18 @@ def memory(stack: Stack) -> dict[str, float]:
             "rss_mib": int(rss.group(1)) / 1024 if rss else float("nan")}
 
 
+def bridge_worker_rss(stack: Stack) -> list[float]:
+    """Each gunicorn worker's resident set, in MiB (the master's children)."""
+    master = stack.bridge_pid()
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        if found:
+            sizes.append(round(int(found.group(1)) / 1024, 1))
+    return sizes
+
+
 def _java_pid(pid: int) -> int:
     """kc.sh execs java (same pid) or starts it as a child: the process whose name is java."""
     todo = [pid]
@@ -228,6 +240,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print,
     result["memory_after"] = {**memory(stack), "extra_sessions": extra_sessions,
                               "seconds_to_open": round(took, 1)}
     log(f"memory: {result['memory_before']} → {result['memory_after']}")
+    if stack.bridge_process is not None:
+        result["bridge_worker_rss_mib"] = bridge_worker_rss(stack)
     if recording:
         result["jfr"] = {"file": str(recording), **jfr_categories(Path(recording))}
         log(f"JFR: {result['jfr']}")

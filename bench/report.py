@@ -125,6 +125,11 @@ def _keycloak_cost(s: dict[str, Any]) -> Iterator[Row]:
     yield (f"Keycloak memory, {after['extra_sessions']:,} more sessions",
            f"heap after GC {before['heap_used_mib']:.0f} → {after['heap_used_mib']:.0f} MiB; "
            f"RSS {before['rss_mib']:.0f} → {after['rss_mib']:.0f} MiB", "—", "")
+    if s.get("bridge_worker_rss_mib"):
+        workers = s["bridge_worker_rss_mib"]
+        yield ("The bridge's RSS per gunicorn worker (after the sign-ins)",
+               f"{max(workers):.0f} MiB at most ({len(workers)} workers: "
+               f"{', '.join(f'{w:.0f}' for w in workers)})", "—", "")
     if "jfr" in s:
         shares = "; ".join(f"{k} {v:.0%}" for k, v in s["jfr"]["share"].items())
         yield (f"Keycloak CPU samples by part (JFR, {s['jfr']['samples']:,} samples)",
