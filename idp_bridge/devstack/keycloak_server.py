@@ -219,7 +219,7 @@ class KeycloakServer:
         )
         return self
 
-    def wait_ready(self, timeout: float = 240.0) -> None:
+    def wait_ready(self, timeout: float = 600.0) -> None:  # a loaded 2-core CI box: minutes
         deadline = time.monotonic() + timeout
         health = f"http://127.0.0.1:{self.management_port}/health/ready"
         while time.monotonic() < deadline:

@@ -69,7 +69,7 @@ def test_metrics_move_after_a_real_registration_code_send_and_decision(
     assert moved("idp_bridge_http_requests_total", route="/register/<name>",
                  method="POST", status="200") >= 1
     assert moved("idp_bridge_http_request_duration_seconds_count",
-                 route="/admin/organizations/<int:organization_id>/<verdict>") >= 1
+                 route="/admin/organizations/<int:org_id>/<any(approve, deny):verdict>") >= 1
     assert value(after, "idp_bridge_active_sessions") >= 1  # the plan administrator
     assert value(after, "idp_bridge_ready") == 1
     for gauge in ("idp_bridge_mail_outbox_depth", "idp_bridge_mail_outbox_oldest_age_seconds",
