@@ -27,10 +27,10 @@ from idp_bridge.auth import current_actor, plan_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.gateway import GatewayError
+from idp_bridge.messages import message
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.registry import RegistryUnavailable
 from idp_bridge.organizations.export import memberships_csv
-from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership, Organization, OrganizationIdentifier
 
 MAX_NOTE = 2000
