@@ -122,7 +122,9 @@ def verify() -> Verdict:
         if mark is not None and mark.count > count:
             return Verdict(False, mark.event_id, f"{name} says {mark.count} records up to "
                            f"record {mark.event_id}; only {count} are left (the newest were "
-                           "deleted)", count)
+                           "deleted; if this database was replaced on purpose, e.g. restored "
+                           f"or recreated, move {checkpoint.path_for(current_app)} aside)",
+                           count)
         if mark is not None and mark.count < 0:
             return Verdict(False, None, f"{name} is unreadable ({mark.hash})", count)
     return Verdict(True, None, "", count)
