@@ -9,29 +9,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from idp_bridge.keycloak import groups
 from idp_bridge.keycloak.errors import GatewayError
-from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
+from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS, org_path
 from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
 
 log = logging.getLogger(__name__)
 
 
-def org_path(organization: Organization, *parts: str) -> str:
-    return groups.org_path(organization.key, *parts)
-
-
 def ensure_structure(gateway: Gateway, organization: Organization) -> None:
     """Create ``site-admins`` and ``roles/<role>`` under the organization's group."""
     org_id = organization.keycloak_group_id
     assert org_id, "organization has no Keycloak group"
-    if gateway.group_by_path(org_path(organization, SITE_ADMINS)) is None:
+    if gateway.group_by_path(org_path(organization.key, SITE_ADMINS)) is None:
         gateway.create_subgroup(org_id, SITE_ADMINS)
-    roles = gateway.group_by_path(org_path(organization, ROLES))
+    roles = gateway.group_by_path(org_path(organization.key, ROLES))
     roles_id = roles["id"] if roles else gateway.create_subgroup(org_id, ROLES)
     for role in PORTAL_ROLES:
-        if gateway.group_by_path(org_path(organization, ROLES, role)) is None:
+        if gateway.group_by_path(org_path(organization.key, ROLES, role)) is None:
             gateway.create_subgroup(roles_id, role)
 
 
@@ -39,9 +34,9 @@ def group_id(gateway: Gateway, organization: Organization, *parts: str) -> str:
     if not parts:
         assert organization.keycloak_group_id
         return organization.keycloak_group_id
-    group = gateway.group_by_path(org_path(organization, *parts))
+    group = gateway.group_by_path(org_path(organization.key, *parts))
     if group is None:
-        raise GatewayError(f"group {org_path(organization, *parts)} is missing")
+        raise GatewayError(f"group {org_path(organization.key, *parts)} is missing")
     return str(group["id"])
 
 

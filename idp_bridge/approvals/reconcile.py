@@ -8,7 +8,8 @@ The database's decisions win, in both directions:
 - an organization whose key spells out its TIN (earlier releases) gets a TIN-free one;
 - a login created by a registration that was abandoned (draft expired, never completed) is
   deleted, unless a membership or another registration uses it (registration/drafts.py).
-Every change is printed, and every run (with its changes, if any) audited. Running it twice changes nothing the second time.
+Every change is printed; every run is audited (with its changes, if any). Running it twice
+changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from flask.cli import with_appcontext
 
 from idp_bridge import audit
 from idp_bridge.approvals.decisions import DecisionFailed
-from idp_bridge.approvals.org_groups import ensure_structure, org_path
+from idp_bridge.approvals.org_groups import ensure_structure
 from idp_bridge.approvals.rekey import keys_spelling_a_tin, rekey
 from idp_bridge.audit.actor import SYSTEM, Actor
 from idp_bridge.clock import epoch
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS
+from idp_bridge.keycloak.groups import ORGS_PREFIX, ROLES, SITE_ADMINS, org_path
 from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.organizations import group_shape
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
@@ -99,11 +100,11 @@ def _organization_group(gateway: Gateway, organization: Organization) -> list[st
     if organization.status == "denied":
         return []  # a denied organization needs no group; members are removed below
     changes = []
-    group = gateway.group_by_path(org_path(organization))
+    group = gateway.group_by_path(org_path(organization.key))
     if group is None:
         organization.keycloak_group_id = gateway.create_subgroup(
             gateway.orgs_group_id(), organization.key, group_shape.attributes(organization))
-        changes.append(f"created Keycloak group {org_path(organization)}: it was missing")
+        changes.append(f"created Keycloak group {org_path(organization.key)}: it was missing")
     else:
         if organization.keycloak_group_id != group["id"]:
             organization.keycloak_group_id = str(group["id"])
@@ -121,13 +122,13 @@ def _attributes(gateway: Gateway, organization: Organization,
     if not group_shape.differs(actual, organization):
         return []
     gateway.update_group_attributes(group_id, group_shape.merged(actual, organization))
-    return [f"updated the name/NPI/TIN attributes of {org_path(organization)}"]
+    return [f"updated the name/NPI/TIN attributes of {org_path(organization.key)}"]
 
 
 def _group_members(gateway: Gateway, organization: Organization) -> list[str]:
     changes = []
     for parts, wanted in _expected(organization).items():
-        path = org_path(organization, *parts)
+        path = org_path(organization.key, *parts)
         group = gateway.group_by_path(path)
         if group is None:
             continue

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DDL, String, event
+from sqlalchemy import DDL, JSON, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp_bridge.clock import utcnow
@@ -77,6 +77,5 @@ class AuditHead(db.Model):  # type: ignore[name-defined]
 
 # A new database (create_all: dev, tests) gets the one head row with its table; the
 # migration inserts it for an existing one.
-event.listen(AuditHead.__table__, "after_create", DDL(
-    f"INSERT INTO audit_head (id, count, event_id, hash) VALUES ({HEAD_ID}, 0, 0, "
-    f"'{GENESIS}')"))
+_SEED_HEAD = f"INSERT INTO audit_head (id, count, event_id, hash) VALUES ({HEAD_ID}, 0, 0, '{GENESIS}')"  # noqa: E501, S608  (constants only)
+event.listen(AuditHead.__table__, "after_create", DDL(_SEED_HEAD))

@@ -9,6 +9,7 @@ the database (``checkpoint``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from idp_bridge.extensions import db
 from idp_bridge.operations import request_id
 from idp_bridge.row_locks import hold
 
+log = logging.getLogger(__name__)
 _PENDING = "audit_checkpoint"  # session.info: the head to checkpoint after the commit
 
 
@@ -65,7 +67,12 @@ def _after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is not None:
         head, app = pending
-        checkpoint.advance(head, app)
+        try:
+            checkpoint.advance(head, app)
+        except OSError:
+            # The events are committed; only the outside copy of the head lags (verify still
+            # checks the chain and the head row). Loud, so an operator fixes the storage.
+            log.error("audit checkpoint could not be written to %s", checkpoint.path_for(app))
 
 
 def _after_rollback(session: Session) -> None:
@@ -117,7 +124,9 @@ def verify() -> Verdict:
         if mark is not None and mark.count > count:
             return Verdict(False, mark.event_id, f"{name} says {mark.count} records up to "
                            f"record {mark.event_id}; only {count} are left (the newest were "
-                           "deleted)", count)
+                           "deleted; if this database was replaced on purpose, e.g. restored "
+                           f"or recreated, move {checkpoint.path_for(current_app)} aside)",
+                           count)
         if mark is not None and mark.count < 0:
             return Verdict(False, None, f"{name} is unreadable ({mark.hash})", count)
     return Verdict(True, None, "", count)

@@ -20,7 +20,8 @@ from idp_bridge.brand import Brand, brand_or_default
 from idp_bridge.clock import epoch, utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.keycloak.gateway import ORGS_GROUP, GatewayError, KeycloakUser
+from idp_bridge.keycloak.gateway import GatewayError, KeycloakUser
+from idp_bridge.keycloak.groups import org_path
 from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.limits.client import client_address
 from idp_bridge.mail import enqueue
@@ -178,7 +179,7 @@ def _create_organization(draft: RegistrationDraft) -> tuple[Organization, str | 
 def ensure_org_group(gateway: Gateway, key: str,
                      attributes: dict[str, list[str]]) -> tuple[str, bool]:
     """The organization's group, created or (left by a crashed attempt) taken over."""
-    existing = gateway.group_by_path(f"/{ORGS_GROUP}/{key}")
+    existing = gateway.group_by_path(org_path(key))
     if existing is not None:
         gateway.update_group_attributes(str(existing["id"]), attributes)
         return str(existing["id"]), False
@@ -186,7 +187,7 @@ def ensure_org_group(gateway: Gateway, key: str,
         return gateway.create_subgroup(gateway.orgs_group_id(), key, attributes), True
     except GatewayError:
         # Created a moment ago by a concurrent attempt: use it, the database decides.
-        existing = gateway.group_by_path(f"/{ORGS_GROUP}/{key}")
+        existing = gateway.group_by_path(org_path(key))
         if existing is None:
             raise
         return str(existing["id"]), False

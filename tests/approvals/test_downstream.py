@@ -57,13 +57,14 @@ def test_downstream_app_trusts_approved_roles_only(bridge, live_app, keycloak, p
     claims = TokenVerifier(f"{keycloak.base_url}/realms/{keycloak.realm}",
                            "provider-apps").verify(granted["access_token"])
     [described] = claims["organizations"]  # the plugin's purpose-built claim
-    assert (described["key"], described["npis"], described["tins"], described["roles"],
-            described["site_admin"]) == (org["key"], [org["npi"]],
-                                         [org["tin"].replace("-", "")], ["claims"], False)
+    assert (described["key"], described["npis"], described["roles"],
+            described["site_admin"]) == (org["key"], [org["npi"]], ["claims"], False)
     assert described["name"]
-    # The TIN (a sole proprietor's may be their SSN) is in the claim made for the apps that
-    # need it, and nowhere else: not in the organization's key, its group paths or addresses.
+    # The TIN (a sole proprietor's may be their SSN) is only in a token asked for with the
+    # organization-tins scope (tests/security/test_claims.py): not in this one, not in the
+    # organization's key, its group paths or addresses.
     tin = org["tin"].replace("-", "")
+    assert "tins" not in described and tin not in json.dumps(claims)
     assert org["npi"] in org["key"] and tin not in org["key"]
     assert not [path for path in claims["groups"] if tin in path]
     # Keycloak's own group claim and the plugin's claim follow the one layout the bridge

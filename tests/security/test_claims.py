@@ -130,3 +130,35 @@ def test_a_replayed_or_cross_site_approval_decides_nothing(
                                            a)
     assert json.dumps(access_claims(keycloak, bridge, a.people[0].email)).count(
         pair["npi"]) == 0
+
+
+# Row 5 ------------------------------------------------------------------------------------
+
+
+def test_tins_are_in_no_default_token_and_only_in_one_asked_for_with_the_scope(
+        make_org, bridge, live_app, keycloak):
+    from idp_bridge.organizations import group_shape
+
+    org = make_org(admins=1)
+    with live_app.app_context():
+        organization = Organization.query.filter_by(key=org.key).one()
+        tin = organization.identifiers[0].tin
+        keycloak.gateway.update_group_attributes(organization.keycloak_group_id,
+                                                 group_shape.attributes(organization))
+    who = org.people[0].email
+    tokens = user_tokens(keycloak.base_url, keycloak.realm, bridge, keycloak.client_secret,
+                         who, PASSWORD)
+    verifier = TokenVerifier(f"{keycloak.base_url}/realms/{keycloak.realm}", "provider-apps")
+    default = verifier.verify(tokens["access_token"])
+    [entry] = [o for o in default["organizations"] if o["key"] == org.key]
+    assert "tins" not in entry
+    assert tin not in json.dumps(default)
+    # Nor in the ID token the same request returned (its payload, undecoded by any verifier).
+    id_payload = tokens["id_token"].split(".")[1]
+    import base64
+    decoded = base64.urlsafe_b64decode(id_payload + "=" * (-len(id_payload) % 4)).decode()
+    assert tin not in decoded
+
+    asked = access_claims(keycloak, bridge, who, scope="openid organization-tins")
+    [entry] = [o for o in asked["organizations"] if o["key"] == org.key]
+    assert entry["tins"] == [tin] and "organization-tins" in asked["scope"].split()

@@ -1,6 +1,7 @@
 package org.idpbridge.keycloak.tokens;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
@@ -9,13 +10,30 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.keycloak.models.GroupModel;
+import org.keycloak.models.ProtocolMapperModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.representations.AccessToken;
 
-/** The claim the bridge and downstream apps read (docs/tokens.md), from the group layout. */
+/** The claim the bridge and downstream apps read (docs/tokens.md), from the group layout.
+ *  The attribute names are the ones idp_bridge/organizations/group_shape.py writes
+ *  ({@code name}, {@code npi}, {@code tin}); tests/unit/test_group_shape.py pins them from the
+ *  bridge's side. */
 class OrganizationsClaimMapperTest {
 
+    /** An entry as a default token carries it: no TINs. */
+    private static Map<String, Object> org(String key, String name, List<String> npis,
+                                           List<String> roles, boolean siteAdmin) {
+        Map<String, Object> org = new LinkedHashMap<>();
+        org.put("key", key);
+        org.put("name", name);
+        org.put("npis", npis);
+        org.put("roles", roles);
+        org.put("site_admin", siteAdmin);
+        return org;
+    }
+
+    /** An entry as the organization-tins scope's mapper writes it. */
     private static Map<String, Object> org(String key, String name, List<String> npis,
                                            List<String> tins, List<String> roles,
                                            boolean siteAdmin) {
@@ -27,6 +45,13 @@ class OrganizationsClaimMapperTest {
         org.put("roles", roles);
         org.put("site_admin", siteAdmin);
         return org;
+    }
+
+    /** The stored shape of an organization's group, as the bridge writes it. */
+    private static Map<String, List<String>> stored(String name, List<String> npis,
+                                                   List<String> tins) {
+        return Map.of("name", List.of(name), "npi", npis, "tin", tins,
+                "registered_at", List.of("1794999700"));
     }
 
     private static OrganizationsClaim.Group group(String path, Map<String, List<String>> attrs) {
@@ -42,7 +67,7 @@ class OrganizationsClaimMapperTest {
                 group("/provider-orgs/org-b/site-admins", Map.of()),
                 group("/provider-orgs/org-b/roles/authorizations", Map.of()),
                 group("/provider-orgs/org-a", Map.of("name", List.of("Alpha Care"))),
-                group("/plan-admins", Map.of("name", List.of("not an organization")))));
+                group("/plan-admins", Map.of("name", List.of("not an organization")))), true);
         assertEquals(List.of(
                 org("org-a", "Alpha Care", List.of(), List.of(), List.of(), false),
                 org("org-b", "Beta Clinic", List.of("1234567893", "1588000012"),
@@ -57,7 +82,7 @@ class OrganizationsClaimMapperTest {
                 group("/provider-orgs/org-c/site-admins", Map.of()),
                 group("/provider-orgs/org-c/roles/claims", Map.of()),
                 group("/provider-orgs", Map.of()),
-                group("/provider-orgsX/org-d", Map.of()))));
+                group("/provider-orgsX/org-d", Map.of())), true));
     }
 
     @Test
@@ -73,8 +98,44 @@ class OrganizationsClaimMapperTest {
                 Map.of("getUser", (Supplier) () -> user));
         AccessToken token = new AccessToken();
         new OrganizationsClaimMapper().setClaim(token, null, session, null, null);
-        assertEquals(List.of(org("org-a", "Alpha Care", List.of("1588000012"), List.of(),
+        assertEquals(List.of(org("org-a", "Alpha Care", List.of("1588000012"),
                 List.of("claims"), false)), token.getOtherClaims().get("organizations"));
+    }
+
+    @Test
+    void theStoredShapeGivesNoTinWithoutTheScopeAndTinsWithIt() {
+        GroupModel root = groupModel("provider-orgs", null, Map.of());
+        GroupModel org = groupModel("1588000012-0a1b2c3d4e5f", root,
+                stored("Prairie Family Medicine", List.of("1588000012", "1588000020"),
+                        List.of("391588001", "391588002")));
+        UserModel user = proxy(UserModel.class, Map.of("getGroupsStream",
+                (Supplier) () -> Stream.of(org)));
+        UserSessionModel session = proxy(UserSessionModel.class,
+                Map.of("getUser", (Supplier) () -> user));
+        ProtocolMapperModel withTins = new ProtocolMapperModel();
+        withTins.setConfig(Map.of(OrganizationsClaimMapper.WITH_TINS, "true"));
+        ProtocolMapperModel plain = new ProtocolMapperModel();
+        plain.setConfig(Map.of());
+        Object expectedPlain = List.of(org("1588000012-0a1b2c3d4e5f", "Prairie Family Medicine",
+                List.of("1588000012", "1588000020"), List.of(), false));
+        Object expectedTins = List.of(org("1588000012-0a1b2c3d4e5f", "Prairie Family Medicine",
+                List.of("1588000012", "1588000020"), List.of("391588001", "391588002"),
+                List.of(), false));
+
+        AccessToken byDefault = new AccessToken();
+        new OrganizationsClaimMapper().setClaim(byDefault, plain, session, null, null);
+        assertEquals(expectedPlain, byDefault.getOtherClaims().get("organizations"));
+        assertFalse(byDefault.getOtherClaims().toString().contains("391588001"));
+
+        // With the scope, the claim carries the TINs whichever of the two mappers runs first.
+        for (List<ProtocolMapperModel> order : List.of(List.of(plain, withTins),
+                List.of(withTins, plain))) {
+            AccessToken token = new AccessToken();
+            for (ProtocolMapperModel mapping : order) {
+                new OrganizationsClaimMapper().setClaim(token, mapping, session, null, null);
+            }
+            assertEquals(expectedTins, token.getOtherClaims().get("organizations"));
+        }
     }
 
     private interface Supplier {
