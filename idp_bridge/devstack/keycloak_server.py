@@ -207,7 +207,7 @@ class KeycloakServer:
         )
         return self
 
-    def wait_ready(self, timeout: float = 240.0) -> None:
+    def wait_ready(self, timeout: float = 480.0) -> None:
         deadline = time.monotonic() + timeout
         health = f"http://127.0.0.1:{self.management_port}/health/ready"
         while time.monotonic() < deadline:
