@@ -67,6 +67,12 @@ def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str
         "IDP_PHONE_CODE_LIFETIME_SECONDS": "20",
         # The suite signs the same plan administrator in dozens of times an hour.
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
+        # Every registrant of the suite is one client (127.0.0.1) and a few organizations'
+        # NPIs; the limits themselves are tested with their own settings.
+        "IDP_PAIR_MISSES_PER_ADDRESS_PER_HOUR": "100000",
+        "IDP_PAIR_MISSES_PER_NPI_PER_HOUR": "100000",
+        "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR": "100000",
+        "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR": "100000",
         "DATABASE_URL": database_url,
     }
 

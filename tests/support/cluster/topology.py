@@ -170,6 +170,11 @@ def _env(ports: dict[str, int], outbox_dir: Path, bridge_database: str) -> dict[
                           bridge_port=ports["bridge_proxy"], smtp_port=ports["smtp"],
                           outbox_dir=str(outbox_dir)),
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
+        # Every registrant is one client on loopback (the limits are tested on their own).
+        "IDP_PAIR_MISSES_PER_ADDRESS_PER_HOUR": "1000000",
+        "IDP_PAIR_MISSES_PER_NPI_PER_HOUR": "1000000",
+        "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR": "1000000",
+        "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR": "1000000",
         "DATABASE_URL": bridge_database,
     }
 
