@@ -191,3 +191,13 @@ def test_merge_no_in_the_pop_up_asks_for_another_email(enrollment, app):
     page = text(enrollment.get())
     assert "You chose not to merge" in page and 'id="merge-dialog"' not in page
     assert f'value="{ME["email"]}"' not in page and 'value="Avery"' in page
+
+
+def test_the_merge_answer_needs_the_email_verified_here(enrollment, app):
+    """Someone who knows an address is a login cannot join it by answering YES: the answer
+    counts only for an email verified with its code in this registration."""
+    enrollment.gateway.create_user(ME["email"], "Avery", "Stone", {})
+    answer = enrollment.post({**ME, "merge": "yes", "action": "merge_answer"})
+    assert answer.status_code == 422
+    assert enrollment.context().merge is False and enrollment.context().existing_user_id is None
+    assert 'id="merge-dialog"' not in text(answer)
