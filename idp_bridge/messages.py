@@ -159,8 +159,8 @@ TEXTS: dict[str, str] = {
     "terms.required.action": "Go back and accept the Terms & Conditions",
     # The guides to the letter (issue 21): the "?" help beside an email, the header's
     # organizations while none is usable yet
-    "help.label": "Help: {label}",
     "email.work_help": "This should be a work email address.",
+    "email.work_help.label": "Help: which email address to use",
     "merge.accepted": ("This registration will be added to your existing account. Complete "
                        "this page and click Continue."),
     "merge.title": "Access To Multiple Organization Accounts",

@@ -82,7 +82,7 @@ def test_rows_1_6_7_9_10_14_an_organization_registers_as_the_guides_show(
     expect(page.locator(".progress")).to_have_text(re.compile(r"^Step 3 of 7: "))
     help_text = page.locator("#email-help-text")
     expect(help_text).to_be_hidden()
-    page.get_by_label("Help: Email").click()
+    page.get_by_label("Help: which email address to use").click()
     expect(help_text).to_have_text("This should be a work email address.")
     journey.step("organization-email-help")
     page.get_by_label("Business Phone").fill("608-555-0100")
