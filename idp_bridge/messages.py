@@ -184,8 +184,14 @@ TEXTS: dict[str, str] = {
                                   "in {minutes} minutes."),
     # The guides to the letter (issue 21): the "?" help beside an email, the header's
     # organizations while none is usable yet
-    "help.label": "Help: {label}",
     "email.work_help": "This should be a work email address.",
+    "email.work_help.label": "Help: which email address to use",
+    "merge.accepted": ("This registration will be added to your existing account. Complete "
+                       "this page and click Continue."),
+    "merge.title": "Access To Multiple Organization Accounts",
+    "merge.no_tip": ("If you click No on the option to merge your accounts, you will be "
+                     "directed to enter a new email address which will create a separate "
+                     "login ID."),
     "phone.extension": "{label}: an extension is up to {digits} digits (numbers only).",
     "phone.two_extensions": ("{label}: two different extensions were entered. Put the "
                              "extension in the Ext. box only."),

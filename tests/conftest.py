@@ -130,7 +130,8 @@ def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: Mail
         log_path=workdir / "keycloak.log",
     ).start()
     try:
-        server.wait_ready()
+        # A loaded shared machine can take longer to start Keycloak (never a timing test).
+        server.wait_ready(float(os.environ.get("IDP_TEST_KEYCLOAK_READY_SECONDS", "240")))
         admin = KeycloakAdmin(
             server_url=server.base_url + "/",
             username=DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_USERNAME"],

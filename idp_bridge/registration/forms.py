@@ -126,6 +126,7 @@ class IndividualForm(FlaskForm):
     job_title = StringField(validators=[_text("Job Title")])
     opt_in = StringField(validators=[OneOf(("in", "out"), "opt_in.required")])
     site_admin = StringField()
+    merge = StringField()  # the merge pop-up's YES/NO (action merge_answer)
     email_code = StringField()
     # The pressed button's name=action value. Not a HiddenField: hidden_tag() would render an
     # empty action input ahead of the buttons, and its "" (read first) made every Send Code

@@ -221,7 +221,8 @@ def join() -> Any:
     draft = _current_draft(create=False)
     if draft is None:
         return redirect(url_for("registration.start"))
-    if draft.account_type != "organization" or draft.step not in (AT_KEYCLOAK, "merge"):
+    if draft.account_type != "organization" or \
+            draft.step not in (AT_KEYCLOAK, "merge", "individual"):
         return _render(draft, note=problem("wizard.no_going_back"), status=409)
     ctx = context.load(draft)
     user_id = _joining_user(draft, ctx)

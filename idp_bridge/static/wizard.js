@@ -31,3 +31,10 @@ document.querySelectorAll("[data-retry-after]").forEach((button) => {
     }
   }, 1000);
 });
+// The merge question (Individual Enrollment, right after the email is verified): rendered
+// open in the page, so it works without script; here it becomes a modal dialog.
+const mergeDialog = document.querySelector("dialog[data-modal]");
+if (mergeDialog && typeof mergeDialog.showModal === "function") {
+  mergeDialog.close();
+  mergeDialog.showModal();
+}

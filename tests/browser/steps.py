@@ -56,7 +56,10 @@ def organization(j: Journey) -> None:
 
 
 def individual(j: Journey, outbox: Outbox, email: str, first: str = "Jordan",
-               site_admin: bool = True) -> None:
+               site_admin: bool = True, merge: str | None = None) -> None:
+    """Individual Enrollment. ``merge``: the email is an existing login, so the merge
+    question pops up once it is verified; answered "yes" (then the page is completed) or
+    "no" (then the next screen asks for another email, and this returns)."""
     page = j.page
     expect(page.get_by_role("heading", name="Individual Enrollment")).to_be_visible()
     page.get_by_label("First Name").fill(first)
@@ -71,6 +74,15 @@ def individual(j: Journey, outbox: Outbox, email: str, first: str = "Jordan",
     page.get_by_label("Email code").fill(code)
     page.get_by_role("button", name="Verify").click()
     expect(page.locator("#email-validated")).to_have_text("Email Validated Successfully")
+    if merge is not None:
+        dialog = page.get_by_role("dialog", name="Access To Multiple Organization Accounts")
+        expect(dialog).to_be_visible()
+        j.step("merge-question")
+        dialog.get_by_label(merge.upper()).check()
+        dialog.get_by_role("button", name="Continue").click()
+        if merge == "no":
+            return
+        expect(page.locator("#merge-accepted")).to_be_visible()
     page.get_by_label("Opt In/Out for Electronic Communications").select_option("in")
     agreement = page.locator("input[name=site_admin]")
     assert agreement.count() == (1 if site_admin else 0)

@@ -82,7 +82,7 @@ def test_rows_1_6_7_9_10_14_an_organization_registers_as_the_guides_show(
     expect(page.locator(".progress")).to_have_text(re.compile(r"^Step 3 of 7: "))
     help_text = page.locator("#email-help-text")
     expect(help_text).to_be_hidden()
-    page.get_by_label("Help: Email").click()
+    page.get_by_label("Help: which email address to use").click()
     expect(help_text).to_have_text("This should be a work email address.")
     journey.step("organization-email-help")
     page.get_by_label("Business Phone").fill("608-555-0100")
@@ -227,3 +227,65 @@ def test_row12_the_central_team_sees_and_filters_every_brand(journey, site, bran
     other = next(key for key in BRANDS if key != brand)
     expect(page.locator("#organizations")).not_to_contain_text(names[other])
     journey.step("central-team-queue")
+
+
+# Row 8: the merge question, a pop-up right after the email is verified ---------------------
+
+def _to_individual_enrollment(journey, site: str, org: dict[str, str]) -> None:
+    page = journey.page
+    page.goto(f"{site}/register")
+    page.get_by_label("Organization", exact=True).check()
+    page.get_by_label("NPI", exact=True).fill(org["npi"])
+    page.get_by_label("TIN", exact=True).fill(org["tin"])
+    page.get_by_role("button", name="Continue").click()
+    for fieldset in page.locator("fieldset.question").all():
+        fieldset.locator("input[type=radio]").first.check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Business Phone").fill("608-555-0100")
+    page.get_by_label("Email", exact=True).fill("office@clinic.test")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Individual Enrollment")).to_be_visible()
+
+
+def test_row8_the_merge_question_is_a_modal_dialog_after_verify(journey, site, brand, outbox,
+                                                                fresh_org, keycloak):
+    email = new_email("merge")
+    keycloak.gateway.create_user(email, "Jordan", "Baker", {})  # an existing login
+    _to_individual_enrollment(journey, site, fresh_org())
+    page = journey.page
+    steps.individual(journey, outbox, email, merge="yes")  # asserts the dialog, then YES
+    expect(page.locator("#confirmation")).to_be_visible()
+    expect(page.locator(".progress")).to_have_count(0)  # nothing jumps to "Step 7 of 7"
+    journey.step("merged")
+
+
+def test_row8_without_script_the_merge_question_still_works(journey, site, brand, outbox,
+                                                            fresh_org, keycloak, browser):
+    email = new_email("merge-noscript")
+    keycloak.gateway.create_user(email, "Jordan", "Baker", {})
+    context = browser.new_context(java_script_enabled=False,
+                                  viewport=journey.page.viewport_size)
+    journey.page.context.close()
+    journey.page = page = context.new_page()
+    page.set_default_timeout(20_000)
+    _to_individual_enrollment(journey, site, fresh_org())
+    page.get_by_label("First Name").fill("Jordan")
+    page.get_by_label("Last Name").fill("Baker")
+    page.get_by_label("Phone", exact=True).fill("608-555-0142")
+    page.get_by_label("Job Title").fill("Office Manager")
+    page.get_by_label("Email Address - Login ID").fill(email)
+    sent = outbox.count(email, channel="email")
+    page.get_by_role("button", name="Send Code").click()
+    page.get_by_label("Email code").fill(outbox.latest(email, channel="email", after=sent).code
+                                         or "")
+    page.get_by_role("button", name="Verify").click()
+    dialog = page.locator("#merge-dialog")
+    expect(dialog).to_be_visible()  # open in the page: no script needed to answer it
+    expect(dialog).to_contain_text("An active account already exists for this email.")
+    journey.step("merge-question-no-script")
+    dialog.get_by_label("NO").check()
+    dialog.get_by_role("button", name="Continue").click()
+    expect(page.locator("#merge-declined")).to_contain_text("You chose not to merge")
+    expect(page.get_by_label("Email Address - Login ID")).to_have_value("")
+    expect(page.get_by_label("First Name")).to_have_value("Jordan")
+    journey.step("merge-declined-no-script")

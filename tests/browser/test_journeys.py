@@ -119,11 +119,7 @@ def test_merge_and_switch_organizations(journey, site, outbox, fresh_org, live_a
     steps.account(journey, "organization", second["npi"], second["tin"])
     steps.questionnaire(journey)
     steps.organization(journey)
-    steps.individual(journey, outbox, email)
-    expect(page.get_by_text("An active account already exists for this email.")).to_be_visible()
-    journey.step("merge-question")
-    page.get_by_label("YES").check()
-    page.get_by_role("button", name="Continue").click()
+    steps.individual(journey, outbox, email, merge="yes")  # the pop-up, after Verify
     expect(page.locator("#confirmation")).to_be_visible()
     second_key = org_key(second)
     approve_as_plan_admin(journey, site, live_app, plan_admin, second_key)

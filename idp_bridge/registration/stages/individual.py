@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 
+from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.limits.client import client_address
 from idp_bridge.mail import enqueue, take_queued_ids
@@ -23,7 +24,7 @@ from idp_bridge.operations import metrics
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.email_code import CodeRefused, DraftEmailCode
-from idp_bridge.registration.engine import Advance, Invalid, Result, Stage, Stay
+from idp_bridge.registration.engine import Advance, Finish, Invalid, Result, Stage, Stay
 from idp_bridge.registration.forms import IndividualForm, problems
 from idp_bridge.registration.models import RegistrationDraft
 
@@ -42,8 +43,12 @@ class IndividualStage(Stage):
     title = "Individual Enrollment"
     template = "registration/individual.html"
     form = IndividualForm
-    reads = frozenset({"npi", "tin", "organization_id", "individual", "typed", "email_code"})
-    writes = frozenset({"individual", "typed", "email_code", "site_admin", "existing_user_id"})
+    reads = frozenset({"npi", "tin", "organization_id", "individual", "typed", "email_code",
+                       "merge", "existing_user_id"})
+    writes = frozenset({"individual", "typed", "email_code", "site_admin", "existing_user_id",
+                        "merge", "merge_declined_email"})
+    # The guides' merge pop-up, asked once the email is verified (new_email refuses instead).
+    asks_merge: ClassVar[bool] = True
     read_only = frozenset({"npi", "tin"})
     secret = frozenset({"email_code"})
 
@@ -61,6 +66,9 @@ class IndividualStage(Stage):
                       site_admin_required=needs_site_admin(draft, ctx))
         values["email_verified"] = (bool(values["email"])
                                     and DraftEmailCode(draft, ctx).is_verified(values["email"]))
+        values["merge_accepted"] = ctx.merge
+        values["merge_question"] = (self.asks_merge and values["email_verified"]
+                                    and not ctx.merge and _login_exists(values["email"]))
         return values
 
     def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
@@ -74,6 +82,8 @@ class IndividualStage(Stage):
             return self._send_code(draft, ctx, form)
         if action == "verify_code":
             return self._verify_code(draft, ctx, form)
+        if action == "merge_answer" and self.asks_merge:
+            return self._merge_answer(draft, ctx, form)
         return self._continue(draft, ctx, form)
 
     def _send_code(self, draft: RegistrationDraft, ctx: RegistrationContext,
@@ -118,12 +128,53 @@ class IndividualStage(Stage):
             return Invalid({"email": refusal})
         ctx.individual = person
         ctx.site_admin = site_admin
+        merging = bool(ctx.merge and existing and existing.id == ctx.existing_user_id)
+        ctx.merge = merging  # a YES holds only for the login it was given for
         ctx.existing_user_id = existing.id if existing else None
+        if merging and existing:
+            return Finish(existing.id)  # YES in the pop-up: this registration joins that login
+        return Advance()
+
+    def _merge_answer(self, draft: RegistrationDraft, ctx: RegistrationContext,
+                      form: FlaskForm) -> Result:
+        """The pop-up's answer. YES is remembered and Continue completes the registration for
+        the existing login; NO clears the email (a different one makes a separate login) and
+        moves on to ``new_email``, as the merge page's NO does."""
+        errors = problems(form, ["email"])
+        if errors or not DraftEmailCode(draft, ctx).is_verified(form.email.data):
+            return Invalid(errors or {"email_code": problem("email.unverified")})
+        existing = get_gateway().find_user_by_email(form.email.data)
+        if existing is None:
+            return Stay()
+        if form.merge.data not in ("yes", "no"):
+            return Invalid({"merge": problem("merge.required")})
+        if form.merge.data == "yes":
+            ctx.merge, ctx.existing_user_id = True, existing.id
+            return Stay(success=problem("merge.accepted"))
+        decline_merge(draft, ctx, form.email.data)
         return Advance()
 
     def refuse_existing_login(self, exists: bool) -> Problem | None:
         """Here an existing login leads on to the merge question (see ``new_email``)."""
         return None
+
+
+def _login_exists(email: str) -> bool:
+    """Is this (verified) email a login already? Keycloak away: not asked here; Continue
+    then leads to the merge page, which asks."""
+    try:
+        return get_gateway().find_user_by_email(email) is not None
+    except GatewayError:
+        return False
+
+
+def decline_merge(draft: RegistrationDraft, ctx: RegistrationContext, email: str) -> None:
+    """NO to the merge question: a different email means a separate login, verified afresh."""
+    ctx.merge_declined_email = email
+    ctx.merge = False
+    ctx.existing_user_id = None
+    ctx.typed = {**ctx.typed, "email": ""}
+    DraftEmailCode(draft, ctx).forget()  # a new address gets its code at once; caps stay
 
 
 def deliver_now(message_id: int) -> Problem:

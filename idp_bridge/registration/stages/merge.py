@@ -13,10 +13,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 
 from idp_bridge.registration.context import RegistrationContext
-from idp_bridge.registration.email_code import DraftEmailCode
 from idp_bridge.registration.engine import Advance, Finish, Invalid, Result, Stage
 from idp_bridge.registration.forms import MergeForm, problems
 from idp_bridge.registration.models import RegistrationDraft
+from idp_bridge.registration.stages.individual import decline_merge
 
 
 class MergeStage(Stage):
@@ -27,6 +27,7 @@ class MergeStage(Stage):
     reads = frozenset({"existing_user_id", "individual"})
     writes = frozenset({"merge", "merge_declined_email", "existing_user_id", "email_code",
                         "typed"})
+    # The no-script way to the question (the pop-up on Individual Enrollment is the other).
     hidden = True  # the guides' pop-up on Individual Enrollment, not a step of its own
     part_of = "individual"
 
@@ -45,11 +46,7 @@ class MergeStage(Stage):
             assert ctx.existing_user_id is not None
             ctx.merge = True
             return Finish(ctx.existing_user_id)
-        # A different email means a separate login, verified afresh.
-        ctx.merge_declined_email = ctx.email
-        ctx.existing_user_id = None
-        DraftEmailCode(draft, ctx).forget()  # a new address gets its code at once; caps stay
-        ctx.typed = {**ctx.typed, "email": ""}
+        decline_merge(draft, ctx, ctx.email)
         return Advance()
 
 

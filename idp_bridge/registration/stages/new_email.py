@@ -21,6 +21,7 @@ class NewEmailStage(IndividualStage):
     reads = IndividualStage.reads | {"merge_declined_email"}
     hidden = True
     part_of = "individual"
+    asks_merge = False  # a second existing login is refused here, not asked about
 
     def applies(self, draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
         return bool(ctx.merge_declined_email)

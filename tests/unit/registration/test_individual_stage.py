@@ -156,3 +156,48 @@ def test_an_extension_that_cannot_be_kept_is_refused_clearly(enrollment, app, ph
     page = text(answer)
     assert answer.status_code == 422 and says in page
     assert f'value="{phone}"' in page and f'value="{box}"' in page  # what was typed, kept
+
+
+def _verified_existing_login(enrollment, app):  # type: ignore[no-untyped-def]
+    enrollment.gateway.create_user(ME["email"], "Avery", "Stone", {})
+    enrollment.post({**ME, "action": "send_code"})
+    return enrollment.post({**ME, "email_code": last_code(app, ME["email"]),
+                            "action": "verify_code"})
+
+
+def test_the_merge_question_pops_up_right_after_the_email_is_verified(enrollment, app):
+    page = text(_verified_existing_login(enrollment, app))
+    # Open in the page (it works without script); wizard.js makes it modal.
+    assert '<dialog id="merge-dialog" open' in page and "data-modal" in page
+    assert "An active account already exists for this email." in page
+    assert enrollment.draft().step == "individual"  # still Individual Enrollment
+
+
+def test_merge_yes_in_the_pop_up_then_continue_completes_for_that_login(enrollment, app):
+    _verified_existing_login(enrollment, app)
+    refused = enrollment.post({**ME, "action": "merge_answer"})
+    assert refused.status_code == 422 and "Please select YES or NO." in text(refused)
+    accepted = text(enrollment.post({**ME, "merge": "yes", "action": "merge_answer"}))
+    assert "added to your existing account" in accepted and 'id="merge-dialog"' not in accepted
+    done = enrollment.post({**ME, "action": "continue"})
+    assert done.location.endswith("/register/complete"), text(done)[:2000]
+    assert enrollment.context().merge is True
+
+
+def test_merge_no_in_the_pop_up_asks_for_another_email(enrollment, app):
+    _verified_existing_login(enrollment, app)
+    answer = enrollment.post({**ME, "merge": "no", "action": "merge_answer"})
+    assert answer.location.endswith("/register/new_email")
+    page = text(enrollment.get())
+    assert "You chose not to merge" in page and 'id="merge-dialog"' not in page
+    assert f'value="{ME["email"]}"' not in page and 'value="Avery"' in page
+
+
+def test_the_merge_answer_needs_the_email_verified_here(enrollment, app):
+    """Someone who knows an address is a login cannot join it by answering YES: the answer
+    counts only for an email verified with its code in this registration."""
+    enrollment.gateway.create_user(ME["email"], "Avery", "Stone", {})
+    answer = enrollment.post({**ME, "merge": "yes", "action": "merge_answer"})
+    assert answer.status_code == 422
+    assert enrollment.context().merge is False and enrollment.context().existing_user_id is None
+    assert 'id="merge-dialog"' not in text(answer)
