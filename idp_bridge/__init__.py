@@ -61,6 +61,7 @@ def _import_models() -> None:
     # Alembic's autogenerate and db.create_all see only models that were imported.
     import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
+    import idp_bridge.invitations.models  # noqa: F401
     import idp_bridge.lifecycle.models  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         approvals,
         auth,
         dev,
+        invitations,
         lifecycle,
         mail,
         organizations,
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     mail.init_app(app)  # undelivered mail (sends a request's mail after commit), `flask mail`
     dev.init_app(app)  # the outbox, in dev mode only
     lifecycle.init_app(app)  # `flask lifecycle run`: sign-ins, inactive logins; re-enabling
+    invitations.init_app(app)  # invite, resend, revoke; the invitee's link
 
 
 def _register_cli(app: Flask) -> None:
