@@ -41,6 +41,7 @@ def upgrade():
         sa.Column('disabled_at', sa.DateTime(), nullable=True),
         sa.Column('email', sa.String(length=254), server_default='', nullable=False),
         sa.Column('brand', sa.String(length=16), server_default='dean', nullable=False),
+        sa.Column('kind', sa.String(length=16), server_default='', nullable=False),
         sa.PrimaryKeyConstraint('user_id'),
     )
     with op.batch_alter_table('logins', schema=None) as batch_op:
