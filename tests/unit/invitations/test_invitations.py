@@ -189,3 +189,23 @@ def test_invitation_new_person_starts_at_individual_enrollment_prefilled(
     ctx = context.load(draft)
     assert (ctx.organization_id, ctx.invitation_id, ctx.tin) == (
         org.id, Invitation.query.one().id, primary.tin)
+
+
+def test_invitation_refused_to_a_plain_member_and_for_an_unknown_role(
+        client: FlaskClient, clinic, fake_keycloak: FakeKeycloak) -> None:
+    org, admin = clinic
+    member = add_person(fake_keycloak, org)
+    _as(client, member.user_id, member.email)
+    assert client.post(f"/org/{org.key}/invitations",
+                       data={"email": "x@clinic.test"}).status_code == 403
+    _as(client, admin.user_id, admin.email)
+    forged = client.post(f"/org/{org.key}/invitations",
+                         data={"email": "x@clinic.test", "roles": ["superuser"]})
+    assert forged.status_code == 422 and "Choose roles from the list." in forged.get_data(
+        as_text=True)
+    other = new_organization(fake_keycloak)
+    service.invite(org, "y@clinic.test", [], actor_of(admin))
+    theirs = Invitation.query.one()
+    # an invitation of this organization, through another organization's address
+    assert client.post(f"/org/{other.key}/invitations/{theirs.id}/revoke").status_code == 403
+    assert Invitation.query.one().status == "pending"
