@@ -76,6 +76,7 @@ def _import_models() -> None:
     import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
     import idp_bridge.exclusions.models  # noqa: F401
+    import idp_bridge.invitations.models  # noqa: F401
     import idp_bridge.lifecycle.models  # noqa: F401
     import idp_bridge.limits  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         dev,
         exclusions,
+        invitations,
         lifecycle,
         mail,
         organizations,
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     dev.init_app(app)  # the outbox, in dev mode only
     exclusions.init_app(app)  # registry changes (deactivations, LEIE/SAM), `flask exclusions`
     lifecycle.init_app(app)  # `flask lifecycle run`: sign-ins, inactive logins; re-enabling
+    invitations.init_app(app)  # invite, resend, revoke; the invitee's link
 
 
 def _register_cli(app: Flask) -> None:

@@ -123,6 +123,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_ACCESS_REVIEW_FIRST_REMINDER_DAYS", "30", int),
     Setting("IDP_ACCESS_REVIEW_SECOND_REMINDER_DAYS", "7", int),
     Setting("IDP_ACCESS_REVIEW_GRACE_DAYS", "30", int),
+    # Invitations (idp_bridge.invitations): days a link works (at most 30), and how many a
+    # Site Administrator may send a day (resends count).
+    Setting("IDP_INVITATION_DAYS", "7", lambda v: max(1, min(30, int(v)))),
+    Setting("IDP_INVITATIONS_PER_ADMIN_PER_DAY", "20", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
     # sec-claims: the audit log's hashes are keyed with IDP_AUDIT_KEY, which is never stored in

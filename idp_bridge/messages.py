@@ -245,6 +245,37 @@ TEXTS: dict[str, str] = {
         "when you keep them."),
     "access_review.choose_each": "Choose Keep or Revoke for each person.",
     "access_review.keep_an_admin": "Keep at least one Site Administrator.",
+    # Invitations (idp_bridge.invitations)
+    "invitation.subject": "{portal_name}: you are invited to {organization}",
+    "invitation.body": (
+        "{by} invited you to the {portal_name} for {organization}, with these roles: "
+        "{roles}.\n\nOpen this link to accept (it works once, for {days} days):\n{link}\n\n"
+        "New to the portal? The link takes you to create your login, with your organization's "
+        "NPI and TIN filled in and this email address already verified. Already have a login? "
+        "Sign in from the link and {organization} joins your other organizations.\n\n"
+        "If you did not expect this, you can ignore this email."),
+    "invitation.accepted.subject": "{portal_name}: welcome to {organization}",
+    "invitation.accepted.body": ("You accepted the invitation: your access to {organization} "
+                                 "on the {portal_name} is approved. You can sign in now."),
+    "invitation.sent": "Invitation sent to {email}.",
+    "invitation.resent": "A new link was sent to {email}; the earlier link no longer works.",
+    "invitation.revoked": "The invitation to {email} was revoked; its link no longer works.",
+    "invitation.email": "Enter a valid email address, e.g. name@clinic.org.",
+    "invitation.role": "Choose roles from the list.",
+    "invitation.cap": ("You have sent as many invitations as allowed today. Please try again "
+                       "tomorrow."),
+    "invitation.already_member": "This person is already a member of this organization.",
+    "invitation.already_invited": ("This person already has an open invitation: use Resend "
+                                   "below for a new link."),
+    "invitation.closed": "This invitation was already used, revoked or replaced.",
+    "invitation.other_email": ("This invitation was sent to another email address. Sign out "
+                               "and sign in with the invited address, or ask your Site "
+                               "Administrator to invite this one."),
+    "invitation.try_again": "The invitation could not be accepted just now. Please try again.",
+    "invitation.welcome": "Welcome to {organization}: your access is approved.",
+    "invitation.link_closed": (
+        "It has expired, was already used, or was replaced by a newer link or revoked. Please "
+        "ask your organization's Site Administrator to send you a new invitation."),
     "member.restored.subject": "{portal_name}: access restored",
     "member.restored.body": (
         "Your access to {organization} on the {portal_name} is restored, with the same roles "

@@ -13,7 +13,9 @@ from idp_bridge import audit
 from idp_bridge.approvals import decisions, listing
 from idp_bridge.approvals.identifiers import request_identifier
 from idp_bridge.auth import current_access, current_actor, current_user, site_admin_required
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.invitations.service import open_invitations
 from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
 from idp_bridge.organizations.export import memberships_csv
@@ -53,7 +55,8 @@ def members(org_key: str) -> str:
                            approved=approved, suspended=page.rows.get("suspended", []),
                            roles=PORTAL_ROLES, grantable=GRANTABLE_ROLES, back=_listing_args(),
                            logins=logins_by_user([m.user_id for rows in page.rows.values()
-                                                  for m in rows]))
+                                                  for m in rows]),
+                           invitations=open_invitations(organization), now=utcnow())
 
 
 @bp.get("/members.csv")

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from idp_bridge import audit
 from idp_bridge.audit.actor import SYSTEM, Actor
@@ -30,6 +30,7 @@ from idp_bridge.lifecycle.models import (
     NOTICE_DISABLED,
     NOTICE_FIRST,
     NOTICE_NONE,
+    NOTICE_SECOND,
     Login,
 )
 from idp_bridge.lifecycle.rules import Due, InactivityPolicy, LoginState, due
@@ -59,14 +60,11 @@ def run(now: datetime) -> str:
     """The scheduler step."""
     if not sign_ins.fresh(now):
         return "skipped: sign-ins were not read recently"
-    policies = [p for p in (member_policy(), plan_admin_policy()) if not p.never]
-    if not policies:
+    member, plan_admin = member_policy(), plan_admin_policy()
+    if member.never and plan_admin.never:
         return "off"
-    soonest = min(p.days - p.first_warning for p in policies)
     candidates = db.session.scalars(
-        select(Login).where(Login.notice < NOTICE_DISABLED,
-                            or_(Login.notice > NOTICE_NONE,
-                                Login.active_since <= now - timedelta(days=max(0, soonest))))
+        select(Login).where(_something_due(member, plan_admin, now))
         .order_by(Login.active_since).limit(BATCH)).all()
     counts = {NOTICE_FIRST: 0, NOTICE_FIRST + 1: 0, NOTICE_DISABLED: 0}
     failed = 0
@@ -83,15 +81,52 @@ def run(now: datetime) -> str:
             f"warning(s), {counts[NOTICE_DISABLED]} disabled, {failed} to retry")
 
 
+def _first_warning_from(policy: InactivityPolicy, now: datetime) -> datetime:
+    return now - timedelta(days=max(0, policy.days - policy.first_warning))
+
+
+def _something_due(member: InactivityPolicy, plan_admin: InactivityPolicy,
+                   now: datetime) -> ColumnElement[bool]:
+    """Only logins with a notice due now (so a batch is never filled by logins that are
+    merely waiting, and a plan administrator's shorter period is looked at only for logins
+    that are, or may be, plan administrators)."""
+    unwarned = []
+    if not member.never:
+        unwarned.append(Login.active_since <= _first_warning_from(member, now))
+    if not plan_admin.never:
+        unwarned.append((Login.kind != KIND_MEMBER) &
+                        (Login.active_since <= _first_warning_from(plan_admin, now)))
+    second_from = max(member.second_warning, plan_admin.second_warning)
+    return or_(
+        (Login.notice == NOTICE_NONE) & or_(*unwarned),
+        (Login.notice == NOTICE_FIRST) &
+        (Login.disable_on <= now + timedelta(days=second_from)),
+        (Login.notice == NOTICE_SECOND) & (Login.disable_on <= now))
+
+
+KIND_MEMBER, KIND_PLAN_ADMIN = "member", "plan-admin"
+
+
 def _due_for(login: Login, now: datetime) -> Due | None:
     state = LoginState(login.active_since, login.notice, login.disable_on)
-    as_member = due(state, member_policy(), now)
-    as_plan_admin = due(state, plan_admin_policy(), now)
-    if as_member == as_plan_admin:
-        return as_member
-    # The two periods disagree: only now is Keycloak asked who this is (a few logins a day).
-    is_plan_admin = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(login.user_id)
-    return as_plan_admin if is_plan_admin else as_member
+    if login.kind == "":
+        login.kind = _kind(login.user_id)  # kept with the next commit
+    policy = plan_admin_policy() if login.kind == KIND_PLAN_ADMIN else member_policy()
+    step = due(state, policy, now)
+    if step is None:
+        db.session.commit()  # the kind just learnt
+        return None
+    kind = _kind(login.user_id)  # roles change: asked again before any notice
+    if kind != login.kind:
+        login.kind = kind
+        db.session.commit()
+        return _due_for(login, now)
+    return step
+
+
+def _kind(user_id: str) -> str:
+    is_plan_admin = PLAN_ADMIN_ROLE in get_gateway().user_realm_roles(user_id)
+    return KIND_PLAN_ADMIN if is_plan_admin else KIND_MEMBER
 
 
 def _give(login: Login, step: Due, now: datetime) -> bool:

@@ -60,6 +60,9 @@ class Login(db.Model):  # type: ignore[name-defined]
     # Whom the notices go to, in which brand (from the login's latest membership).
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     brand: Mapped[str] = mapped_column(String(16), default="dean", server_default="dean")
+    # Which inactivity period applies: "member" or "plan-admin", asked of Keycloak the first
+    # time it matters and again before each notice; "" not asked yet.
+    kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 def logins_by_user(user_ids: list[str]) -> dict[str, Login]:

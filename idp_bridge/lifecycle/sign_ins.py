@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idp_bridge.brand import current_brand
@@ -33,7 +33,7 @@ STEP = "sign-ins"
 PAGE = 500
 MAX_PAGES = 400  # 200,000 sign-ins a pass; the rest next pass (the cursor moved)
 OVERLAP_MS = 60_000
-NEW_LOGINS_PER_PASS = 5_000
+NEW_LOGINS_PER_PASS = 50_000
 
 
 def _ms(when: datetime) -> int:
@@ -76,27 +76,29 @@ def record_portal_sign_in(user_id: str) -> None:
 def adopt_new_logins() -> int:
     """A ``logins`` row for each login with a membership and none yet: created when its first
     registration was (the same registration created the login), so a never-used login
-    counts from its creation."""
-    rows = db.session.execute(
-        select(Membership.user_id, func.min(Membership.requested_at),
-               func.max(Membership.email), func.max(Membership.brand))
-        .where(~select(Login.user_id).where(Login.user_id == Membership.user_id).exists())
-        .group_by(Membership.user_id).limit(NEW_LOGINS_PER_PASS)).all()
-    for user_id, created, email, brand in rows:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Login(user_id=user_id, created_at=created, active_since=created,
-                                     email=email, brand=brand))
-        except IntegrityError:
-            pass  # its first sign-in was recorded meanwhile
+    counts from its creation. One INSERT ... SELECT a pass; if a sign-in recorded one of
+    them meanwhile, the pass adopts nothing and the next one does."""
+    missing = (select(Membership.user_id, func.min(Membership.requested_at),
+                      func.min(Membership.requested_at), func.max(Membership.email),
+                      func.max(Membership.brand))
+               .where(~select(Login.user_id).where(Login.user_id == Membership.user_id)
+                      .exists())
+               .group_by(Membership.user_id).limit(NEW_LOGINS_PER_PASS))
+    try:
+        adopted = db.session.execute(insert(Login).from_select(
+            ["user_id", "created_at", "active_since", "email", "brand"], missing))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return 0
     db.session.execute(  # logins first seen through a sign-in learn whom to write to
         update(Login).where(Login.email == "").values(
-            email=select(func.max(Membership.email)).where(
-                Membership.user_id == Login.user_id).scalar_subquery(),
+            email=func.coalesce(select(func.max(Membership.email)).where(
+                Membership.user_id == Login.user_id).scalar_subquery(), ""),
             brand=func.coalesce(select(func.max(Membership.brand)).where(
                 Membership.user_id == Login.user_id).scalar_subquery(), Login.brand)))
     db.session.commit()
-    return len(rows)
+    return int(adopted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def read_events(now: datetime) -> str:

@@ -11,6 +11,7 @@ recorded for a login that cleanup is removing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -53,6 +54,11 @@ class CompletionFailed(RuntimeError):
         self.join_organization_id = join_organization_id
 
 
+# Other areas act on a completed registration after its commit without this module importing
+# them (idp_bridge.invitations: an invited registration is approved with its preset roles).
+COMPLETED: list[Callable[[RegistrationDraft, str], None]] = []
+
+
 def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
     if draft.completed_at is not None:
         return
@@ -76,6 +82,8 @@ def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
             _raise_if_taken(draft, user_id)
         log.warning("registration could not be saved: %s", type(exc).__name__)
         raise CompletionFailed(problem("registration.try_again")) from exc
+    for hook in COMPLETED:
+        hook(draft, user_id)
 
 
 def _organization_for(draft: RegistrationDraft) -> tuple[Organization, str | None]:

@@ -64,6 +64,8 @@ class RegistrationContext:
     # Password Setup
     profile_errors: dict[str, str] | None = None  # Keycloak refused a value typed earlier
     login_attempted_at: float | None = None  # a create_user that may have happened anyway
+    # idp_bridge.invitations: the invitation this registration answers (approved on completion)
+    invitation_id: int | None = None
 
     @property
     def email(self) -> str:

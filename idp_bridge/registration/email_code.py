@@ -137,6 +137,13 @@ class DraftEmailCode:
         self.state.verified_email = self.state.email
         self._save()
 
+    def verified_elsewhere(self, email: str) -> None:
+        """The address proved itself another way (an invitation link mailed to it): verified,
+        with no code to send or check."""
+        self.state.email = self.state.verified_email = email.strip().lower()
+        self.state.used = True
+        self._save()
+
     def forget(self) -> None:
         """Another address is coming (merge NO): a new secret, and its first code may be
         sent at once; the draft's caps stay."""

@@ -1,5 +1,5 @@
 """lifecycle: the scheduler's step claims, the logins' last sign-in and inactivity notices,
-the yearly access reviews
+the yearly access reviews, invitations
 
 Revision ID: lifecycle_logins_steps
 Revises: ops_audit_request_id
@@ -41,6 +41,7 @@ def upgrade():
         sa.Column('disabled_at', sa.DateTime(), nullable=True),
         sa.Column('email', sa.String(length=254), server_default='', nullable=False),
         sa.Column('brand', sa.String(length=16), server_default='dean', nullable=False),
+        sa.Column('kind', sa.String(length=16), server_default='', nullable=False),
         sa.PrimaryKeyConstraint('user_id'),
     )
     with op.batch_alter_table('logins', schema=None) as batch_op:
@@ -70,9 +71,35 @@ def upgrade():
     with op.batch_alter_table('access_review_suspensions', schema=None) as batch_op:
         batch_op.create_index('ix_access_review_suspensions_organization_id',
                               ['organization_id'], unique=False)
+    op.create_table(
+        'invitations',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('organization_id', sa.Integer(), nullable=False),
+        sa.Column('email', sa.String(length=254), nullable=False),
+        sa.Column('roles', sa.JSON(), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('invited_by_id', sa.String(length=64), nullable=False),
+        sa.Column('invited_by', sa.String(length=254), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('last_sent_at', sa.DateTime(), nullable=False),
+        sa.Column('sends', sa.Integer(), server_default='1', nullable=False),
+        sa.Column('expires_at', sa.DateTime(), nullable=False),
+        sa.Column('accepted_at', sa.DateTime(), nullable=True),
+        sa.Column('accepted_user_id', sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(['organization_id'], ['organizations.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('token_hash'),
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index('ix_invitations_org_status', ['organization_id', 'status'],
+                              unique=False)
+        batch_op.create_index('ix_invitations_inviter_sent', ['invited_by_id', 'last_sent_at'],
+                              unique=False)
 
 
 def downgrade():
+    op.drop_table('invitations')
     op.drop_table('access_review_suspensions')
     with op.batch_alter_table('access_reviews', schema=None) as batch_op:
         batch_op.drop_index('ix_access_reviews_due')

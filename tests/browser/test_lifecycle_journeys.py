@@ -5,6 +5,7 @@ revokes another."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -82,3 +83,106 @@ def test_access_review_journey(journey, site, brand, live_app, keycloak):
     with live_app.app_context():
         assert db.session.get(Membership, org["Lee"][0]).status == "removed"
         db.session.remove()
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+def active_organization_with_admin(live_app, keycloak, brand: str) -> dict:
+    with live_app.app_context():
+        org = new_organization(keycloak.gateway)
+        org.brand = brand
+        admin = add_person(keycloak.gateway, org, site_admin=True, first_name="Ada")
+        admin.brand = brand
+        keycloak.gateway.set_password(admin.user_id, PASSWORD)
+        db.session.commit()
+        found = {"key": org.key, "name": org.name, "id": org.id, "admin": admin.email,
+                 "npi": org.identifiers[0].npi}
+        db.session.remove()
+    return found
+
+
+def sign_in_here(page, email: str) -> None:
+    """Keycloak's Log In page, wherever it was reached from (no phone enrolled: none asked)."""
+    page.locator("#username").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#kc-login").click()
+
+
+def invite(journey, site, org: dict, email: str, outbox) -> str:
+    """The Site Administrator invites ``email`` with the Claims role; the link in the mail."""
+    page = journey.page
+    page.goto(f"{site}/login")
+    sign_in_here(page, org["admin"])
+    page.goto(f"{site}/org/{org['key']}/members")
+    page.get_by_role("link", name="Invite a colleague").click()
+    page.get_by_label("Colleague's work email").fill(email)
+    page.get_by_label("Claims").check()
+    journey.step("invite")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text(f"Invitation sent to {email}.")).to_be_visible()
+    expect(page.locator(f'#invitations tr[data-email="{email}"]')).to_contain_text("Pending")
+    body = outbox.latest(email, channel="email").body
+    return next(word for word in body.split() if "/invitations/" in word)
+
+
+def joined(live_app, keycloak, org: dict, email: str) -> tuple[str, list[str]]:
+    with live_app.app_context():
+        membership = Membership.query.filter_by(organization_id=org["id"], email=email).one()
+        status, roles, user_id = membership.status, membership.roles, membership.user_id
+        db.session.remove()
+    assert role_path(org["key"], "claims") in keycloak.gateway.user_group_paths(user_id)
+    return status, roles
+
+
+def test_invitation_journey_new_person(journey, site, brand, live_app, keycloak, outbox):
+    from tests.browser import steps
+
+    org = active_organization_with_admin(live_app, keycloak, brand)
+    email = f"invited-{uuid.uuid4().hex[:8]}@clinic.test"
+    link = invite(journey, site, org, email, outbox)
+    assert link.startswith(site)  # the organization's brand
+
+    page = journey.new_person()
+    page.goto(link)
+    expect(page.get_by_role("heading", name=f"You are invited to {org['name']}")).to_be_visible()
+    journey.step("invitation")
+    page.get_by_role("button", name="Create my login").click()
+    expect(page.get_by_role("heading", name="Individual Enrollment")).to_be_visible()
+    expect(page.locator("#npi")).to_have_value(org["npi"])
+    expect(page.locator("#npi")).to_have_attribute("readonly", "")
+    expect(page.get_by_label("Email Address - Login ID")).to_have_value(email)
+    expect(page.locator("#email-validated")).to_be_visible()  # verified by the link
+    page.get_by_label("First Name").fill("Ivy")
+    page.get_by_label("Last Name").fill("Invited")
+    page.get_by_label("Phone", exact=True).fill("608-555-0143")
+    page.get_by_label("Job Title").fill("Biller")
+    page.get_by_label("Opt In/Out for Electronic Communications").select_option("in")
+    journey.step("invited-individual")
+    page.get_by_role("button", name="Continue").click()
+    steps.password(journey)
+    steps.keycloak_tail(journey, email, outbox)
+    expect(page.locator("#confirmation")).to_be_visible()
+    journey.step("invited-complete")
+    assert joined(live_app, keycloak, org, email) == ("approved", ["claims"])
+
+
+def test_invitation_journey_existing_login(journey, site, brand, live_app, keycloak, outbox):
+    org = active_organization_with_admin(live_app, keycloak, brand)
+    other = active_organization_with_admin(live_app, keycloak, brand)  # their first home
+    email = other["admin"]
+    link = invite(journey, site, org, email, outbox)
+
+    page = journey.new_person()
+    page.goto(link)
+    page.get_by_role("button", name="Sign in to accept").click()
+    sign_in_here(page, email)
+    expect(page.get_by_role("button", name="Accept the invitation")).to_be_visible()
+    journey.step("invitation-signed-in")
+    page.get_by_role("button", name="Accept the invitation").click()
+    expect(page.get_by_text(f"Welcome to {org['name']}: your access is approved.")) \
+        .to_be_visible()
+    journey.step("invitation-accepted")
+    assert joined(live_app, keycloak, org, email) == ("approved", ["claims"])
+    page.goto(link)
+    expect(page.locator("#invitation-closed")).to_be_visible()  # works once
