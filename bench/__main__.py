@@ -160,6 +160,7 @@ def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
     """Per database, each section from the newest full-size run that measured it."""
     merged: dict[str, dict[str, Any]] = {}
     runs = [(json.loads(p.read_text()), p) for p in out.glob("*.json")]
+    runs = [(data, p) for data, p in runs if "sections" in data]  # other benches' own files
     for data, candidate in sorted(runs, key=lambda run: str(run[0].get("started", ""))):
         if data.get("quick"):
             continue
