@@ -106,8 +106,9 @@ def _register_blueprints(app: Flask) -> None:
     approvals.init_app(app)  # plan-admin review, site-admin console, `flask reconcile`
     mail.init_app(app)  # undelivered mail (sends a request's mail after commit), `flask mail`
     dev.init_app(app)  # the outbox, in dev mode only
-    exclusions.init_app(app)  # registry changes (deactivations, LEIE/SAM), `flask exclusions`
     lifecycle.init_app(app)  # `flask lifecycle run`: sign-ins, inactive logins; re-enabling
+    exclusions.init_app(app)  # registry changes (deactivations, LEIE/SAM), `flask exclusions`;
+    # its daily screen is a scheduler step, after lifecycle's own
     invitations.init_app(app)  # invite, resend, revoke; the invitee's link
 
 

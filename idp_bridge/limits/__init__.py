@@ -145,7 +145,19 @@ def prune(now: datetime | None = None) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+PRUNE_STEP = "limits.prune"
+
+
 def init_app(app: Flask) -> None:
+    from idp_bridge.lifecycle import register_step
     from idp_bridge.limits.cli import limits_cli
 
     app.cli.add_command(limits_cli)
+    register_step(app, PRUNE_STEP, prune_step, every=timedelta(hours=1))
+
+
+def prune_step(now: datetime) -> str:
+    """The scheduler's step: counters whose window ended are removed."""
+    removed = prune(now)
+    db.session.commit()
+    return f"removed {removed} ended counter(s)"
