@@ -109,13 +109,14 @@ KIND_MEMBER, KIND_PLAN_ADMIN = "member", "plan-admin"
 
 def _due_for(login: Login, now: datetime) -> Due | None:
     state = LoginState(login.active_since, login.notice, login.disable_on)
-    if login.kind == "":
+    just_asked = login.kind == ""
+    if just_asked:
         login.kind = _kind(login.user_id)  # kept with the next commit
     policy = plan_admin_policy() if login.kind == KIND_PLAN_ADMIN else member_policy()
     step = due(state, policy, now)
-    if step is None:
+    if step is None or just_asked:
         db.session.commit()  # the kind just learnt
-        return None
+        return step
     kind = _kind(login.user_id)  # roles change: asked again before any notice
     if kind != login.kind:
         login.kind = kind

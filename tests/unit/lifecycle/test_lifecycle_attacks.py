@@ -98,3 +98,23 @@ def test_access_review_ignores_a_forged_choice_for_someone_not_listed(
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Membership, stranger.id).status == "approved"
+
+
+def test_reenable_by_a_plan_administrator_for_anyone(client: FlaskClient,
+                                                     fake_keycloak: FakeKeycloak) -> None:
+    org = new_organization(fake_keycloak)
+    admin = add_person(fake_keycloak, org, site_admin=True)
+    _disabled(fake_keycloak, admin)  # a Site Administrator: only the plan can help
+    reviewer = fake_keycloak.create_user("reviewer@plan.test", "Pat", "Reviewer", {},
+                                         required_actions=[])
+    fake_keycloak.assign_realm_role(reviewer, "plan-admin")
+    with client.session_transaction() as session:
+        session["user"] = {"sub": reviewer, "email": "reviewer@plan.test", "name": "P",
+                           "roles": ["plan-admin"]}
+    page = client.get(f"/admin/organizations/{org.id}").get_data(as_text=True)
+    assert "Login disabled" in page and "Re-enable" in page
+    client.post(f"/admin/logins/{admin.user_id}/reenable")
+    assert fake_keycloak.get_user(admin.user_id).enabled
+    mail = OutboundEmail.query.filter_by(to=admin.email,
+                                         kind="lifecycle.login.reenabled").one()
+    assert "reviewer@plan.test" in mail.body
