@@ -27,6 +27,7 @@ from idp_bridge.messages import message
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
 from idp_bridge.organizations.queries import active_organization
 from idp_bridge.registration import context as registration_context
+from idp_bridge.registration.completion import notify_waiting
 from idp_bridge.registration.drafts import DRAFT_KEY
 from idp_bridge.registration.email_code import DraftEmailCode
 from idp_bridge.registration.models import RegistrationDraft
@@ -169,3 +170,7 @@ def accept_after_registration(draft: RegistrationDraft, user_id: str) -> None:
     except (service.InvitationRefused, DecisionFailed, GatewayError) as exc:
         db.session.rollback()
         log.warning("invited registration left for approval: %s", type(exc).__name__)
+        organization = db.session.get(Organization, ctx.organization_id)
+        if organization is not None:  # it waits like any other: say so, as for any other
+            notify_waiting(draft, ctx, organization)
+            db.session.commit()

@@ -218,6 +218,16 @@ def _record_terms(login: KeycloakUser) -> None:
 
 def _notify(draft: RegistrationDraft, ctx: RegistrationContext,
             organization: Organization) -> None:
+    if ctx.invitation_id is not None:
+        # Invited: approved at once by the invitation's hook, which mails the welcome (and
+        # calls notify_waiting itself if it cannot approve now). No "awaits approval" mails.
+        return
+    notify_waiting(draft, ctx, organization)
+
+
+def notify_waiting(draft: RegistrationDraft, ctx: RegistrationContext,
+                   organization: Organization) -> None:
+    """The registrant's confirmation and the reviewers' "awaits review" mails."""
     brand = brand_or_default(draft.brand)  # the registration's own, whichever address finishes it
     person = _person(ctx)
     enqueue("registration.received", person.email,

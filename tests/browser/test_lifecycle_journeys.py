@@ -5,6 +5,7 @@ revokes another."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -163,8 +164,25 @@ def test_invitation_journey_new_person(journey, site, brand, live_app, keycloak,
     steps.password(journey)
     steps.keycloak_tail(journey, email, outbox)
     expect(page.locator("#confirmation")).to_be_visible()
+    # Approved at once: the page and the mail say so, never "awaits approval".
+    expect(page.locator("#access-approved")).to_have_text(
+        f"Welcome to {org['name']}: your access is approved.")
+    expect(page.get_by_text("not an approval of access")).to_have_count(0)
     journey.step("invited-complete")
     assert joined(live_app, keycloak, org, email) == ("approved", ["claims"])
+    subjects = welcome_mail_subjects(outbox, email)
+    assert not [s for s in subjects if "registration received" in s.lower()], subjects
+
+
+def welcome_mail_subjects(outbox, email: str) -> list[str]:
+    """The subjects mailed to ``email`` once the invitation's welcome has arrived (the
+    deliverer sends in the order mails were written, so an earlier one would be there)."""
+    for _ in range(150):
+        subjects = [m.subject or "" for m in outbox.messages(to=email, channel="email")]
+        if any("welcome to" in s.lower() for s in subjects):
+            return subjects
+        time.sleep(0.1)
+    raise AssertionError(f"no welcome mail to {email}: {subjects}")
 
 
 def test_invitation_journey_existing_login(journey, site, brand, live_app, keycloak, outbox):
