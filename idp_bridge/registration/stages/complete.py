@@ -23,6 +23,7 @@ class CompleteStage(Stage):
     hidden = True  # a confirmation, not a step: the Terms & Conditions are the last step
     part_of = "terms"
     counter = False
+    reads = frozenset({"organization_id", "existing_user_id", "merge"})
 
     def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         # An invited registrant is approved at completion: the page says so, not "review".
