@@ -164,6 +164,8 @@ def _env(workdir: Path, ports: dict[str, int], database_url: str) -> dict[str, s
         # A benchmark signs the same people in hundreds of times an hour.
         "IDP_PHONE_RESEND_COOLDOWN_SECONDS": "0",
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "1000000",
+        "IDP_PHONE_MAX_SENDS_PER_ADDRESS_PER_HOUR": "1000000",
+        "IDP_PHONE_MAX_SENDS_TOTAL_PER_HOUR": "1000000",
         "DATABASE_URL": database_url,
     }
 

@@ -157,6 +157,11 @@ TEXTS: dict[str, str] = {
                        "Nothing you entered was lost: go back, read the Terms & Conditions and "
                        "select Accept to complete your registration."),
     "terms.required.action": "Go back and accept the Terms & Conditions",
+    # Registration hand-off (sec-plugin): the page whose form carries the browser into
+    # Keycloak's Phone Verification (the credential in the form body, never in a URL).
+    "handoff.title": "Continue to Phone Verification",
+    "handoff.body": "Taking you to Phone Verification. If nothing happens, select Continue.",
+    "handoff.continue": "Continue",
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -67,6 +67,9 @@ def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str
         "IDP_PHONE_CODE_LIFETIME_SECONDS": "20",
         # The suite signs the same plan administrator in dozens of times an hour.
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
+        # Every test browser is 127.0.0.1: one client address for the whole suite.
+        "IDP_PHONE_MAX_SENDS_PER_ADDRESS_PER_HOUR": "100000",
+        "IDP_PHONE_MAX_SENDS_TOTAL_PER_HOUR": "100000",
         "DATABASE_URL": database_url,
     }
 
@@ -124,7 +127,7 @@ def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: Mail
         log_path=workdir / "keycloak.log",
     ).start()
     try:
-        server.wait_ready()
+        server.wait_ready(timeout=600)  # a boot takes minutes on a loaded shared machine
         admin = KeycloakAdmin(
             server_url=server.base_url + "/",
             username=DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_USERNAME"],

@@ -166,6 +166,9 @@ def _env(ports: dict[str, int], outbox_dir: Path, bridge_database: str) -> dict[
                           bridge_port=ports["bridge_proxy"], smtp_port=ports["smtp"],
                           outbox_dir=str(outbox_dir)),
         "IDP_PHONE_MAX_SENDS_PER_HOUR": "50",
+        # All the resilience tests' browsers come from one address (the proxy's client).
+        "IDP_PHONE_MAX_SENDS_PER_ADDRESS_PER_HOUR": "100000",
+        "IDP_PHONE_MAX_SENDS_TOTAL_PER_HOUR": "100000",
         "DATABASE_URL": bridge_database,
     }
 

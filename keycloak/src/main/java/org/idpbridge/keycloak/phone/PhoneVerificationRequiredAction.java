@@ -71,12 +71,26 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
         PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_METHOD));
         auth.setAuthNote(NOTE_METHOD, channel.key);
         auth.setAuthNote(NOTE_TYPED, typed == null ? "" : typed.strip());
-        var e164 = PhoneNumbers.toE164(typed);
-        if (e164.isEmpty()) {
-            show(context, error(form(context),
-                    new PhoneMessages.Message(PhoneMessages.NUMBER_INVALID)));
+        PhoneNumbers.Reading reading = PhoneNumbers.read(typed, PhoneRegions.resolve(
+                context.getRealm().getAttribute(PhoneRegions.REALM_ATTRIBUTE),
+                PhoneCodeAuthenticatorFactory.deploymentRegions(context.getSession())));
+        if (reading.verdict() == PhoneNumbers.Verdict.REGION) {
+            // Seen by the plan's administrators in the realm's events (docs/security.md):
+            // the country calling code only, never the number.
+            context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL_ERROR)
+                    .user(context.getUser())
+                    .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
+                    .detail("custom_required_action", ID)
+                    .detail("phone_country", "+" + reading.countryCode())
+                    .error("phone_number_region");
+        }
+        if (reading.verdict() != PhoneNumbers.Verdict.OK) {
+            show(context, error(form(context), new PhoneMessages.Message(
+                    reading.verdict() == PhoneNumbers.Verdict.REGION
+                            ? PhoneMessages.NUMBER_REGION : PhoneMessages.NUMBER_INVALID)));
             return;
         }
+        var e164 = java.util.Optional.of(reading.e164());
         if (!e164.get().equals(auth.getAuthNote(NOTE_PHONE))) {
             auth.removeAuthNote(NOTE_VERIFIED);
         }
