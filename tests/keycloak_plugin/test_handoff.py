@@ -16,8 +16,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
+from idp_bridge.auth.sessions import WebSession
 from idp_bridge.brand import BRANDS
 from idp_bridge.cli import DEMO_USER
+from idp_bridge.extensions import db
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.gateway import HandoffForm
 from idp_bridge.registration.engine import step_numbers
@@ -34,7 +36,7 @@ from tests.keycloak_plugin.pages import (
     text,
 )
 from tests.support.wizard import PASSWORD as WIZARD_PASSWORD
-from tests.support.wizard import WizardClient, person, sign_in_and_finish
+from tests.support.wizard import WizardClient, handoff_form, person, sign_in_and_finish
 
 pytestmark = pytest.mark.keycloak
 
@@ -351,3 +353,40 @@ def test_a_new_handoff_makes_the_earlier_one_dead(keycloak):
     assert 'id="kc-phone-form"' not in old.text
     assert "expired or was already used" in (alert(old) or text(old)), text(old)[:800]
     assert 'id="kc-phone-form"' in open_handoff(browser(keycloak), second).text
+
+
+def test_reopening_the_handoff_page_keeps_one_live_handoff_and_a_bounded_session(
+        bridge, outbox, keycloak, live_app, fresh_org, unique_email):
+    """Through the bridge (and its database: PostgreSQL with TEST_DATABASE_URL): 25 more
+    GETs of /register/handoff leave one live hand-off (every earlier one refused by Keycloak)
+    and at most two pending sign-ins in a small session row."""
+    wizard = WizardClient(bridge, outbox)
+    wizard.account("organization", **fresh_org())
+    wizard.answer_questionnaire()
+    wizard.organization()
+    wizard.individual(person(unique_email))
+    page = wizard.http.post(f"{bridge}/register/password", timeout=30, data={
+        "csrf_token": wizard.csrf(), "password": WIZARD_PASSWORD,
+        "confirm_password": WIZARD_PASSWORD})
+    forms_seen = [handoff_form(page)]
+    for _ in range(25):
+        forms_seen.append(handoff_form(wizard.http.get(f"{bridge}/register/handoff", timeout=30)))
+    assert all(found is not None for found in forms_seen)
+    keys = [found.fields["key"] for found in forms_seen if found is not None]
+    assert len(set(keys)) == 26
+    cookie = wizard.http.cookies.get("session") or ""
+    with live_app.app_context():
+        row = db.session.get(WebSession, hashlib.sha256(cookie.encode()).hexdigest())
+        assert row is not None
+        pending = [key for key in row.data if key.startswith("_state_")]
+        size = len(json.dumps(row.data))
+    assert len(pending) <= 2 and size < 3000, (pending, size)
+    # Every earlier hand-off is dead in Keycloak; the last one opens the phone step.
+    for earlier in (forms_seen[0], forms_seen[12], forms_seen[24]):
+        assert earlier is not None
+        old = wizard.http.post(earlier.action, data=earlier.fields, timeout=30)
+        assert 'id="kc-phone-form"' not in old.text
+    last = forms_seen[-1]
+    assert last is not None
+    assert 'id="kc-phone-form"' in wizard.http.post(last.action, data=last.fields,
+                                                    timeout=30).text

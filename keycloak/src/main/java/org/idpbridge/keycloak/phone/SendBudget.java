@@ -2,7 +2,6 @@ package org.idpbridge.keycloak.phone;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hourly send budgets (per user, per number, per client address, in total), counted
@@ -61,12 +60,15 @@ public final class SendBudget {
         taken.forEach(slots::remove);
     }
 
-    /** A slot of {@code budget} now ours, or null when all are taken. Starts at a random
-     *  slot so concurrent senders rarely race for the same one. */
+    /**
+     * A slot of {@code budget} now ours, or null when all are taken. Always from slot 0 up,
+     * so sends fill the lowest free slots: a budget lowered at run time (a realm attribute)
+     * still counts the sends already made, and a raised one frees its new slots at once.
+     * Concurrent senders that lose a slot to each other simply try the next one.
+     */
     private static String free(Slots slots, Budget budget) {
-        int start = budget.limit() <= 1 ? 0 : ThreadLocalRandom.current().nextInt(budget.limit());
         for (int i = 0; i < budget.limit(); i++) {
-            String key = budget.key() + "." + ((start + i) % budget.limit());
+            String key = budget.key() + "." + i;
             if (!slots.contains(key) && slots.putIfAbsent(key, WINDOW_SECONDS)) {
                 return key;
             }

@@ -93,6 +93,17 @@ class SendBudgetTest {
     }
 
     @Test
+    void aBudgetLoweredAtRunTimeCountsTheSendsAlreadyMade() {
+        Store store = new Store();
+        assertTrue(SendBudget.take(store, List.of(new SendBudget.Budget("user.u", 50))).ok());
+        // The realm's administrator lowers the hourly cap to 2: the earlier send counts.
+        assertTrue(SendBudget.take(store, List.of(new SendBudget.Budget("user.u", 2))).ok());
+        assertFalse(SendBudget.take(store, List.of(new SendBudget.Budget("user.u", 2))).ok());
+        // Raised again: its new slots are free at once.
+        assertTrue(SendBudget.take(store, List.of(new SendBudget.Budget("user.u", 3))).ok());
+    }
+
+    @Test
     void concurrentSendersNeverExceedTheBudget() throws InterruptedException {
         Store store = new Store();
         AtomicInteger sent = new AtomicInteger();
