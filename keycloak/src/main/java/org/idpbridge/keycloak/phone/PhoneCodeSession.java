@@ -162,10 +162,7 @@ public final class PhoneCodeSession {
 
     /** Forget the code after it was used (wrong tries and send counts stay). */
     public void forgetCode() {
-        for (String key : new String[] {"phone.code", "phone.older", "phone.sentAt",
-            "phone.used"}) {
-            authSession.removeAuthNote(key);
-        }
+        PhoneCodeState.CODE_NOTES.forEach(authSession::removeAuthNote);
     }
 
     /** The plan's name as the login theme spells it ({@code planName} message), else the
