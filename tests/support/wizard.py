@@ -152,7 +152,8 @@ def person(email: str, **overrides: str) -> dict[str, str]:
 
 def handed_off(page: requests.Response) -> bool:
     """Password Setup accepted: the browser is on Keycloak's Phone Verification (the
-    registration hand-off), or, when Keycloak would not hand off, on the sign-in page."""
+    registration hand-off, posted), on the bridge's hand-off page (a client that does not
+    post its form), or, when Keycloak would not hand off, on the sign-in page."""
     return 'id="kc-phone-form"' in page.text or page.url.split("?")[0].endswith(
         ("/register/sign_in", "/register/handoff"))
 
