@@ -174,6 +174,8 @@ def _env(workdir: Path, ports: dict[str, int], database_url: str) -> dict[str, s
         "IDP_PAIR_MISSES_PER_NPI_PER_HOUR": "1000000",
         "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR": "1000000",
         "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR": "1000000",
+        "IDP_PHONE_MAX_SENDS_PER_ADDRESS_PER_HOUR": "1000000",
+        "IDP_PHONE_MAX_SENDS_TOTAL_PER_HOUR": "1000000",
         "DATABASE_URL": database_url,
     }
 

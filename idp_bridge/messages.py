@@ -280,6 +280,11 @@ TEXTS: dict[str, str] = {
     "member.restored.body": (
         "Your access to {organization} on the {portal_name} is restored, with the same roles "
         "as before."),
+    # Registration hand-off (sec-plugin): the page whose form carries the browser into
+    # Keycloak's Phone Verification (the credential in the form body, never in a URL).
+    "handoff.title": "Continue to Phone Verification",
+    "handoff.body": "Taking you to Phone Verification. If nothing happens, select Continue.",
+    "handoff.continue": "Continue",
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -73,6 +73,9 @@ def _base_env(ports: StackPorts, outbox_dir: str, database_url: str) -> dict[str
         "IDP_PAIR_MISSES_PER_NPI_PER_HOUR": "100000",
         "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR": "100000",
         "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR": "100000",
+        # Every test browser is 127.0.0.1: one client address for the whole suite.
+        "IDP_PHONE_MAX_SENDS_PER_ADDRESS_PER_HOUR": "100000",
+        "IDP_PHONE_MAX_SENDS_TOTAL_PER_HOUR": "100000",
         "DATABASE_URL": database_url,
     }
 
@@ -131,7 +134,7 @@ def keycloak(stack_ports: StackPorts, stack_env: dict[str, str], mail_sink: Mail
     ).start()
     try:
         # A loaded shared machine can take longer to start Keycloak (never a timing test).
-        server.wait_ready(float(os.environ.get("IDP_TEST_KEYCLOAK_READY_SECONDS", "240")))
+        server.wait_ready(float(os.environ.get("IDP_TEST_KEYCLOAK_READY_SECONDS", "600")))
         admin = KeycloakAdmin(
             server_url=server.base_url + "/",
             username=DEV_KEYCLOAK_ENV["KC_BOOTSTRAP_ADMIN_USERNAME"],

@@ -170,7 +170,10 @@ def site_admin_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def _forget_stale_sign_ins() -> None:
+def forget_stale_sign_ins() -> None:
+    """Keep this browser's pending sign-ins (``/login`` visits and registration hand-offs
+    not yet back at the callback) to PENDING_SIGN_INS_KEPT, the one about to be added
+    included: the session stays bounded however often a page that starts one is opened."""
     pending = sorted((key for key in session if key.startswith(_STATE_PREFIX)),
                      key=lambda key: (session[key] or {}).get("exp", 0))
     # The one about to be added makes PENDING_SIGN_INS_KEPT.
@@ -187,7 +190,7 @@ def guide_sign_in_address() -> Response:
 
 @bp.get("/login")
 def login() -> Response:
-    _forget_stale_sign_ins()
+    forget_stale_sign_ins()
     session["after_login"] = safe_next(request.args.get("next"), url_for("portal.home"))
     extra = {}
     hint = request.args.get("login_hint", "")

@@ -48,7 +48,8 @@ def init_app(app: Flask) -> None:
         if session.get("user"):
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
-        elif response.mimetype == "text/html":
+        elif response.mimetype == "text/html" and "no-store" not in (
+                headers.get("Cache-Control") or ""):  # a page holding a credential keeps it
             # A registrant's wizard pages stay out of shared caches; the browser's own history
             # keeps them, so Back shows the wizard's "no going back" note, not an error page.
             headers["Cache-Control"] = "private, no-cache"

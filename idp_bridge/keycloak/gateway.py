@@ -202,8 +202,9 @@ class KeycloakGateway:
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
                              step_params: Mapping[str, str] | None = None,
-                             client_id: str | None = None) -> str:
-        """A single-use link (minutes long) that carries a registrant who has just set a
+                             client_id: str | None = None) -> HandoffForm:
+        """A single-use hand-off (minutes long, the user's only live one: a newer one makes
+        it dead) that carries a registrant who has just set a
         password into Keycloak's phone enrollment and Terms, then back to ``redirect_uri``
         signed in, answering the bridge's own authorization request (``state``, ``nonce``,
         ``scope``, ``code_challenge`` S256). The plugin's endpoint (docs/keycloak-plugin.md)
@@ -224,7 +225,9 @@ class KeycloakGateway:
         if response.status_code != 200:
             raise GatewayError("Keycloak refused the registration hand-off",
                                response.status_code)
-        return str(response.json()["url"])
+        answer = response.json()
+        return HandoffForm(action=str(answer["action"]),
+                           fields={str(k): str(v) for k, v in answer["fields"].items()})
 
     # Groups ------------------------------------------------------------------------------
 
@@ -383,6 +386,15 @@ class SignInEvent:
 
 PASSKEY_TYPE = "webauthn-passwordless"
 PASSKEY_LOOKUPS_AT_ONCE = 8  # Keycloak's request threads are shared with sign-ins
+
+
+@dataclass(frozen=True)
+class HandoffForm:
+    """What the browser posts to Keycloak to open a registration hand-off: the credential
+    travels in ``fields`` (a form body), never in a URL (docs/keycloak-plugin.md)."""
+
+    action: str
+    fields: dict[str, str]
 
 
 @dataclass(frozen=True)

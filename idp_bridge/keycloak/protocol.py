@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from idp_bridge.keycloak.gateway import KeycloakUser, Passkey, SignInEvent
+    from idp_bridge.keycloak.gateway import HandoffForm, KeycloakUser, Passkey, SignInEvent
 
 
 class Gateway(Protocol):
@@ -43,7 +43,7 @@ class Gateway(Protocol):
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
                              step_params: Mapping[str, str] | None = None,
-                             client_id: str | None = None) -> str: ...
+                             client_id: str | None = None) -> HandoffForm: ...
 
     # Groups: representations are Keycloak's dicts (``id``, ``name``, ``path``, ``attributes``).
     def orgs_group_id(self) -> str: ...

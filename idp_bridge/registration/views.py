@@ -131,9 +131,10 @@ def step(name: str) -> Any:
 @bp.get("/handoff")
 def handoff() -> Any:
     """After Password Setup, straight into Keycloak's Phone Verification and Terms (a
-    single-use link; the password is not asked again), back at /finish signed in. If
-    Keycloak will not hand off (phone already verified, or away), the sign-in page offers
-    the ordinary Log In."""
+    single-use credential this page posts to Keycloak in a form body, never in a URL; the
+    password is not asked again), back at /finish signed in. Opening it again replaces the
+    previous hand-off. If Keycloak will not hand off (phone already verified, or away), the
+    sign-in page offers the ordinary Log In."""
     draft = _current_draft(create=False)
     if draft is None or draft.step != AT_KEYCLOAK or not draft.keycloak_user_id:
         return redirect(url_for("registration.start"))

@@ -54,3 +54,7 @@ document.querySelectorAll("main table").forEach((table) => {
   });
   table.classList.add("stacked");
 });
+
+// The registration hand-off page posts its form to Keycloak at once (the credential is in the
+// form body, never in a URL); its Continue button does the same without scripts.
+document.querySelectorAll("form[data-auto-submit]").forEach((form) => form.submit());

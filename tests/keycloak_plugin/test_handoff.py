@@ -9,16 +9,22 @@ import base64
 import hashlib
 import json
 import secrets
+import uuid
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 
+from idp_bridge.auth.sessions import WebSession
 from idp_bridge.brand import BRANDS
+from idp_bridge.cli import DEMO_USER
+from idp_bridge.extensions import db
 from idp_bridge.keycloak.errors import GatewayError
+from idp_bridge.keycloak.gateway import HandoffForm
 from idp_bridge.registration.engine import step_numbers
 from idp_bridge.registration.stages import STAGES
+from idp_bridge.registration.stages.password import REGISTRATION_MARKER
 from tests.keycloak_plugin.pages import (
     PASSWORD,
     Browser,
@@ -30,7 +36,7 @@ from tests.keycloak_plugin.pages import (
     text,
 )
 from tests.support.wizard import PASSWORD as WIZARD_PASSWORD
-from tests.support.wizard import WizardClient, person, sign_in_and_finish
+from tests.support.wizard import WizardClient, handoff_form, person, sign_in_and_finish
 
 pytestmark = pytest.mark.keycloak
 
@@ -53,10 +59,31 @@ def callback_url(keycloak: Any) -> str:
 
 
 def handoff(keycloak: Any, user_id: str, auth: Authorization,
-            steps: dict[str, str] | None = None) -> str:
+            steps: dict[str, str] | None = None) -> HandoffForm:
     steps = steps or {"kc_step_phone": "6", "kc_step_terms": "7", "kc_steps": "7"}
     return keycloak.gateway.registration_handoff(user_id, callback_url(keycloak), auth.params,
                                                  steps)
+
+
+def registrant(keycloak: Any) -> tuple[str, str]:
+    """A login as the wizard's Password Setup leaves it: password set, phone and Terms
+    pending, the bridge's registration marker set."""
+    email = f"handoff-{uuid.uuid4().hex[:10]}@clinic.test"
+    user_id = keycloak.gateway.create_user(email, "Lee", "Phone", {REGISTRATION_MARKER: "true"})
+    keycloak.gateway.set_password(user_id, PASSWORD)
+    return email, user_id
+
+
+def set_attributes(keycloak: Any, user_id: str, attributes: dict[str, list[str]]) -> None:
+    """Replace a user's attributes through the admin API (a full representation: Keycloak's
+    user profile refuses a partial one)."""
+    rep = keycloak.admin.get_user(user_id)
+    keycloak.admin.update_user(user_id, {**rep, "attributes": attributes})
+
+
+def open_handoff(http: Browser, form: HandoffForm, **follow: Any) -> requests.Response:
+    """What the bridge's hand-off page makes the browser do: post the form to Keycloak."""
+    return http.post(form.action, data=form.fields, timeout=30, **follow)
 
 
 def follow_to(http: Browser, response: requests.Response, prefix: str) -> str:
@@ -77,13 +104,14 @@ def claims(jwt: str) -> dict[str, Any]:
 
 
 def test_registrant_goes_from_password_to_phone_and_back_signed_in(keycloak, outbox):
-    email, user_id = new_user(keycloak)  # password set, phone and terms pending
+    email, user_id = registrant(keycloak)  # password set, phone and terms pending
     auth = Authorization()
     link = handoff(keycloak, user_id, auth)
-    assert urlsplit(link).path.endswith("/login-actions/action-token")
+    assert urlsplit(link.action).path.endswith("/idp-bridge/registration-handoff/open")
+    assert not urlsplit(link.action).query
 
     http = browser(keycloak)
-    phone = http.get(link, timeout=30)
+    phone = open_handoff(http, link)
     words = text(phone)
     # Straight to Phone Verification: no password page, no confirmation page.
     assert "Multi Factor Authentication Enrollment" in words, words[:1500]
@@ -118,24 +146,24 @@ def test_registrant_goes_from_password_to_phone_and_back_signed_in(keycloak, out
     with pytest.raises(GatewayError) as refused:
         handoff(keycloak, user_id, Authorization())
     assert refused.value.status == 409
-    again = browser(keycloak).get(link, timeout=30)
+    again = open_handoff(browser(keycloak), link)
     assert "Multi Factor Authentication Enrollment" not in text(again)
 
 
 def test_a_link_opens_one_browser_only(keycloak):
-    _, user_id = new_user(keycloak)
+    _, user_id = registrant(keycloak)
     link = handoff(keycloak, user_id, Authorization())
-    first = browser(keycloak).get(link, timeout=30)
+    first = open_handoff(browser(keycloak), link)
     assert "Multi Factor Authentication Enrollment" in text(first)
     # Copied to another browser while the first is on the phone page: refused.
-    second = browser(keycloak).get(link, timeout=30)
+    second = open_handoff(browser(keycloak), link)
     words = text(second)
     assert "Multi Factor Authentication Enrollment" not in words
     assert "expired or was already used" in (alert(second) or words), words[:800]
 
 
 def test_no_link_for_a_user_with_a_second_factor_or_a_foreign_redirect(keycloak, outbox):
-    _, enrolled = new_user(keycloak)
+    _, enrolled = registrant(keycloak)
     http = browser(keycloak)
     # Enrolled a phone in a normal sign-in (terms still pending): a link would skip the code.
     email = keycloak.admin.get_user(enrolled)["email"]
@@ -144,7 +172,7 @@ def test_no_link_for_a_user_with_a_second_factor_or_a_foreign_redirect(keycloak,
         handoff(keycloak, enrolled, Authorization())
     assert refused.value.status == 409
 
-    _, fresh = new_user(keycloak)
+    _, fresh = registrant(keycloak)
     with pytest.raises(GatewayError) as foreign:
         keycloak.gateway.registration_handoff(fresh, "https://attacker.test/auth/callback",
                                               Authorization().params)
@@ -177,7 +205,7 @@ def person_token(keycloak: Any, email: str) -> str:
 
 
 def test_only_the_bridges_service_account_may_ask(keycloak):
-    _, user_id = new_user(keycloak)
+    _, user_id = registrant(keycloak)
     url = f"{keycloak.base_url}/realms/{keycloak.realm}/idp-bridge/registration-handoff"
     body = {"user_id": user_id, "redirect_uri": callback_url(keycloak),
             **Authorization().params}
@@ -223,3 +251,142 @@ def test_the_wizard_goes_from_password_setup_straight_to_phone_verification(
     # Signed in to the bridge: the portal opens without a trip to Keycloak's Log In.
     home = wizard.http.get(f"{base}/", timeout=30)
     assert home.url.startswith(base) and "kc-form-login" not in home.text, home.url
+
+
+# Issue 19 row 2: the credential never travels in a URL; only registrations the bridge started.
+
+
+def visited(page: requests.Response) -> list[str]:
+    """Every URL the browser went through to show ``page``, redirects' Locations included."""
+    locations = [urljoin(r.url, r.headers.get("Location", "")) for r in page.history]
+    return [r.url for r in page.history] + locations + [page.url]
+
+
+def test_the_handoff_travels_in_no_url_and_a_captured_url_opens_nothing_elsewhere(
+        keycloak, outbox):
+    _, user_id = registrant(keycloak)
+    auth = Authorization()
+    link = handoff(keycloak, user_id, auth)
+    key = link.fields["key"]
+    assert key not in link.action
+    http = browser(keycloak)
+    phone = open_handoff(http, link)
+    assert "Multi Factor Authentication Enrollment" in text(phone)
+    urls = visited(phone) + [form(phone, "kc-phone-form").action]
+    assert not [url for url in urls if key in url]
+    # Each URL of the hand-off, replayed in a fresh browser: no phone page, no session.
+    for url in urls:
+        replay = browser(keycloak).get(url, timeout=30)
+        assert 'id="kc-phone-form"' not in replay.text, url
+    # The credential itself in Keycloak's own GET action-token URL opens nothing either.
+    as_link = browser(keycloak).get(
+        f"{keycloak.base_url}/realms/{keycloak.realm}/login-actions/action-token",
+        params={"key": key, "client_id": "idp-bridge"}, timeout=30)
+    assert 'id="kc-phone-form"' not in as_link.text
+    # And a GET of the opening address is no way in.
+    assert browser(keycloak).get(link.action, timeout=30).status_code == 405
+
+    # The first browser finishes; a stranger replaying its URLs is signed in nowhere.
+    terms, _ = enroll(http, phone, outbox)
+    accepted = http.post(form(terms, "kc-terms-form").action, data={"accept": ""},
+                         allow_redirects=False, timeout=30)
+    back = follow_to(http, accepted, callback_url(keycloak))
+    assert key not in back
+    stranger = browser(keycloak)
+    for url in urls:
+        stranger.get(url, timeout=30)
+    assert 'id="kc-form-login"' in stranger.login_page().text  # Keycloak asks for a password
+
+
+def demo_plan_admin_with_no_phone(keycloak: Any, live_app: Any) -> str:
+    """The seeded plan administrator (``flask seed-demo``) as seed-demo leaves it: password
+    set, phone enrollment pending, no other credential (put back if an earlier test of the
+    session enrolled it)."""
+    live_app.test_cli_runner().invoke(args=["seed-demo", "--password", PASSWORD])
+    found = keycloak.gateway.find_user_by_email(DEMO_USER["email"])
+    assert found is not None
+    for credential in keycloak.admin.get_credentials(found.id):
+        if credential["type"] != "password":
+            keycloak.admin.delete_credential(found.id, credential["id"])
+    rep = keycloak.admin.get_user(found.id)
+    keycloak.admin.update_user(found.id, {**rep, "requiredActions": ["phone-verification"]})
+    keycloak.admin.set_user_password(found.id, PASSWORD, temporary=False)
+    return str(found.id)
+
+
+def test_no_handoff_for_an_account_the_bridge_did_not_create_in_a_registration(
+        keycloak, live_app):
+    admin_id = demo_plan_admin_with_no_phone(keycloak, live_app)
+    with pytest.raises(GatewayError) as seeded:
+        handoff(keycloak, admin_id, Authorization())
+    assert seeded.value.status == 409
+    # Even carrying the bridge's marker (set by someone with the admin API): a realm role.
+    attributes = keycloak.admin.get_user(admin_id).get("attributes") or {}
+    set_attributes(keycloak, admin_id, {**attributes, REGISTRATION_MARKER: ["true"]})
+    try:
+        with pytest.raises(GatewayError) as marked:
+            handoff(keycloak, admin_id, Authorization())
+        assert marked.value.status == 409
+    finally:
+        set_attributes(keycloak, admin_id, attributes)
+    # A login created outside a registration (no marker): refused.
+    _, unmarked = new_user(keycloak)
+    with pytest.raises(GatewayError) as outside:
+        handoff(keycloak, unmarked, Authorization())
+    assert outside.value.status == 409
+    # A registrant who already belongs to a group (a member somewhere): refused.
+    _, member = registrant(keycloak)
+    keycloak.gateway.add_to_group(member, keycloak.gateway.orgs_group_id())
+    with pytest.raises(GatewayError) as grouped:
+        handoff(keycloak, member, Authorization())
+    assert grouped.value.status == 409
+
+
+# Issue 19 row 8: one live hand-off per registration.
+
+
+def test_a_new_handoff_makes_the_earlier_one_dead(keycloak):
+    _, user_id = registrant(keycloak)
+    first = handoff(keycloak, user_id, Authorization())
+    second = handoff(keycloak, user_id, Authorization())
+    old = open_handoff(browser(keycloak), first)
+    assert 'id="kc-phone-form"' not in old.text
+    assert "expired or was already used" in (alert(old) or text(old)), text(old)[:800]
+    assert 'id="kc-phone-form"' in open_handoff(browser(keycloak), second).text
+
+
+def test_reopening_the_handoff_page_keeps_one_live_handoff_and_a_bounded_session(
+        bridge, outbox, keycloak, live_app, fresh_org, unique_email):
+    """Through the bridge (and its database: PostgreSQL with TEST_DATABASE_URL): 25 more
+    GETs of /register/handoff leave one live hand-off (every earlier one refused by Keycloak)
+    and at most two pending sign-ins in a small session row."""
+    wizard = WizardClient(bridge, outbox)
+    wizard.account("organization", **fresh_org())
+    wizard.answer_questionnaire()
+    wizard.organization()
+    wizard.individual(person(unique_email))
+    page = wizard.http.post(f"{bridge}/register/password", timeout=30, data={
+        "csrf_token": wizard.csrf(), "password": WIZARD_PASSWORD,
+        "confirm_password": WIZARD_PASSWORD})
+    forms_seen = [handoff_form(page)]
+    for _ in range(25):
+        forms_seen.append(handoff_form(wizard.http.get(f"{bridge}/register/handoff", timeout=30)))
+    assert all(found is not None for found in forms_seen)
+    keys = [found.fields["key"] for found in forms_seen if found is not None]
+    assert len(set(keys)) == 26
+    cookie = wizard.http.cookies.get("session") or ""
+    with live_app.app_context():
+        row = db.session.get(WebSession, hashlib.sha256(cookie.encode()).hexdigest())
+        assert row is not None
+        pending = [key for key in row.data if key.startswith("_state_")]
+        size = len(json.dumps(row.data))
+    assert len(pending) <= 2 and size < 3000, (pending, size)
+    # Every earlier hand-off is dead in Keycloak; the last one opens the phone step.
+    for earlier in (forms_seen[0], forms_seen[12], forms_seen[24]):
+        assert earlier is not None
+        old = wizard.http.post(earlier.action, data=earlier.fields, timeout=30)
+        assert 'id="kc-phone-form"' not in old.text
+    last = forms_seen[-1]
+    assert last is not None
+    assert 'id="kc-phone-form"' in wizard.http.post(last.action, data=last.fields,
+                                                    timeout=30).text

@@ -33,7 +33,13 @@ from idp_bridge.keycloak.errors import (
     ProfileRejected,
     UserExists,
 )
-from idp_bridge.keycloak.gateway import PASSKEY_TYPE, KeycloakUser, Passkey, SignInEvent
+from idp_bridge.keycloak.gateway import (
+    PASSKEY_TYPE,
+    HandoffForm,
+    KeycloakUser,
+    Passkey,
+    SignInEvent,
+)
 from idp_bridge.keycloak.groups import ORGS_GROUP
 
 if TYPE_CHECKING:
@@ -335,16 +341,24 @@ class FakeKeycloak:
     def registration_handoff(self, user_id: str, redirect_uri: str,
                              authorization: dict[str, str],
                              step_params: Mapping[str, str] | None = None,
-                             client_id: str | None = None) -> str:
-        """A single-use link into Keycloak's phone enrollment; refused (409) once the
-        registration is no longer under way (phone enrollment no longer pending). The real
-        endpoint is the plugin's: tests/keycloak_plugin/test_handoff.py."""
-        if "phone-verification" not in self._user(user_id).required_actions:
+                             client_id: str | None = None) -> HandoffForm:
+        """A single-use hand-off into Keycloak's phone enrollment, as a form to post;
+        refused (409) once the registration is no longer under way (phone enrollment no
+        longer pending) or for a login the bridge did not create in a registration (no
+        ``registration_pending`` marker). Each new one replaces the user's earlier one. The
+        real endpoint is the plugin's: tests/keycloak_plugin/test_handoff.py."""
+        user = self._user(user_id)
+        if ("phone-verification" not in user.required_actions
+                or user.attributes.get("registration_pending") != ["true"]):
             raise GatewayError("Keycloak refused the registration hand-off", 409)
         key = self._new_id()
+        for earlier in [k for k, v in self.handoffs.items() if v["user_id"] == user_id]:
+            del self.handoffs[earlier]  # one live hand-off per registration
         self.handoffs[key] = {"user_id": user_id, "redirect_uri": redirect_uri,
                               **authorization}
-        return f"http://keycloak.fake/realms/{self.realm}/login-actions/action-token?key={key}"
+        return HandoffForm(
+            action=f"http://keycloak.fake/realms/{self.realm}/idp-bridge/registration-handoff/open",
+            fields={"key": key, "client_id": client_id or "idp-bridge"})
 
     # Groups ---------------------------------------------------------------------------------
 

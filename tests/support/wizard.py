@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import requests
 
 from idp_bridge.outbox import Outbox
-from tests.support.forms import forms
+from tests.support.forms import Form, forms
 from tests.support.keycloak_login import LoopbackSession, finish_required_actions, submit_login
 
 PASSWORD = "Provider1!"
@@ -60,12 +60,14 @@ class WizardClient:
         return match.group(1)
 
     def post(self, step: str, data: dict[str, str]) -> requests.Response:
-        self.page = self.http.post(f"{self.bridge_url}/register/{step}",
-                                   data={"csrf_token": self.csrf(), **data}, timeout=30)
+        self.page = post_handoff(self.http, self.http.post(
+            f"{self.bridge_url}/register/{step}", data={"csrf_token": self.csrf(), **data},
+            timeout=30))
         return self.page
 
     def get(self, step: str) -> requests.Response:
-        self.page = self.http.get(f"{self.bridge_url}/register/{step}", timeout=30)
+        self.page = post_handoff(self.http, self.http.get(
+            f"{self.bridge_url}/register/{step}", timeout=30))
         return self.page
 
     def radio_values(self, name: str) -> list[str]:
@@ -126,6 +128,21 @@ class WizardClient:
                                       else confirm})
 
 
+def handoff_form(page: requests.Response) -> Form | None:
+    """The registration hand-off page's form (posted to Keycloak by a script in a browser)."""
+    return next((f for f in forms(page.text, page.url) if f.attrs.get("id") == "handoff-form"),
+                None)
+
+
+def post_handoff(http: requests.Session, page: requests.Response) -> requests.Response:
+    """What a browser does on the hand-off page: post its form to Keycloak (the credential
+    in the body); any other page as it is."""
+    form = handoff_form(page)
+    if form is None:
+        return page
+    return http.post(form.action, data=form.fields, timeout=30)
+
+
 def person(email: str, **overrides: str) -> dict[str, str]:
     values = {"first_name": "Jordan", "last_name": "Baker", "phone": "608-555-0142",
               "email": email, "job_title": "Office Manager", "opt_in": "in"}
@@ -135,7 +152,8 @@ def person(email: str, **overrides: str) -> dict[str, str]:
 
 def handed_off(page: requests.Response) -> bool:
     """Password Setup accepted: the browser is on Keycloak's Phone Verification (the
-    registration hand-off), or, when Keycloak would not hand off, on the sign-in page."""
+    registration hand-off, posted), on the bridge's hand-off page (a client that does not
+    post its form), or, when Keycloak would not hand off, on the sign-in page."""
     return 'id="kc-phone-form"' in page.text or page.url.split("?")[0].endswith(
         ("/register/sign_in", "/register/handoff"))
 

@@ -29,6 +29,9 @@ from idp_bridge.registration.forms import PasswordForm, problems
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.password_policy import describe_policy, rule_broken
 
+# Set on every login the wizard creates; the plugin's hand-off refuses logins without it
+# (declared admin-only in the realm's user profile, so the registrant cannot set it).
+REGISTRATION_MARKER = "registration_pending"
 # Keycloak's user-profile attributes, and the Individual Enrollment fields they come from.
 PROFILE_FIELDS = {"firstName": ("first_name", "First Name"),
                   "lastName": ("last_name", "Last Name"),
@@ -176,7 +179,10 @@ class PasswordStage(Stage):
             {"work_phone": person.phone, "job_title": person.job_title,
              "communications_opt_in": person.opt_in,
              # Keycloak's own emails (password reset) speak this brand (theme: H5).
-             "brand": draft.brand},
+             "brand": draft.brand,
+             # The plugin hands off (Password Setup → Phone Verification without a second
+             # password) only logins carrying this marker (docs/keycloak-plugin.md).
+             REGISTRATION_MARKER: "true"},
         )
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id

@@ -175,6 +175,9 @@ def _env(ports: dict[str, int], outbox_dir: Path, bridge_database: str) -> dict[
         "IDP_PAIR_MISSES_PER_NPI_PER_HOUR": "1000000",
         "IDP_EMAIL_CODE_MAX_SENDS_PER_CLIENT_PER_HOUR": "1000000",
         "IDP_EMAIL_CODE_MAX_SENDS_PER_HOUR": "1000000",
+        # All the resilience tests' browsers come from one address (the proxy's client).
+        "IDP_PHONE_MAX_SENDS_PER_ADDRESS_PER_HOUR": "100000",
+        "IDP_PHONE_MAX_SENDS_TOTAL_PER_HOUR": "100000",
         "DATABASE_URL": bridge_database,
     }
 

@@ -139,6 +139,50 @@ def test_sign_in_passes_straight_on_to_the_keycloak_hand_off(wizard_at):
     assert 'id="continue-sign-in"' in fallback
 
 
+def test_the_handoff_is_a_posted_form_and_a_repeat_replaces_it(wizard_at):
+    """Issue 19 rows 2 and 8: the hand-off credential is in a form body (no Location, no
+    URL); each GET of /register/handoff replaces the previous hand-off (the old one dead in
+    Keycloak, its pending sign-in dropped here), and the session stays bounded like
+    /login's however often it is opened."""
+    from idp_bridge.auth import PENDING_SIGN_INS_KEPT
+    from idp_bridge.auth.oidc import client_name
+    from idp_bridge.auth.sessions import WebSession
+    from idp_bridge.extensions import oauth
+
+    wizard = wizard_at("sign_in", account_type="individual")
+    with wizard.app.app_context():
+        # Keycloak's discovery document, as the real one names the authorization endpoint.
+        oauth.create_client(client_name("dean")).server_metadata.update(
+            _loaded_at=1, authorization_endpoint="http://keycloak.fake/auth")
+        draft = db.session.get(RegistrationDraft, wizard.draft_id)
+        user_id = wizard.gateway.create_user(PERSON.email, "Jordan", "Baker",
+                                             {"registration_pending": "true"})
+        draft.keycloak_user_id = user_id
+        db.session.commit()
+    keys = []
+    for _ in range(25):
+        page = wizard.get("handoff")
+        assert page.status_code == 200 and "Location" not in page.headers
+        assert page.headers["Cache-Control"] == "no-store"
+        body = page.get_data(as_text=True)
+        keys.append(re.search(r'name="key" value="([^"]+)"', body).group(1))
+        action = re.search(r'<form method="post" action="([^"]+)" id="handoff-form"', body)
+        assert action and "?" not in action.group(1) and keys[-1] not in action.group(1)
+        assert 'id="handoff-continue"' in body  # works without scripts too
+    live = [key for key, carried in wizard.gateway.handoffs.items()
+            if carried["user_id"] == user_id]
+    assert live == [keys[-1]]
+    with wizard.client.session_transaction() as session:
+        pending = [key for key in session if key.startswith("_state_")]
+        assert len(pending) <= PENDING_SIGN_INS_KEPT
+        # The pending sign-in kept is the live hand-off's.
+        assert session["handoff_state"] in pending
+        assert session["handoff_state"].endswith(wizard.gateway.handoffs[keys[-1]]["state"])
+    with wizard.app.app_context():
+        rows = [len(str(row.data)) for row in WebSession.query.all()]
+    assert rows and max(rows) < 3000, rows
+
+
 def test_the_eye_icon_is_a_drawing_not_an_emoji(wizard_at):
     """Debian's Chromium has no emoji font: the eye must be an inline SVG, named for
     screen readers by its button."""

@@ -19,6 +19,16 @@ public final class HandoffRules {
     /** The only credential a hand-off user may have: the password just set on Password Setup. */
     public static final String PASSWORD = "password";
     public static final int MAX_STEPS = 20;
+    /**
+     * The user attribute the bridge sets when it creates a login in a registration (declared
+     * in the realm's user profile: only an administrator sees or edits it). Without it no
+     * hand-off is made: an account someone else created (the seeded plan administrator, an
+     * account from the admin console) never gets a link.
+     */
+    public static final String MARKER = "registration_pending";
+    public static final String MARKER_VALUE = "true";
+    /** A hand-off credential is a signed JWT of a few hundred bytes; more is not ours. */
+    public static final int MAX_KEY_LENGTH = 8192;
 
     // RFC 7636: the S256 challenge is 43 base64url characters; a verifier alphabet otherwise.
     private static final Pattern CHALLENGE = Pattern.compile("[A-Za-z0-9._~-]{43,128}");
@@ -37,6 +47,22 @@ public final class HandoffRules {
                                   Collection<String> credentialTypes) {
         return requiredActions.contains(PHONE_ACTION)
                 && credentialTypes.stream().allMatch(PASSWORD::equals);
+    }
+
+    /**
+     * An account the bridge created in a registration still under way: it carries the
+     * bridge's marker, is nobody's service account, belongs to no group and holds no role
+     * beyond the realm's default one. A plan administrator (a realm role) or any member of an
+     * organization (a group) is never handed off, whatever their credentials.
+     *
+     * @param marker        the user's {@link #MARKER} attribute (may be null)
+     * @param serviceAccount whether the user is a client's service account
+     * @param groups        how many groups the user belongs to
+     * @param extraRoles    how many roles are mapped to the user besides the default role
+     */
+    public static boolean bridgeRegistration(String marker, boolean serviceAccount, long groups,
+                                             long extraRoles) {
+        return MARKER_VALUE.equals(marker) && !serviceAccount && groups == 0 && extraRoles == 0;
     }
 
     /**

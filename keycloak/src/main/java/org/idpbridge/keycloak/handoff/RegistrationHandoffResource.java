@@ -1,6 +1,7 @@
 package org.idpbridge.keycloak.handoff;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.keycloak.common.util.Time;
+import org.keycloak.events.EventBuilder;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakContext;
@@ -35,10 +37,12 @@ import org.keycloak.urls.UrlType;
  * <p>Body (JSON): {@code user_id}, {@code redirect_uri}, {@code state}, {@code nonce},
  * {@code scope}, {@code code_challenge}, {@code code_challenge_method} (S256), optionally
  * {@code kc_step_phone}, {@code kc_step_terms}, {@code kc_steps} (the step counter), and {@code client_id} (the client to sign in to, when not
- * the caller's own). Answer: {@code {"url": ..., "expires_in": seconds}}.
+ * the caller's own). Answer: {@code {"action": url, "fields": {"key", "client_id"},
+ * "expires_in": seconds}}: the browser posts {@code fields} to {@code action}.
  */
 public class RegistrationHandoffResource {
     private static final Logger LOG = Logger.getLogger(RegistrationHandoffResource.class);
+    static final String OPEN_PATH = "registration-handoff/open";
     private final KeycloakSession session;
     private final int lifespanSeconds;
 
@@ -81,26 +85,52 @@ public class RegistrationHandoffResource {
         if (user == null) {
             return answer(Response.Status.NOT_FOUND, "user_not_found");
         }
-        if (!RegistrationHandoffTokenHandler.stillPending(user)) {
+        if (!RegistrationHandoffTokenHandler.stillPending(realm, user)) {
             return answer(Response.Status.CONFLICT, "registration_not_pending");
         }
         RegistrationHandoffToken token = new RegistrationHandoffToken(user.getId(),
                 client.get().getClientId(), Time.currentTime() + lifespanSeconds, redirect,
                 authorization.get());
         HandoffRules.steps(request::get).ifPresent(token::withSteps);
-        // The browser opens it: Keycloak's public address, not the one the bridge called.
+        RegistrationHandoffTokenHandler.makeLive(session, token, lifespanSeconds);
+        // The browser posts the credential in a form body to open(): it is never in a URL
+        // (no history, Referer, proxy or access log). Keycloak's public address.
         var frontend = context.getUri(UrlType.FRONTEND);
-        String url = LoginActionsService.actionTokenProcessor(frontend)
-                .queryParam(Constants.KEY, token.serialize(session, realm, frontend))
-                .queryParam(Constants.CLIENT_ID, client.get().getClientId())
-                .build(realm.getName()).toString();
+        String action = frontend.getBaseUriBuilder().path("realms").path(realm.getName())
+                .path(RegistrationHandoffResourceProviderFactory.ID).path(OPEN_PATH)
+                .build().toString();
         LOG.infof("registration hand-off issued: user %s, client %s, realm %s, %d s",
                 user.getId(), client.get().getClientId(), realm.getName(), lifespanSeconds);
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("url", url);
+        answer.put("action", action);
+        answer.put("fields", Map.of(Constants.KEY, token.serialize(session, realm, frontend),
+                Constants.CLIENT_ID, client.get().getClientId()));
         answer.put("expires_in", lifespanSeconds);
         return Response.ok(answer).type(MediaType.APPLICATION_JSON_TYPE)
                 .header("Cache-Control", "no-store").build();
+    }
+
+    /**
+     * The browser's way in: the bridge's page posts {@code key} (the hand-off token) and
+     * {@code client_id} here, and Keycloak's own action-token processing runs as if the link
+     * had been opened (fresh authentication session, cookie bound to this browser, redirect
+     * to the required actions). A GET here is 405; the token in Keycloak's GET action-token
+     * URL is refused by the handler.
+     */
+    @POST
+    @Path(OPEN_PATH)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response open(@FormParam(Constants.KEY) String key,
+                         @FormParam(Constants.CLIENT_ID) String clientId) {
+        KeycloakContext context = session.getContext();
+        if (key == null || key.isBlank() || key.length() > HandoffRules.MAX_KEY_LENGTH
+                || (clientId != null && clientId.length() > 255)) {
+            return answer(Response.Status.BAD_REQUEST, "invalid_request");
+        }
+        session.setAttribute(RegistrationHandoffTokenHandler.OPENED_BY_POST, Boolean.TRUE);
+        EventBuilder event = new EventBuilder(context.getRealm(), session, context.getConnection());
+        return new LoginActionsService(session, event)
+                .executeActionToken(null, key, null, clientId, null, null);
     }
 
     /** The client whose own service account holds {@code manage-users}, or nothing. */

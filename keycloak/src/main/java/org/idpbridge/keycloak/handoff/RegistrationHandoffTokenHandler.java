@@ -1,6 +1,7 @@
 package org.idpbridge.keycloak.handoff;
 
 import jakarta.ws.rs.core.Response;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -12,6 +13,8 @@ import org.keycloak.common.util.Time;
 import org.keycloak.events.Errors;
 import org.keycloak.events.EventType;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
 import org.keycloak.models.SubjectCredentialManager;
 import org.keycloak.models.UserModel;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
@@ -34,6 +37,12 @@ public class RegistrationHandoffTokenHandler
     /** Where Keycloak keeps an authorization request's extra parameters (client notes). */
     public static final String REQUEST_PARAM_NOTE = "client_request_param_";
     static final String SPENT_MESSAGE = "registrationHandoffSpent";
+    /** Set on the Keycloak session by {@code POST .../registration-handoff/open}: the only way
+     *  in. The same token in Keycloak's own GET action-token URL opens nothing. */
+    static final String OPENED_BY_POST = "idp-bridge.handoff.opened-by-post";
+    /** Single-use store key naming the one live hand-off of a user (its token's nonce). */
+    static final String LIVE_PREFIX = "idp-bridge.handoff.live.";
+    static final String LIVE_NONCE = "nonce";
     private static final Logger LOG = Logger.getLogger(RegistrationHandoffTokenHandler.class);
 
     public RegistrationHandoffTokenHandler() {
@@ -44,20 +53,51 @@ public class RegistrationHandoffTokenHandler
     @Override
     public Predicate<? super RegistrationHandoffToken>[] getVerifiers(
             ActionTokenContext<RegistrationHandoffToken> context) {
+        KeycloakSession session = context.getSession();
         return TokenUtils.predicates(
+                // Only the bridge page's POST opens a hand-off: never a URL.
+                TokenUtils.checkThat(t -> Boolean.TRUE.equals(session.getAttribute(OPENED_BY_POST)),
+                        Errors.NOT_ALLOWED, SPENT_MESSAGE),
+                // One live hand-off per registration: a newer one made the older dead.
+                TokenUtils.checkThat(t -> live(session, t), Errors.EXPIRED_CODE, SPENT_MESSAGE),
                 TokenUtils.checkThat(t -> RedirectUtils.verifyRedirectUri(context.getSession(),
                         t.getRedirectUri(), context.getAuthenticationSession().getClient()) != null,
                         Errors.INVALID_REDIRECT_URI, Messages.INVALID_REDIRECT_URI),
                 TokenUtils.checkThat(t -> HandoffRules.authorization(t.getAuthorization())
                         .isPresent(), Errors.INVALID_REQUEST, SPENT_MESSAGE),
                 // Finished in the meantime (or a second factor added): sign in the usual way.
-                TokenUtils.checkThat(t -> stillPending(
+                TokenUtils.checkThat(t -> stillPending(context.getRealm(),
                         context.getAuthenticationSession().getAuthenticatedUser()),
                         Errors.NOT_ALLOWED, SPENT_MESSAGE));
     }
 
-    static boolean stillPending(UserModel user) {
+    /** Remember {@code token} as {@code user}'s only live hand-off (replacing any other). */
+    static void makeLive(KeycloakSession session, RegistrationHandoffToken token,
+                         long lifespanSeconds) {
+        String key = LIVE_PREFIX + token.getUserId();
+        session.singleUseObjects().remove(key);
+        session.singleUseObjects().put(key, lifespanSeconds,
+                Map.of(LIVE_NONCE, token.getActionVerificationNonce().toString()));
+    }
+
+    static boolean live(KeycloakSession session, RegistrationHandoffToken token) {
+        Map<String, String> current = session.singleUseObjects().get(LIVE_PREFIX + token.getUserId());
+        return current != null && token.getActionVerificationNonce() != null
+                && token.getActionVerificationNonce().toString().equals(current.get(LIVE_NONCE));
+    }
+
+    /** A registration the bridge started and that is still under way (see
+     *  {@link HandoffRules#bridgeRegistration} and {@link HandoffRules#pending}). */
+    static boolean stillPending(RealmModel realm, UserModel user) {
         if (user == null || !user.isEnabled()) {
+            return false;
+        }
+        RoleModel defaultRole = realm.getDefaultRole();
+        long extraRoles = user.getRoleMappingsStream()
+                .filter(role -> defaultRole == null || !role.getId().equals(defaultRole.getId()))
+                .count();
+        if (!HandoffRules.bridgeRegistration(user.getFirstAttribute(HandoffRules.MARKER),
+                user.getServiceAccountClientLink() != null, user.getGroupsCount(), extraRoles)) {
             return false;
         }
         SubjectCredentialManager credentials = user.credentialManager();

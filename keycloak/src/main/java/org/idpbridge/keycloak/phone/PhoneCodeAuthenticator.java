@@ -1,14 +1,12 @@
 package org.idpbridge.keycloak.phone;
 
 import jakarta.ws.rs.core.MultivaluedMap;
-import java.util.Locale;
 import java.util.Optional;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.CredentialValidator;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.events.Details;
-import org.keycloak.events.Errors;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -35,9 +33,10 @@ public class PhoneCodeAuthenticator implements Authenticator,
             context.attempted();  // not configured: let another factor (or setup) run
             return;
         }
-        PhoneCodeSession codes = codes(context);
+        PhoneCodeCheck check = check(context);
+        PhoneCodeSession codes = check.codes();
         LoginFormsProvider form = form(context, phone.get(), codes);
-        if (lockedOut(context)) {
+        if (check.lockedOut()) {
             form.setAttribute("phoneLocked", true);
             error(form, new PhoneMessages.Message(PhoneMessages.ACCOUNT_LOCKED));
         } else if (codes.locked()) {
@@ -62,8 +61,9 @@ public class PhoneCodeAuthenticator implements Authenticator,
         }
         MultivaluedMap<String, String> params =
                 context.getHttpRequest().getDecodedFormParameters();
-        PhoneCodeSession codes = codes(context);
-        if (lockedOut(context)) {
+        PhoneCodeCheck check = check(context);
+        PhoneCodeSession codes = check.codes();
+        if (check.lockedOut()) {
             LoginFormsProvider form = form(context, phone, codes).setAttribute("phoneLocked", true);
             context.challenge(error(form, new PhoneMessages.Message(PhoneMessages.ACCOUNT_LOCKED))
                     .createForm(TEMPLATE));
@@ -81,51 +81,17 @@ public class PhoneCodeAuthenticator implements Authenticator,
             context.challenge(form.createForm(TEMPLATE));
             return;
         }
-        PhoneCodeRules.Check result = codes.check(params.getFirst("code"));
+        // Counted in check(), not through failureChallenge: the flow would report the failure
+        // in the "phone-otp" category, which Keycloak's protector ignores.
+        PhoneCodeRules.Check result = check.check(params.getFirst("code"), phone.channel());
         if (result == PhoneCodeRules.Check.OK) {
-            codes.forgetCode();
             context.getEvent().detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
                     .detail("phone_method", phone.channel().key);
             context.success();
             return;
         }
         PhoneMessages.Message message = PhoneMessages.refusal(result, codes.triesLeft());
-        LoginFormsProvider form = error(form(context, phone, codes), message);
-        String phoneCode = result.name().toLowerCase(Locale.ROOT);
-        switch (result) {
-            case WRONG, SUPERSEDED, LOCKED -> {
-                context.getEvent().clone().user(context.getUser())
-                        .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
-                        .detail("phone_code", phoneCode)
-                        .error(Errors.INVALID_USER_CREDENTIALS);
-                // Counted here, not through failureChallenge: the flow would report the
-                // failure in the "phone-otp" category, which Keycloak's protector ignores.
-                PhoneBruteForce.countFailure(context.getSession(), context.getRealm(),
-                        context.getUser());
-                context.challenge(form.createForm(TEMPLATE));
-            }
-            case EXPIRED, USED -> {
-                context.getEvent().clone().user(context.getUser())
-                        .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
-                        .detail("phone_code", phoneCode)
-                        .error(PhoneMessages.eventError(result));
-                context.challenge(form.createForm(TEMPLATE));
-            }
-            default -> context.challenge(form.createForm(TEMPLATE));  // nothing typed / sent
-        }
-    }
-
-    /** Keycloak's brute-force detection has the user locked out: say so, record it. */
-    private static boolean lockedOut(AuthenticationFlowContext context) {
-        String error = PhoneBruteForce.lockout(context.getSession(), context.getRealm(),
-                context.getUser());
-        if (error == null) {
-            return false;
-        }
-        context.getEvent().clone().user(context.getUser())
-                .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
-                .error(error);
-        return true;
+        context.challenge(error(form(context, phone, codes), message).createForm(TEMPLATE));
     }
 
     private LoginFormsProvider form(AuthenticationFlowContext context,
@@ -140,9 +106,10 @@ public class PhoneCodeAuthenticator implements Authenticator,
         return form.setError(m.key(), m.params());
     }
 
-    private static PhoneCodeSession codes(AuthenticationFlowContext context) {
-        return new PhoneCodeSession(context.getSession(), context.getRealm(),
-                context.getAuthenticationSession());
+    private PhoneCodeCheck check(AuthenticationFlowContext context) {
+        return getCredentialProvider(context.getSession()).codeCheck(context.getRealm(),
+                context.getUser(), context.getAuthenticationSession(),
+                PhoneCodeCheck.Step.SIGN_IN, context.getEvent());
     }
 
     @Override

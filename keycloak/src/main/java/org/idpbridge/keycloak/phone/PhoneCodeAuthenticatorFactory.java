@@ -22,6 +22,15 @@ public class PhoneCodeAuthenticatorFactory implements AuthenticatorFactory {
     private static final Logger LOG = Logger.getLogger(PhoneCodeAuthenticatorFactory.class);
     private static final PhoneCodeAuthenticator INSTANCE = new PhoneCodeAuthenticator();
     private PhoneCodePolicy policy = PhoneCodePolicy.DEFAULT;
+    private java.util.Set<String> regions = PhoneRegions.DEFAULT;
+
+    /** The regions codes may be sent to at enrollment, as read at boot. */
+    static java.util.Set<String> deploymentRegions(KeycloakSession session) {
+        var factory = session.getKeycloakSessionFactory()
+                .getProviderFactory(Authenticator.class, ID);
+        return factory instanceof PhoneCodeAuthenticatorFactory phone ? phone.regions
+                : PhoneRegions.DEFAULT;
+    }
 
     /** The deployment's limits, as read at boot. */
     static PhoneCodePolicy deploymentPolicy(KeycloakSession session) {
@@ -77,7 +86,9 @@ public class PhoneCodeAuthenticatorFactory implements AuthenticatorFactory {
     @Override
     public void init(Config.Scope config) {
         policy = PhoneCodePolicy.fromOptions(config::get);  // a bad value stops the boot
-        LOG.infof("phone codes: %s", policy);
+        regions = PhoneRegions.parse(config.get(PhoneRegions.OPTION), PhoneRegions.DEFAULT,
+                "spi-authenticator--" + ID + "--" + PhoneRegions.OPTION);
+        LOG.infof("phone codes: %s; enrollment in regions %s", policy, regions);
     }
 
     @Override
@@ -89,6 +100,13 @@ public class PhoneCodeAuthenticatorFactory implements AuthenticatorFactory {
                             + " overrides it per realm.")
                     .defaultValue(setting.valueIn(PhoneCodePolicy.DEFAULT)).add();
         }
+        options.property().name(PhoneRegions.OPTION).type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Regions (ISO codes, comma-separated) whose numbers may be enrolled; "
+                        + "premium-rate, toll-free and other non-geographic numbers are refused "
+                        + "everywhere. A realm attribute " + PhoneRegions.REALM_ATTRIBUTE
+                        + " overrides it per realm.")
+                .defaultValue(String.join(",", new java.util.TreeSet<>(PhoneRegions.DEFAULT)))
+                .add();
         return options.build();
     }
 

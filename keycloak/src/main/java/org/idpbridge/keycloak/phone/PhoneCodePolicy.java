@@ -15,12 +15,26 @@ import java.util.function.Function;
  * @param maxWrongTries         wrong codes allowed in one sign-in; a resend does not reset them (5)
  * @param maxSendsPerSignIn     codes sent in one sign-in or enrollment (5)
  * @param maxSendsPerHour       codes sent per user, and per number, in any rolling hour (10)
+ * @param maxSendsPerAddressPerHour codes sent for sign-ins from one client address in any
+ *                              rolling hour, all users together (20)
+ * @param maxSendsTotalPerHour  codes sent by the whole deployment in any rolling hour (1000)
  */
 public record PhoneCodePolicy(Duration lifetime, Duration resendCooldown, int maxWrongTries,
-                              int maxSendsPerSignIn, int maxSendsPerHour) {
+                              int maxSendsPerSignIn, int maxSendsPerHour,
+                              int maxSendsPerAddressPerHour, int maxSendsTotalPerHour) {
 
+    public static final int DEFAULT_PER_ADDRESS = 20;
+    public static final int DEFAULT_TOTAL = 1000;
     public static final PhoneCodePolicy DEFAULT = new PhoneCodePolicy(
-            Duration.ofMinutes(10), Duration.ofSeconds(30), 5, 5, 10);
+            Duration.ofMinutes(10), Duration.ofSeconds(30), 5, 5, 10, DEFAULT_PER_ADDRESS,
+            DEFAULT_TOTAL);
+
+    /** The per-sign-in and per-user limits, with the default address and total budgets. */
+    public PhoneCodePolicy(Duration lifetime, Duration resendCooldown, int maxWrongTries,
+                           int maxSendsPerSignIn, int maxSendsPerHour) {
+        this(lifetime, resendCooldown, maxWrongTries, maxSendsPerSignIn, maxSendsPerHour,
+                DEFAULT_PER_ADDRESS, DEFAULT_TOTAL);
+    }
 
     /** The settings: SPI option name, realm attribute name, smallest allowed value. */
     public enum Setting {
@@ -33,7 +47,13 @@ public record PhoneCodePolicy(Duration lifetime, Duration resendCooldown, int ma
         MAX_SENDS_PER_SIGN_IN("max-sends-per-sign-in", "phoneMaxSendsPerSignIn", 1,
                 "Codes sent in one sign-in or enrollment."),
         MAX_SENDS_PER_HOUR("max-sends-per-hour", "phoneMaxSendsPerHour", 1,
-                "Codes sent per user, and per number, in any rolling hour.");
+                "Codes sent per user, and per number, in any rolling hour."),
+        MAX_SENDS_PER_ADDRESS_PER_HOUR("max-sends-per-address-per-hour",
+                "phoneMaxSendsPerAddressPerHour", 1,
+                "Codes sent for sign-ins from one client address, all users together, in any "
+                        + "rolling hour."),
+        MAX_SENDS_TOTAL_PER_HOUR("max-sends-total-per-hour", "phoneMaxSendsTotalPerHour", 1,
+                "Codes sent by the whole deployment in any rolling hour.");
 
         public final String option;
         public final String realmAttribute;
@@ -54,13 +74,16 @@ public record PhoneCodePolicy(Duration lifetime, Duration resendCooldown, int ma
                 case MAX_WRONG_TRIES -> policy.maxWrongTries;
                 case MAX_SENDS_PER_SIGN_IN -> policy.maxSendsPerSignIn;
                 case MAX_SENDS_PER_HOUR -> policy.maxSendsPerHour;
+                case MAX_SENDS_PER_ADDRESS_PER_HOUR -> policy.maxSendsPerAddressPerHour;
+                case MAX_SENDS_TOTAL_PER_HOUR -> policy.maxSendsTotalPerHour;
             };
         }
     }
 
     public PhoneCodePolicy {
         if (lifetime.isNegative() || lifetime.isZero() || resendCooldown.isNegative()
-                || maxWrongTries < 1 || maxSendsPerSignIn < 1 || maxSendsPerHour < 1) {
+                || maxWrongTries < 1 || maxSendsPerSignIn < 1 || maxSendsPerHour < 1
+                || maxSendsPerAddressPerHour < 1 || maxSendsTotalPerHour < 1) {
             throw new IllegalArgumentException("phone code limits must be positive");
         }
     }
@@ -107,7 +130,9 @@ public record PhoneCodePolicy(Duration lifetime, Duration resendCooldown, int ma
                 Duration.ofSeconds(value.apply(Setting.RESEND_COOLDOWN_SECONDS)),
                 value.apply(Setting.MAX_WRONG_TRIES).intValue(),
                 value.apply(Setting.MAX_SENDS_PER_SIGN_IN).intValue(),
-                value.apply(Setting.MAX_SENDS_PER_HOUR).intValue());
+                value.apply(Setting.MAX_SENDS_PER_HOUR).intValue(),
+                value.apply(Setting.MAX_SENDS_PER_ADDRESS_PER_HOUR).intValue(),
+                value.apply(Setting.MAX_SENDS_TOTAL_PER_HOUR).intValue());
     }
 
     private static Long parse(String value, long minimum) {

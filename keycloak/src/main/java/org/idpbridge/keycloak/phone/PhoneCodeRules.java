@@ -61,6 +61,12 @@ public final class PhoneCodeRules {
      * in both histories. The caller sends the returned code and, if sending fails, drops the
      * updated state and histories (nothing was sent).
      */
+    public Issued issue(PhoneCodeState state) {
+        return issue(state, SendHistory.empty(), SendHistory.empty());
+    }
+
+    /** As {@link #issue(PhoneCodeState)}, also refusing when either history is at the hourly
+     *  cap. Production counts the hourly caps atomically instead ({@link SendBudget}). */
     public Issued issue(PhoneCodeState state, SendHistory byUser, SendHistory byNumber) {
         long now = clock.millis();
         if (state.wrongTries >= policy.maxWrongTries()) {

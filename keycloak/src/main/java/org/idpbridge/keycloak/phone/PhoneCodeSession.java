@@ -2,6 +2,7 @@ package org.idpbridge.keycloak.phone;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -22,7 +23,8 @@ import org.keycloak.theme.Theme;
  */
 public final class PhoneCodeSession {
     private static final Logger LOG = Logger.getLogger(PhoneCodeSession.class);
-    private static final long HOUR_SECONDS = 3600;
+    /** Single-use store keys of the hourly send budgets ({@link SendBudget}). */
+    static final String BUDGET_PREFIX = "idp-bridge.phone-budget.";
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -55,34 +57,91 @@ public final class PhoneCodeSession {
 
     /** Issue and send a code; returns null when it was sent, else what to tell the person. */
     public PhoneMessages.Message sendCode(UserModel user, String e164, PhoneChannel channel) {
-        SingleUseObjectProvider store = session.singleUseObjects();
-        String userKey = "idp-bridge.phone-sends.user." + user.getId();
-        String numberKey = "idp-bridge.phone-sends.number." + e164;
-        SendHistory byUser = history(store, userKey);
-        SendHistory byNumber = history(store, numberKey);
         PhoneCodeState state = load();
-        PhoneCodeRules.Issued issued = rules.issue(state, byUser, byNumber);
+        PhoneCodeRules.Issued issued = rules.issue(state);
         if (!issued.ok()) {
             LOG.debugf("phone code to %s for user %s not sent: %s", PhoneNumbers.mask(e164),
                     user.getId(), issued.refusal());
             return PhoneMessages.refusal(issued);
+        }
+        String address = clientAddress();
+        SendBudget.Slots slots = slots(session.singleUseObjects());
+        SendBudget.Outcome taken = SendBudget.take(slots, budgets(user, e164, address));
+        if (!taken.ok()) {
+            // One message for every budget: it never tells that another account uses a number.
+            // The log names the budget, for the plan's administrators (docs/security.md).
+            LOG.infof("phone code to %s for user %s from %s (realm %s) not sent: hourly budget "
+                    + "%s (%d) spent", PhoneNumbers.mask(e164), user.getId(), address,
+                    realm.getName(), budgetName(taken.spent()), taken.spent().limit());
+            return PhoneMessages.refusal(new PhoneCodeRules.Issued(null,
+                    PhoneCodeRules.Refusal.TOO_MANY_SENDS, 0));
         }
         PhoneSender sender = session.getProvider(PhoneSender.class);
         try {
             sender.send(new PhoneMessage(channel, e164, issued.code(), planName(),
                     rules.policy().lifetime()));
         } catch (PhoneSendException | RuntimeException e) {
+            SendBudget.release(slots, taken.taken());  // nothing was sent
             // The cause goes to the log; no sender puts the code in an exception.
             LOG.warnf(e, "phone code by %s to %s for user %s (realm %s) not sent", channel.key,
                     PhoneNumbers.mask(e164), user.getId(), realm.getName());
             return new PhoneMessages.Message(PhoneMessages.SEND_FAILED);
         }
-        LOG.infof("phone code sent by %s to %s for user %s (realm %s)", channel.key,
-                PhoneNumbers.mask(e164), user.getId(), realm.getName());
+        LOG.infof("phone code sent by %s to %s for user %s from %s (realm %s)", channel.key,
+                PhoneNumbers.mask(e164), user.getId(), address, realm.getName());
         save(state);
-        keep(store, userKey, byUser);
-        keep(store, numberKey, byNumber);
         return null;
+    }
+
+    /** Hourly budgets, all taken or none: per user and per number (the policy's per-hour
+     *  cap), per client address and for the whole deployment. */
+    private List<SendBudget.Budget> budgets(UserModel user, String e164, String address) {
+        PhoneCodePolicy policy = rules.policy();
+        return List.of(
+                new SendBudget.Budget(BUDGET_PREFIX + "user." + user.getId(),
+                        policy.maxSendsPerHour()),
+                new SendBudget.Budget(BUDGET_PREFIX + "number." + e164, policy.maxSendsPerHour()),
+                new SendBudget.Budget(BUDGET_PREFIX + "address." + address,
+                        policy.maxSendsPerAddressPerHour()),
+                new SendBudget.Budget(BUDGET_PREFIX + "total", policy.maxSendsTotalPerHour()));
+    }
+
+    /** "user", "number", "address" or "total": which budget, without whose. */
+    private static String budgetName(SendBudget.Budget budget) {
+        String rest = budget.key().substring(BUDGET_PREFIX.length());
+        int dot = rest.indexOf('.');
+        return dot < 0 ? rest : rest.substring(0, dot);
+    }
+
+    /** The client's address as Keycloak sees it (behind the proxy: the forwarded one, with
+     *  {@code proxy-headers} set), bounded for use in a key. */
+    private String clientAddress() {
+        var connection = session.getContext().getConnection();
+        String address = connection == null ? null : connection.getRemoteAddr();
+        if (address == null || address.isBlank()) {
+            return "unknown";
+        }
+        return address.length() > 64 ? address.substring(0, 64) : address;
+    }
+
+    /** Keycloak's single-use object store: cluster-wide, put-if-absent atomic. */
+    private static SendBudget.Slots slots(SingleUseObjectProvider store) {
+        return new SendBudget.Slots() {
+            @Override
+            public boolean contains(String key) {
+                return store.contains(key);
+            }
+
+            @Override
+            public boolean putIfAbsent(String key, long lifespanSeconds) {
+                return store.putIfAbsent(key, lifespanSeconds);
+            }
+
+            @Override
+            public void remove(String key) {
+                store.remove(key);
+            }
+        };
     }
 
     /** Check a typed code (counting a wrong try in the session when it is one). */
@@ -103,10 +162,7 @@ public final class PhoneCodeSession {
 
     /** Forget the code after it was used (wrong tries and send counts stay). */
     public void forgetCode() {
-        for (String key : new String[] {"phone.code", "phone.older", "phone.sentAt",
-            "phone.used"}) {
-            authSession.removeAuthNote(key);
-        }
+        PhoneCodeState.CODE_NOTES.forEach(authSession::removeAuthNote);
     }
 
     /** The plan's name as the login theme spells it ({@code planName} message), else the
@@ -123,15 +179,5 @@ public final class PhoneCodeSession {
         }
         String display = realm.getDisplayName();
         return display == null || display.isBlank() ? "Health Plan" : display;
-    }
-
-    private static SendHistory history(SingleUseObjectProvider store, String key) {
-        Map<String, String> stored = store.get(key);
-        return SendHistory.parse(stored == null ? null : stored.get("times"));
-    }
-
-    private static void keep(SingleUseObjectProvider store, String key, SendHistory history) {
-        store.remove(key);
-        store.put(key, HOUR_SECONDS, Map.of("times", history.format()));
     }
 }

@@ -13,9 +13,20 @@ import java.util.Map;
  * SHA-256 digests (the salt is random per sign-in).
  */
 public final class PhoneCodeState {
+    // Authentication-session note keys, one constant each (the glue reads exactly NOTES).
+    static final String SALT = "phone.salt";
+    static final String CODE = "phone.code";
+    static final String OLDER = "phone.older";
+    static final String SENT_AT = "phone.sentAt";
+    static final String WRONG_TRIES = "phone.wrongTries";
+    static final String USED = "phone.used";
+    static final String SENDS = "phone.sends";
     /** Every note this class writes; the glue reads exactly these. */
-    public static final List<String> NOTES = List.of("phone.salt", "phone.code", "phone.older",
-            "phone.sentAt", "phone.wrongTries", "phone.used", "phone.sends");
+    public static final List<String> NOTES = List.of(SALT, CODE, OLDER, SENT_AT, WRONG_TRIES,
+            USED, SENDS);
+    /** The notes of the current code, forgotten once it was used (wrong tries and send
+     *  counts stay for the rest of the sign-in). */
+    static final List<String> CODE_NOTES = List.of(CODE, OLDER, SENT_AT, USED);
     static final int OLDER_KEPT = 10;
 
     String salt = "";
@@ -28,17 +39,17 @@ public final class PhoneCodeState {
 
     public static PhoneCodeState fromNotes(Map<String, String> notes) {
         PhoneCodeState state = new PhoneCodeState();
-        state.salt = notes.getOrDefault("phone.salt", "");
-        state.codeHash = notes.getOrDefault("phone.code", "");
-        for (String h : notes.getOrDefault("phone.older", "").split(",")) {
+        state.salt = notes.getOrDefault(SALT, "");
+        state.codeHash = notes.getOrDefault(CODE, "");
+        for (String h : notes.getOrDefault(OLDER, "").split(",")) {
             if (!h.isBlank()) {
                 state.olderHashes.add(h);
             }
         }
-        state.sentAtMillis = parse(notes.get("phone.sentAt"));
-        state.wrongTries = (int) parse(notes.get("phone.wrongTries"));
-        state.used = Boolean.parseBoolean(notes.get("phone.used"));
-        for (String t : notes.getOrDefault("phone.sends", "").split(",")) {
+        state.sentAtMillis = parse(notes.get(SENT_AT));
+        state.wrongTries = (int) parse(notes.get(WRONG_TRIES));
+        state.used = Boolean.parseBoolean(notes.get(USED));
+        for (String t : notes.getOrDefault(SENDS, "").split(",")) {
             long time = parse(t);
             if (time > 0) {
                 state.sendTimes.add(time);
@@ -49,13 +60,13 @@ public final class PhoneCodeState {
 
     public Map<String, String> toNotes() {
         Map<String, String> notes = new HashMap<>();
-        notes.put("phone.salt", salt);
-        notes.put("phone.code", codeHash);
-        notes.put("phone.older", String.join(",", olderHashes));
-        notes.put("phone.sentAt", Long.toString(sentAtMillis));
-        notes.put("phone.wrongTries", Integer.toString(wrongTries));
-        notes.put("phone.used", Boolean.toString(used));
-        notes.put("phone.sends", String.join(",", sendTimes.stream().map(String::valueOf).toList()));
+        notes.put(SALT, salt);
+        notes.put(CODE, codeHash);
+        notes.put(OLDER, String.join(",", olderHashes));
+        notes.put(SENT_AT, Long.toString(sentAtMillis));
+        notes.put(WRONG_TRIES, Integer.toString(wrongTries));
+        notes.put(USED, Boolean.toString(used));
+        notes.put(SENDS, String.join(",", sendTimes.stream().map(String::valueOf).toList()));
         return notes;
     }
 

@@ -40,6 +40,15 @@ public class PhoneCredentialProvider implements CredentialProvider<PhoneCredenti
                 .map(model -> new Phone(model.data().phone(), model.data().channel()));
     }
 
+    /** The checks of a code typed at {@code step} (lockout, guesses, events): one class for
+     *  the sign-in step and the enrollment. */
+    public PhoneCodeCheck codeCheck(RealmModel realm, UserModel user,
+                                    org.keycloak.sessions.AuthenticationSessionModel authSession,
+                                    PhoneCodeCheck.Step step,
+                                    org.keycloak.events.EventBuilder events) {
+        return new PhoneCodeCheck(session, realm, user, authSession, step, events);
+    }
+
     @Override
     public String getType() {
         return TYPE;

@@ -21,6 +21,8 @@ public final class PhoneMessages {
     public static final String SENT_VOICE = "phoneCodeSentVoice";
     public static final String RESENT = "phoneCodeResent";
     public static final String NUMBER_INVALID = "phoneNumberInvalid";
+    /** A number outside the plan's regions, or premium-rate / toll-free / non-geographic. */
+    public static final String NUMBER_REGION = "phoneNumberRegion";
     public static final String VERIFY_FIRST = "phoneVerifyFirst";
     public static final String SEND_FAILED = "phoneSendFailed";
     /** The phone credential's name and help ("Try another way", the account console). */
@@ -31,7 +33,7 @@ public final class PhoneMessages {
 
     /** Every key the plugin uses (a unit test checks each has a default text). */
     public static final List<String> KEYS = List.of(ENROLLED_SMS, ENROLLED_VOICE, SENT_SMS,
-            SENT_VOICE, RESENT, NUMBER_INVALID, VERIFY_FIRST, SEND_FAILED, ACCOUNT_LOCKED,
+            SENT_VOICE, RESENT, NUMBER_INVALID, NUMBER_REGION, VERIFY_FIRST, SEND_FAILED, ACCOUNT_LOCKED,
             CREDENTIAL_NAME, CREDENTIAL_HELP, "phoneCodeWrong",
             "phoneCodeSuperseded", "phoneCodeExpired", "phoneCodeUsed", "phoneCodeLocked",
             "phoneCodeMissing", "phoneCodeNone", "phoneSendCooldown", "phoneSendTooMany");

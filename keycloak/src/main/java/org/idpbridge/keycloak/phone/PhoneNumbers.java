@@ -43,6 +43,36 @@ public final class PhoneNumbers {
         }
     }
 
+    /** What a typed number is worth for codes. */
+    public enum Verdict { OK, INVALID, REGION }
+
+    /** The verdict, the number in E.164 when OK, and its country calling code when it is a
+     *  number at all (0 otherwise; what the refusal event records, never the number). */
+    public record Reading(Verdict verdict, String e164, int countryCode) {
+    }
+
+    /**
+     * A number as typed ({@link #toE164}), then whether codes may go there
+     * ({@link PhoneRegions#allows}): INVALID for what is not a phone number, REGION for a
+     * number outside the plan's regions or of a kind that is refused (premium-rate,
+     * toll-free, ...). A North American number libphonenumber cannot place (e.g. the guides'
+     * 123-456-7890) is REGION: it cannot be shown to be in an allowed region.
+     */
+    public static Reading read(String typed, java.util.Set<String> regions) {
+        Optional<String> e164 = toE164(typed);
+        if (e164.isEmpty()) {
+            return new Reading(Verdict.INVALID, null, 0);
+        }
+        try {
+            PhoneNumber number = UTIL.parse(e164.get(), DEFAULT_REGION);
+            return PhoneRegions.allows(regions, number)
+                    ? new Reading(Verdict.OK, e164.get(), number.getCountryCode())
+                    : new Reading(Verdict.REGION, null, number.getCountryCode());
+        } catch (NumberParseException e) {
+            return new Reading(Verdict.INVALID, null, 0);
+        }
+    }
+
     /** "+16085551234" → "***-***-1234": enough to recognise, not enough to reveal. */
     public static String mask(String e164) {
         String digits = e164 == null ? "" : e164.replaceAll("\\D", "");

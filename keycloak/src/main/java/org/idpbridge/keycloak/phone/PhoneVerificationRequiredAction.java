@@ -1,6 +1,7 @@
 package org.idpbridge.keycloak.phone;
 
 import jakarta.ws.rs.core.MultivaluedMap;
+import java.util.List;
 import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
@@ -28,6 +29,11 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
     private static final String NOTE_VERIFIED = "phone.enroll.verified";
     /** Request Code with neither Text nor Voice chosen (issue 21: the method comes first). */
     static final String METHOD_FIRST = "phoneMethodFirst";
+    /** How the pending code was sent (the method chosen may change before Verify). */
+    private static final String NOTE_SENT_METHOD = "phone.enroll.number.method";
+    /** Everything enrollment keeps in the authentication session, cleared at Continue. */
+    private static final List<String> NOTES = List.of(NOTE_PHONE, NOTE_METHOD, NOTE_TYPED,
+            NOTE_VERIFIED, NOTE_SENT_METHOD);
 
     @Override
     public InitiatedActionSupport initiatedActionSupport() {
@@ -57,10 +63,7 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
         } else if ("verify".equals(action)) {
             verify(context, params.getFirst("code"));
         } else if ("true".equals(auth.getAuthNote(NOTE_VERIFIED))) {
-            for (String note : new String[] {NOTE_PHONE, NOTE_METHOD, NOTE_TYPED,
-                NOTE_VERIFIED}) {
-                auth.removeAuthNote(note);
-            }
+            NOTES.forEach(auth::removeAuthNote);
             context.success();
         } else {
             show(context, error(form(context), new PhoneMessages.Message(
@@ -79,58 +82,66 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
         PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_METHOD));
         auth.setAuthNote(NOTE_METHOD, channel.key);
         auth.setAuthNote(NOTE_TYPED, typed == null ? "" : typed.strip());
-        var e164 = PhoneNumbers.toE164(typed);
-        if (e164.isEmpty()) {
-            show(context, error(form(context),
-                    new PhoneMessages.Message(PhoneMessages.NUMBER_INVALID)));
+        PhoneNumbers.Reading reading = PhoneNumbers.read(typed, PhoneRegions.resolve(
+                context.getRealm().getAttribute(PhoneRegions.REALM_ATTRIBUTE),
+                PhoneCodeAuthenticatorFactory.deploymentRegions(context.getSession())));
+        PhoneCodeCheck check = check(context);
+        if (reading.verdict() == PhoneNumbers.Verdict.REGION) {
+            // Seen by the plan's administrators in the realm's events (docs/security.md):
+            // the country calling code only, never the number.
+            check.refusal().detail("phone_country", "+" + reading.countryCode())
+                    .error("phone_number_region");
+        }
+        if (reading.verdict() != PhoneNumbers.Verdict.OK) {
+            show(context, error(form(context), new PhoneMessages.Message(
+                    reading.verdict() == PhoneNumbers.Verdict.REGION
+                            ? PhoneMessages.NUMBER_REGION : PhoneMessages.NUMBER_INVALID)));
             return;
         }
-        if (!e164.get().equals(auth.getAuthNote(NOTE_PHONE))) {
+        String e164 = reading.e164();
+        if (!e164.equals(auth.getAuthNote(NOTE_PHONE))) {
             auth.removeAuthNote(NOTE_VERIFIED);
         }
-        if (lockedOut(context)) {
+        if (lockedOut(context, check)) {
             return;
         }
-        PhoneMessages.Message refused = codes(context).sendCode(context.getUser(), e164.get(),
-                channel);
+        PhoneMessages.Message refused = check.codes().sendCode(context.getUser(), e164, channel);
         if (refused != null) {
             show(context, error(form(context), refused));
             return;
         }
         // The code is bound to the number and method it was sent to.
-        auth.setAuthNote(NOTE_PHONE, e164.get());
-        auth.setAuthNote(NOTE_PHONE + ".method", channel.key);
-        PhoneMessages.Message sent = PhoneMessages.sent(channel, PhoneNumbers.mask(e164.get()));
+        auth.setAuthNote(NOTE_PHONE, e164);
+        auth.setAuthNote(NOTE_SENT_METHOD, channel.key);
+        PhoneMessages.Message sent = PhoneMessages.sent(channel, PhoneNumbers.mask(e164));
         show(context, form(context).setInfo(sent.key(), sent.params()));
     }
 
     private void verify(RequiredActionContext context, String code) {
         AuthenticationSessionModel auth = context.getAuthenticationSession();
         String e164 = auth.getAuthNote(NOTE_PHONE);
-        PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_PHONE + ".method"));
-        if (lockedOut(context)) {
+        PhoneChannel channel = PhoneChannel.of(auth.getAuthNote(NOTE_SENT_METHOD));
+        PhoneCodeCheck check = check(context);
+        if (lockedOut(context, check)) {
             return;
         }
-        PhoneCodeSession codes = codes(context);
-        PhoneCodeRules.Check result = e164 == null ? PhoneCodeRules.Check.NO_CODE
-                : codes.check(code);
+        PhoneCodeRules.Check result;
+        if (e164 == null) {
+            result = PhoneCodeRules.Check.NO_CODE;
+            check.refused(result, channel);
+        } else {
+            result = check.check(code, channel);
+        }
+        if (result != PhoneCodeRules.Check.OK) {
+            show(context, error(form(context),
+                    PhoneMessages.refusal(result, check.codes().triesLeft())));
+            return;
+        }
         EventBuilder event = context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL)
                 .user(context.getUser())
                 .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
                 .detail("custom_required_action", ID)
                 .detail("phone_method", channel.key);
-        if (result != PhoneCodeRules.Check.OK) {
-            if (countsAsGuess(result)) {
-                PhoneBruteForce.countFailure(context.getSession(), context.getRealm(),
-                        context.getUser());
-            }
-            event.event(EventType.UPDATE_CREDENTIAL_ERROR)
-                    .detail("phone_code", result.name().toLowerCase(java.util.Locale.ROOT))
-                    .error(PhoneMessages.eventError(result));
-            show(context, error(form(context), PhoneMessages.refusal(result, codes.triesLeft())));
-            return;
-        }
-        codes.forgetCode();
         enroll(context, e164, channel);
         auth.setAuthNote(NOTE_VERIFIED, "true");
         auth.setAuthNote(NOTE_METHOD, channel.key);
@@ -140,25 +151,12 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
                 .setAttribute("phoneEnrolled", true));
     }
 
-    /** A wrong, older or after-the-limit code is a guess; an expired or used one is not. */
-    private static boolean countsAsGuess(PhoneCodeRules.Check result) {
-        return result == PhoneCodeRules.Check.WRONG || result == PhoneCodeRules.Check.SUPERSEDED
-                || result == PhoneCodeRules.Check.LOCKED;
-    }
-
     /** Keycloak's brute-force detection has the user locked out: no code is sent or checked
-     *  (the lock holds for enrollment as for sign-in). */
-    private boolean lockedOut(RequiredActionContext context) {
-        String error = PhoneBruteForce.lockout(context.getSession(), context.getRealm(),
-                context.getUser());
-        if (error == null) {
+     *  (the lock holds for enrollment as for sign-in); the event is recorded by the check. */
+    private boolean lockedOut(RequiredActionContext context, PhoneCodeCheck check) {
+        if (!check.lockedOut()) {
             return false;
         }
-        context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL_ERROR)
-                .user(context.getUser())
-                .detail(Details.CREDENTIAL_TYPE, PhoneCredentialProvider.TYPE)
-                .detail("custom_required_action", ID)
-                .error(error);
         show(context, error(form(context).setAttribute("phoneLocked", true),
                 new PhoneMessages.Message(PhoneMessages.ACCOUNT_LOCKED)));
         return true;
@@ -179,7 +177,7 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
         AuthenticationSessionModel auth = context.getAuthenticationSession();
         String method = auth.getAuthNote(NOTE_METHOD);
         String typed = auth.getAuthNote(NOTE_TYPED);
-        PhoneCodeSession codes = codes(context);
+        PhoneCodeSession codes = check(context).codes();
         return context.form()
                 .setAttribute("phoneMethod", method == null ? "" : method)
                 .setAttribute("phoneTyped", typed == null ? "" : typed)
@@ -197,9 +195,12 @@ public class PhoneVerificationRequiredAction implements RequiredActionProvider {
         context.challenge(form.createForm(TEMPLATE));
     }
 
-    private static PhoneCodeSession codes(RequiredActionContext context) {
-        return new PhoneCodeSession(context.getSession(), context.getRealm(),
-                context.getAuthenticationSession());
+    private static PhoneCodeCheck check(RequiredActionContext context) {
+        var provider = (PhoneCredentialProvider) context.getSession()
+                .getProvider(CredentialProvider.class, PhoneCredentialProviderFactory.ID);
+        return provider.codeCheck(context.getRealm(), context.getUser(),
+                context.getAuthenticationSession(), PhoneCodeCheck.Step.ENROLLMENT,
+                context.getEvent());
     }
 
     @Override

@@ -26,6 +26,19 @@ class HandoffRulesTest {
     }
 
     @Test
+    void onlyAnAccountTheBridgeCreatedInARegistrationIsHandedOff() {
+        assertTrue(HandoffRules.bridgeRegistration("true", false, 0, 0));
+        // No marker: an account made elsewhere (the seeded plan administrator, the console).
+        assertFalse(HandoffRules.bridgeRegistration(null, false, 0, 0));
+        assertFalse(HandoffRules.bridgeRegistration("yes", false, 0, 0));
+        // Even with the marker: a realm role (plan administrator), a group (a member), a
+        // service account.
+        assertFalse(HandoffRules.bridgeRegistration("true", false, 0, 1));
+        assertFalse(HandoffRules.bridgeRegistration("true", false, 1, 0));
+        assertFalse(HandoffRules.bridgeRegistration("true", true, 0, 0));
+    }
+
+    @Test
     void onlyARegistrationUnderWayIsHandedOff() {
         assertTrue(HandoffRules.pending(List.of("phone-verification", "TERMS_AND_CONDITIONS"),
                 Set.of("password")));

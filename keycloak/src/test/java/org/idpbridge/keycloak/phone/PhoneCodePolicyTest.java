@@ -56,6 +56,25 @@ class PhoneCodePolicyTest {
     }
 
     @Test
+    void addressAndTotalBudgetsAreSettingsToo() {
+        assertEquals(20, PhoneCodePolicy.DEFAULT.maxSendsPerAddressPerHour());
+        assertEquals(1000, PhoneCodePolicy.DEFAULT.maxSendsTotalPerHour());
+        PhoneCodePolicy deployment = PhoneCodePolicy.fromOptions(Map.of(
+                "max-sends-per-address-per-hour", "40", "max-sends-total-per-hour", "300")::get);
+        assertEquals(40, deployment.maxSendsPerAddressPerHour());
+        assertEquals(300, deployment.maxSendsTotalPerHour());
+        PhoneCodePolicy p = PhoneCodePolicy.resolve(
+                Map.of("phoneMaxSendsPerAddressPerHour", "3")::get, deployment);
+        assertEquals(3, p.maxSendsPerAddressPerHour());
+        assertEquals(300, p.maxSendsTotalPerHour());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> PhoneCodePolicy.fromOptions(
+                        Map.of("max-sends-total-per-hour", "0")::get));
+        assertEquals("phone code option max-sends-total-per-hour must be a whole number >= 1, "
+                + "not '0'", bad.getMessage());
+    }
+
+    @Test
     void limitsMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new PhoneCodePolicy(Duration.ZERO,
                 Duration.ZERO, 5, 5, 5));
