@@ -77,7 +77,8 @@ def _review_page(organization: Organization, note: str = "", error: str = "",
                            error=error, age=_aging(organization),
                            exclusion_matches=exclusion_review.organization_matches(
                                organization, utcnow().date()),
-                           override_note=override_note)
+                           override_note=override_note,
+                           eligibility_flags=exclusion_review.flags_of(organization))
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")
