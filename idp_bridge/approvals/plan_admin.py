@@ -136,7 +136,8 @@ def _review_page(organization: Organization, note: str = "", error: str = "",
                                organization, utcnow().date()),
                            override_note=override_note,
                            logins=logins_by_user([m.user_id
-                                                  for m in organization.memberships]))
+                                                  for m in organization.memberships]),
+                           eligibility_flags=exclusion_review.flags_of(organization))
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve, deny):verdict>")

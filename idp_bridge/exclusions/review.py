@@ -44,6 +44,13 @@ def organization_matches(organization: Organization, on: date) -> list[Match]:
     return matches(who, (_listing(r) for r in rows), on)
 
 
+def flags_of(organization: Organization) -> list[EligibilityFlag]:
+    """The organization's flags, newest first, for its review page."""
+    return list(db.session.scalars(select(EligibilityFlag).where(
+        EligibilityFlag.organization_id == organization.id)
+        .order_by(EligibilityFlag.raised_at.desc()).limit(MAX_LISTINGS)))
+
+
 def blocking_matches(organization: Organization, on: date) -> list[Match]:
     return [m for m in organization_matches(organization, on) if m.blocks]
 

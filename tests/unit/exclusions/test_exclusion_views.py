@@ -107,3 +107,6 @@ def test_exclusion_review_page_shows_matches_and_refuses_approval_without_overri
     assert done.status_code == 302
     with app.app_context():
         assert db.session.get(Organization, org_id).status == "active"
+    approved = client.get(f"/admin/organizations/{org_id}").get_data(as_text=True)
+    assert "OIG LEIE · NPI " + synthetic.LEIE_BUSINESS_NPI in approved
+    assert "kept" in approved and "Owner changed in 2024" in approved

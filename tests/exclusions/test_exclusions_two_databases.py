@@ -1,7 +1,11 @@
 """The loads and sweeps on both databases (they take different bulk paths: executemany vs
 COPY, and the deactivation report's UPDATE/INSERT): SQLite always, PostgreSQL when
 TEST_DATABASE_URL names a server. Keycloak is the in-memory fake here (the real one:
-test_exclusions_stack.py)."""
+test_exclusions_stack.py).
+
+Named to sort after test_exclusions_stack.py: authlib's OAuth registry is process-wide and
+keeps the first app's Keycloak clients, so in a session that runs both, the live bridge's app
+must be created before these (which never sign in)."""
 
 from __future__ import annotations
 
