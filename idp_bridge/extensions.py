@@ -1,6 +1,5 @@
 """Flask extensions, created unbound and attached in the app factory with ``init_app``."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -14,4 +13,3 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-oauth = OAuth()

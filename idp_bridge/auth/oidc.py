@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from authlib.integrations.flask_client import FlaskOAuth2App
-from flask import Flask, url_for
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from flask import Flask, current_app, url_for
 from werkzeug.wrappers import Response
 
 from idp_bridge.brand import BRANDS, current_brand
 from idp_bridge.brand.routing import external_url
-from idp_bridge.extensions import oauth
+
+_CLIENTS = "idp_bridge.oidc_clients"
 
 
 def issuer(app: Flask) -> str:
@@ -24,7 +25,10 @@ def client_name(brand_key: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    oauth.init_app(app)
+    # One registry per app: authlib caches a registry's clients on first use, so a registry
+    # shared by the process would keep the first app's Keycloak address for every later app.
+    oauth = OAuth(app)
+    app.extensions[_CLIENTS] = oauth
     for brand in BRANDS.values():
         oauth.register(
             client_name(brand.key),
@@ -36,9 +40,15 @@ def init_app(app: Flask) -> None:
         )
 
 
+def client_for(brand_key: str) -> FlaskOAuth2App:
+    """This app's Keycloak client for a brand."""
+    oauth: OAuth = current_app.extensions[_CLIENTS]
+    return cast(FlaskOAuth2App, oauth.create_client(client_name(brand_key)))
+
+
 def brand_client() -> FlaskOAuth2App:
     """The Keycloak client of the request's brand."""
-    return cast(FlaskOAuth2App, oauth.create_client(client_name(current_brand().key)))
+    return client_for(current_brand().key)
 
 
 def callback_url() -> str:

@@ -20,10 +20,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from idp_bridge.auth.oidc import client_name
+from idp_bridge.auth.oidc import client_for
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.brand import DEFAULT_BRAND
-from idp_bridge.extensions import db, oauth
+from idp_bridge.extensions import db
 from idp_bridge.portal.passkeys import CLOCK_SKEW_SECONDS
 from tests.browser import steps
 from tests.support.browser import DESKTOP, SCREENSHOTS, Journey
@@ -57,7 +57,7 @@ def keycloak_named_localhost(live_app, keycloak_url: str) -> Iterator[None]:
     ip_origin = keycloak_url.rstrip("/")
     named_origin = ip_origin.replace("//127.0.0.1:", "//localhost:", 1)
     with live_app.app_context():
-        metadata = oauth.create_client(client_name(DEFAULT_BRAND)).load_server_metadata()
+        metadata = client_for(DEFAULT_BRAND).load_server_metadata()
     saved = {key: metadata[key] for key in FRONT_CHANNEL}
     metadata.update({key: value.replace(ip_origin, named_origin, 1)
                      for key, value in saved.items()})

@@ -16,10 +16,10 @@ import requests
 from flask import Flask
 
 from idp_bridge import audit
-from idp_bridge.auth.oidc import client_name
+from idp_bridge.auth.oidc import client_for
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.brand import DEFAULT_BRAND
-from idp_bridge.extensions import db, oauth
+from idp_bridge.extensions import db
 from tests.support.keycloak_login import (
     LoopbackSession,
     enroll_phone,
@@ -232,7 +232,7 @@ def test_an_id_token_from_another_issuer_is_refused_not_a_crash(make_org, bridge
     sign-in problem page, and no session: before, the check raised past the callback (500)."""
     person = make_org(admins=1).people[0]
     with live_app.app_context():
-        metadata = oauth.create_client(client_name(DEFAULT_BRAND)).load_server_metadata()
+        metadata = client_for(DEFAULT_BRAND).load_server_metadata()
     trusted = metadata["issuer"]
     metadata["issuer"] = "https://look-alike.example/realms/provider-portal"
     try:

@@ -145,14 +145,13 @@ def test_the_handoff_is_a_posted_form_and_a_repeat_replaces_it(wizard_at):
     Keycloak, its pending sign-in dropped here), and the session stays bounded like
     /login's however often it is opened."""
     from idp_bridge.auth import PENDING_SIGN_INS_KEPT
-    from idp_bridge.auth.oidc import client_name
+    from idp_bridge.auth.oidc import client_for
     from idp_bridge.auth.sessions import WebSession
-    from idp_bridge.extensions import oauth
 
     wizard = wizard_at("sign_in", account_type="individual")
     with wizard.app.app_context():
         # Keycloak's discovery document, as the real one names the authorization endpoint.
-        oauth.create_client(client_name("dean")).server_metadata.update(
+        client_for("dean").server_metadata.update(
             _loaded_at=1, authorization_endpoint="http://keycloak.fake/auth")
         draft = db.session.get(RegistrationDraft, wizard.draft_id)
         user_id = wizard.gateway.create_user(PERSON.email, "Jordan", "Baker",
