@@ -62,13 +62,25 @@ def _import_models() -> None:
     import idp_bridge.audit.models  # noqa: F401
     import idp_bridge.auth.sessions  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
+    import idp_bridge.notices.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
     import idp_bridge.organizations.models  # noqa: F401
+    import idp_bridge.recovery.models  # noqa: F401
     import idp_bridge.registration.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
-    from idp_bridge import approvals, auth, dev, mail, organizations, portal, registration
+    from idp_bridge import (
+        approvals,
+        auth,
+        dev,
+        mail,
+        notices,
+        organizations,
+        portal,
+        recovery,
+        registration,
+    )
 
     auth.init_app(app)  # server-side sessions, security headers, sign-in routes
     organizations.init_app(app)
@@ -77,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     approvals.init_app(app)  # plan-admin review, site-admin console, `flask reconcile`
     mail.init_app(app)  # undelivered mail (sends a request's mail after commit), `flask mail`
     dev.init_app(app)  # the outbox, in dev mode only
+    notices.init_app(app)  # security notices, `flask notices collect` (factors)
+    recovery.init_app(app)  # lost-phone resets by administrators (factors)
 
 
 def _register_cli(app: Flask) -> None:

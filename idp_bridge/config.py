@@ -86,6 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDP_SESSION_MAX_HOURS", "10", int),
     # Each brand's public address (IDP_DEAN_URL, IDP_WELLFIRST_URL): "" takes brand_urls'.
     *(Setting(brand_url_setting(key), "", _url) for key in BRANDS),
+    # Second factors (factors): resets of someone's second factor per administrator per day.
+    Setting("IDP_FACTOR_RESETS_PER_DAY", "10", int),
 )
 
 

@@ -340,3 +340,18 @@ def test_a_new_user_has_no_passkeys(gateway: Any, scratch: Scratch) -> None:
     assert gateway.passkey_holders([user_id]) == set()
     assert gateway.passkey_holders([]) == set()
     assert gateway.delete_passkey(user_id, unknown_id()) is False
+
+
+# Second factors and the event log (factors) -----------------------------------------------
+
+
+def test_a_new_user_has_no_second_factors_and_no_credential_events(gateway: Any,
+                                                                   scratch: Scratch) -> None:
+    user_id = scratch.user()
+    gateway.set_password(user_id, PASSWORD)  # set by an administrator: not a user event
+    factors = gateway.second_factors(user_id)
+    assert (factors.phone, factors.apps, factors.passkeys, factors.recovery_codes_left,
+            factors.any) == (False, (), (), None, False)
+    events = gateway.user_events(["UPDATE_CREDENTIAL", "REMOVE_CREDENTIAL"], 0, 0, 100)
+    assert all(e.get("userId") != user_id for e in events)
+    assert status_of(lambda: gateway.second_factors(unknown_id())) == 404
