@@ -25,6 +25,8 @@ from tests.support.factors import (
     try_another_way,
     visible,
 )
+from tests.support.forms import form_by_id
+from tests.support.wizard import PASSWORD
 
 pytestmark = pytest.mark.keycloak
 
@@ -134,6 +136,23 @@ def test_recovery_code_signs_in_once_never_twice_and_asks_for_a_new_phone(
     assert keycloak.gateway.second_factors(person.user_id).recovery_codes_left == 11
 
 
+def test_security_notice_for_a_recovery_code_used_and_the_new_phone(
+        keycloak, outbox, live_app, site, brand):
+    http, person = new_person(keycloak, site, outbox, brand)
+    _, codes = save_recovery_codes(http, security_action(http, site,
+                                                         "/security/recovery-codes/create"))
+    told = notices_for(outbox, live_app, keycloak, person.email)
+    lost, page = password_step(site, person.email)
+    after = answer_recovery_code(lost, try_another_way(lost, page, "Recovery"), codes[0])
+    # Told at once, even before the new phone is set up (or if it never is).
+    now = notices_for(outbox, live_app, keycloak, person.email)
+    assert now[len(told):] == [
+        "One of your recovery codes was used to sign in. You were asked to set up a new phone."]
+    assert enroll_new_phone(lost, after, outbox).url.startswith(site)
+    assert notices_for(outbox, live_app, keycloak, person.email)[len(now):] == [
+        "The phone number that receives your sign-in codes was changed."]
+
+
 def test_recovery_code_also_answers_the_reset_password_second_step(keycloak, outbox, site,
                                                                    brand):
     """Forgot Password asks the second factor too; a recovery code answers it (phone lost)."""
@@ -180,3 +199,36 @@ def test_security_notice_once_per_change_and_none_for_a_sign_in(
             if (m.subject or "").endswith("a change to how you sign in")][-1]
     assert BRANDS[brand].portal_name in (mail.subject or "")
     assert "If this wasn't you" in mail.body
+
+
+def test_authenticator_app_and_passkey_offered_when_phone_enrollment_is_off(
+        keycloak, outbox, site, brand):
+    _, existing = new_person(keycloak, site, outbox, brand)  # enrolled a phone before
+    address = f"no-phone-{existing.email}"
+    user_id = keycloak.gateway.create_user(address, "Sky", "Newcomer", {"brand": brand},
+                                           required_actions=["phone-verification"])
+    keycloak.gateway.set_password(user_id, PASSWORD)
+    before = dict(keycloak.admin.get_realm(keycloak.realm).get("attributes") or {})
+    keycloak.admin.update_realm(keycloak.realm, {"attributes": {
+        **before, "portalPhoneEnrollmentOff": "true"}})
+    try:
+        http, page = password_step(site, address)
+        words = visible(page)
+        assert 'id="kc-second-factor-choice-form"' in page.text, words[:1500]
+        assert "Authenticator app" in words and "Passkey" in words
+        assert 'id="kc-phone-form"' not in page.text
+        form = form_by_id(page.text, page.url, "kc-second-factor-choice-form")
+        setup = http.post(form.action, data={**form.fields, "choice": "app"}, timeout=30)
+        after, secret = set_up_app(http, setup)
+        landed, _ = save_recovery_codes(http, after)
+        assert landed.url.startswith(site), visible(landed)[:1500]
+        factors = keycloak.gateway.second_factors(user_id)
+        assert factors.apps and not factors.phone
+        assert secret
+
+        # Someone who enrolled a phone before keeps signing in with it.
+        again, challenged = password_step(site, existing.email)
+        assert 'id="kc-phone-code-form"' in challenged.text
+        assert answer_phone(again, challenged, outbox).url.startswith(site)
+    finally:
+        keycloak.admin.update_realm(keycloak.realm, {"attributes": before})

@@ -160,15 +160,19 @@ def enroll_new_phone(http: requests.Session, page: requests.Response,
     may still run: wait as long as the page says, as a person would."""
     form = form_by_id(page.text, page.url, "kc-phone-form")
     number = new_phone_number()
-    for _ in range(3):
+    for _ in range(5):
         sent = outbox.count(e164(number), channel="sms")
         asked = http.post(form.action, data={"method": "sms", "phone": number,
                                              "action": "request"}, timeout=30)
-        wait = re.search(r"Please wait (\d+) seconds?", visible(asked))
+        wait = re.search(r"[Ww]ait (\d+) seconds?", visible(asked))
         if not wait:
             break
-        time.sleep(int(wait.group(1)) + 0.5)
-    code = outbox.latest(e164(number), channel="sms", after=sent).code
+        time.sleep(int(wait.group(1)) + 1)
+        form = form_by_id(asked.text, asked.url, "kc-phone-form")
+    try:
+        code = outbox.latest(e164(number), channel="sms", after=sent).code
+    except LookupError as missing:
+        raise AssertionError(f"no code sent: {visible(asked)[:1500]}") from missing
     form = form_by_id(asked.text, asked.url, "kc-phone-form")
     verified = http.post(form.action, data={"method": "sms", "phone": number, "code": code,
                                             "action": "verify"}, timeout=30)
