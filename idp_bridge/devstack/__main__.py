@@ -16,7 +16,9 @@ from idp_bridge.brand import BRANDS, brand_url_setting
 from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.keycloak_server import DIST_DIR, KeycloakServer
+from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.mail.deliverer import start_thread as start_deliverer
+from idp_bridge.notices.service import start_thread as start_notices
 from idp_bridge.outbox.mail_sink import MailSink
 
 DEMO_PASSWORD = "Provider1!demo"  # noqa: S105  (dev only: printed so a developer can sign in)
@@ -46,6 +48,7 @@ def main() -> None:
     ).start()
     bridge = None
     deliverer = None
+    notices = None
     try:
         print(f"Starting Keycloak (log: {keycloak.log_path}) ...", flush=True)
         keycloak.wait_ready()
@@ -54,6 +57,9 @@ def main() -> None:
         bridge = BridgeServer(app, int(env["IDP_BRIDGE_URL"].rsplit(":", 1)[1])).start()
         # In production the deliverer is its own process (`flask mail deliver`).
         deliverer = start_deliverer(app)
+        # factors: security notices from Keycloak's event log (`flask notices collect`).
+        with app.app_context():
+            notices = start_notices(app, get_gateway())
         _print_banner(env, keycloak.base_url)
         stop = threading.Event()
         # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
@@ -66,6 +72,8 @@ def main() -> None:
         print("\nStopping ...", flush=True)
         if deliverer:
             deliverer[1].set()
+        if notices:
+            notices[1].set()
         if bridge:
             bridge.stop()
         keycloak.stop()

@@ -16,8 +16,10 @@ Two sources, one table (``SecurityNotice.source`` is unique, so each notice is q
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
+from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from idp_bridge.brand import brand_or_default
@@ -101,3 +103,23 @@ def _one(gateway: Gateway, event: dict[str, Any]) -> int:
             raise  # Keycloak cannot answer: the cursor does not move past this event
         email, brand = "", None  # the person is gone: nothing to tell anyone
     return int(notify(user_id, email, brand, kind, source_of(event)))
+
+
+def start_thread(app: Flask, gateway: Gateway, interval: float = 5.0,
+                 ) -> tuple[threading.Thread, threading.Event]:
+    """Collect inside this process (``make run``); production runs ``flask notices collect``."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    collect(gateway)
+                except GatewayError:
+                    db.session.rollback()
+                    log.warning("Keycloak's event log could not be read just now")
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, daemon=True, name="security-notices")
+    thread.start()
+    return thread, stop

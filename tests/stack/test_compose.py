@@ -34,7 +34,8 @@ def _compose_cli() -> list[str] | None:
 def test_production_services_are_pinned_and_have_no_dev_parts():
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "keycloak", "bridge", "mail-deliverer", "migrate", "proxy"}
+    assert set(services) == {"postgres", "keycloak", "bridge", "mail-deliverer", "migrate", "proxy",
+                             "security-notices"}
     keycloak = services["keycloak"]
     assert keycloak["image"] == "quay.io/keycloak/keycloak:26.7.3"
     assert keycloak["command"][0] == "start"  # production mode, never start-dev
@@ -43,7 +44,7 @@ def test_production_services_are_pinned_and_have_no_dev_parts():
     assert all("healthcheck" in services[name] for name in ("postgres", "keycloak"))
     assert "IDP_DEV_MODE" not in services["bridge"]["environment"]
     # Both brands from one deployment: no per-deployment brand switch is left.
-    for name in ("keycloak", "bridge", "mail-deliverer"):
+    for name in ("keycloak", "bridge", "mail-deliverer", "security-notices"):
         environment = services[name]["environment"]
         assert not {"IDP_BRAND", "IDP_BRAND_NAME"} & set(environment), name
     assert {"IDP_DEAN_URL", "IDP_WELLFIRST_URL"} <= set(services["bridge"]["environment"])
