@@ -10,7 +10,7 @@ import re
 import pytest
 
 from idp_bridge.extensions import db
-from tests.support.factors import csrf, password_step, visible
+from tests.support.factors import answer_phone, csrf, password_step, visible
 from tests.support.keycloak_login import enroll_phone, new_phone_number
 from tests.support.organizations import add_person, new_organization
 from tests.support.wizard import PASSWORD
@@ -111,3 +111,32 @@ def test_lost_phone_second_factor_reset_of_another_organizations_member_is_not_f
         db.session.remove()
     hit = admin.get(f"{bridge}{reset_page(ids['key'], sid)}", timeout=30)
     assert hit.status_code == 404
+
+
+def test_lost_phone_plan_admin_resets_a_site_administrators_second_factor(
+        keycloak, bridge, outbox, clinic):
+    """The plan's console: anyone, Site Administrators included."""
+    ids, people, _, _ = clinic
+    admin_email, admin_id = people["admin"]
+    keycloak.admin.update_user(admin_id, {"requiredActions": ["phone-verification"]})
+    http, page = password_step(bridge, admin_email)
+    assert enroll_phone(http, page, outbox, new_phone_number()).url.startswith(bridge)
+    planner, page = password_step(bridge, people["planner"][0])
+    assert page.url.startswith(bridge)  # no second factor in this fixture
+
+    url = f"{bridge}/admin/memberships/{ids['admin']}/second-factor"
+    page = planner.get(url, timeout=30)
+    sent = planner.post(url, data={"csrf_token": csrf(page), "step": "send",
+                                   "reason": "Called from the office line"}, timeout=30)
+    attempt = re.search(r'name="attempt" value="(\d+)"', sent.text).group(1)
+    code = re.search(r"when they ask: (\d{6})",
+                     outbox.latest(admin_email, channel="email").body).group(1)
+    done = planner.post(url, data={"csrf_token": csrf(sent), "step": "confirm",
+                                   "attempt": attempt, "code": code}, timeout=30)
+    assert "second factor was reset" in visible(done), visible(done)[:1500]
+    assert not keycloak.gateway.second_factors(admin_id).phone
+    # Someone who is not a plan administrator cannot open the plan's console for it.
+    member, page = password_step(bridge, people["member"][0])
+    assert answer_phone(member, page, outbox).url.startswith(bridge)
+    assert member.get(f"{bridge}/admin/memberships/{ids['planner']}/second-factor",
+                      timeout=30).status_code == 403
