@@ -80,8 +80,10 @@ def _import_models() -> None:
     import idp_bridge.lifecycle.models  # noqa: F401
     import idp_bridge.limits  # noqa: F401
     import idp_bridge.mail.models  # noqa: F401
+    import idp_bridge.notices.models  # noqa: F401
     import idp_bridge.npi.models  # noqa: F401
     import idp_bridge.organizations.models  # noqa: F401
+    import idp_bridge.recovery.models  # noqa: F401
     import idp_bridge.registration.models  # noqa: F401
 
 
@@ -94,8 +96,10 @@ def _register_blueprints(app: Flask) -> None:
         invitations,
         lifecycle,
         mail,
+        notices,
         organizations,
         portal,
+        recovery,
         registration,
     )
 
@@ -110,6 +114,8 @@ def _register_blueprints(app: Flask) -> None:
     exclusions.init_app(app)  # registry changes (deactivations, LEIE/SAM), `flask exclusions`;
     # its daily screen is a scheduler step, after lifecycle's own
     invitations.init_app(app)  # invite, resend, revoke; the invitee's link
+    notices.init_app(app)  # security notices, `flask notices collect` (factors)
+    recovery.init_app(app)  # lost-phone resets by administrators (factors)
 
 
 def _register_cli(app: Flask) -> None:

@@ -136,6 +136,8 @@ SETTINGS: tuple[Setting, ...] = (
     # or under var/ named after the database; set it in production, see docs/security.md).
     Setting("IDP_AUDIT_KEY", None, dev_default="dev-only-audit-key"),
     Setting("IDP_AUDIT_CHECKPOINT_FILE", ""),
+    # Second factors (factors): resets of someone's second factor per administrator per day.
+    Setting("IDP_FACTOR_RESETS_PER_DAY", "10", int),
 )
 
 
@@ -205,6 +207,11 @@ def dev_environment(keycloak_port: int = 8080, bridge_port: int = 5000,
         "IDP_MAIL_FROM": "no-reply@provider-portal.test",
         "IDP_OUTBOX_DIR": outbox_dir or str(VAR_DIR / "outbox"),
         "IDP_PHONE_SENDER": "dev",  # the Keycloak plugin writes texts and calls to the outbox
+        # factors: the dev and test stacks serve Keycloak at 127.0.0.1, an address WebAuthn
+        # refuses as a passkey's relying party, so a plan administrator could never add the
+        # passkey production requires of them (the plugin's default, kept wherever this is
+        # unset). Tests of the rule turn it on per realm (portalPasskeyRequiredPlanAdmins).
+        "IDP_PASSKEY_REQUIRED_PLAN_ADMINS": "false",
         **DEV_KEYCLOAK_ENV,
     }
     env.update({brand_url_setting(key): url

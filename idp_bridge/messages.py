@@ -285,6 +285,66 @@ TEXTS: dict[str, str] = {
     "handoff.title": "Continue to Phone Verification",
     "handoff.body": "Taking you to Phone Verification. If nothing happens, select Continue.",
     "handoff.continue": "Continue",
+    # Second factors on the portal's Security section (factors)
+    "factors.app_added": ("Authenticator app added. At sign-in, choose “Try Another Way” to "
+                          "use it instead of a phone code."),
+    "factors.app_not_added": "No authenticator app was added.",
+    "factors.codes_created": ("New recovery codes were created. Keep them somewhere safe: each "
+                              "one signs you in once if you lose your phone."),
+    "factors.codes_not_created": "No recovery codes were created.",
+    "factors.codes_prompt": ("Create recovery codes now, so you can still sign in if you lose "
+                             "your phone."),
+    "factors.codes_left": "{left} of 12 recovery codes left.",
+    "factors.codes_low": "Few recovery codes are left: create a new set.",
+    "factors.unavailable": ("Your sign-in methods cannot be shown just now. Please try again "
+                            "later."),
+    # Security notices (factors): one email per change to how a person signs in
+    "notice.subject": "{portal_name}: a change to how you sign in",
+    "notice.body": (
+        "Hello,\n\n{what}\n\nIf this was you, there is nothing more to do.\n\n"
+        "If this wasn't you, someone else may be able to sign in as you: reset your password "
+        "from the Log In page (\"Need help signing in?\") and contact your organization's "
+        "Site Administrator, or the {reviewing_admin}, right away.\n\n"
+        "We send this email for every change to your password, phone, authenticator app, "
+        "passkeys, recovery codes or administrator rights, never for an ordinary sign-in.\n\n"
+        "Thank you,\nThe {portal_name} team"),
+    "notice.password_changed": "The password of your {portal_name} login was changed.",
+    "notice.phone_changed": "The phone number that receives your sign-in codes was changed.",
+    "notice.app_added": "An authenticator app was added to your sign-in.",
+    "notice.app_removed": "An authenticator app was removed from your sign-in.",
+    "notice.passkey_added": "A passkey was added to your sign-in.",
+    "notice.passkey_removed": "A passkey was removed from your sign-in.",
+    "notice.recovery_codes_created": "New recovery codes were created for your login.",
+    "notice.recovery_code_used": ("One of your recovery codes was used to sign in. You were "
+                                  "asked to set up a new phone."),
+    "notice.second_factor_reset": (
+        "An administrator reset your second factor (phone and authenticator app) after "
+        "checking your identity. You will set up a new one the next time you sign in."),
+    "notice.site_admin_granted": "You were made a Site Administrator of {organization}.",
+    "notice.site_admin_revoked": "You are no longer a Site Administrator of {organization}.",
+    # Lost-phone recovery by people (factors): resetting someone's second factor
+    "reset.self": "You cannot reset your own second factor. Ask another administrator.",
+    "reset.plan_admin": ("A plan administrator's second factor can only be reset by another "
+                         "plan administrator."),
+    "reset.reason": "Enter the reason or ticket number (3 to 200 characters).",
+    "reset.check_subject": "{portal_name}: your identity check code",
+    "reset.check_body": (
+        "Hello,\n\nAn administrator is helping you sign in again after losing your phone. "
+        "Read this check code to them when they ask: {code}\n\nIt expires in 10 minutes. "
+        "Never tell it to anyone who calls you unasked.\n\nIf you did not ask for help, "
+        "do not share the code, and contact your organization's Site Administrator or the "
+        "{reviewing_admin}.\n\nThank you,\nThe {portal_name} team"),
+    "reset.check_sent": ("A check code was emailed to the address on file. Ask the person to "
+                         "read it back to you."),
+    "reset.check_wrong": "That is not the check code that was emailed. Please check it.",
+    "reset.check_expired": "The check code has expired. Start again to email a new one.",
+    "reset.check_locked": "Too many wrong check codes. Start again to email a new one.",
+    "reset.gone": "This reset is no longer waiting for a check code. Start again.",
+    "reset.quota": "You have reached today's limit of {cap} second-factor resets.",
+    "reset.keycloak": ("The second factor could not be reset just now; nothing was changed. "
+                       "Please try again."),
+    "reset.done": ("{name}'s second factor was reset. They were signed out and will set up a "
+                   "new phone at their next sign-in."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -11,6 +11,7 @@ after the commit.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +32,8 @@ from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.keycloak.groups import ROLES, SITE_ADMINS
 from idp_bridge.mail import enqueue
 from idp_bridge.messages import message
+from idp_bridge.notices import service as notices
+from idp_bridge.notices.events import SITE_ADMIN_GRANTED, SITE_ADMIN_REVOKED
 from idp_bridge.organizations.models import (
     NOT_GRANTED_ROLES,
     PORTAL_ROLES,
@@ -234,9 +237,11 @@ def set_site_admin(membership: Membership, granted: bool, actor: Actor) -> None:
         membership.is_site_admin = granted
         _member_event("site_admin.grant" if granted else "site_admin.revoke", membership,
                       actor)
-        _email("site_admin.changed", membership, f"{_portal(membership)}: your access changed",
-               f"You {'are now' if granted else 'are no longer'} a Site Administrator of "
-               f"{membership.organization.name}.")
+        # A security notice ("if this wasn't you"), in this decision's transaction.
+        notices.notify(membership.user_id, membership.email, membership.brand,
+                       SITE_ADMIN_GRANTED if granted else SITE_ADMIN_REVOKED,
+                       f"bridge:site_admin:{uuid.uuid4().hex}",
+                       organization=membership.organization.name)
 
 
 def remove_member(membership: Membership, actor: Actor) -> None:

@@ -56,7 +56,8 @@ def main() -> None:
         bridge = BridgeServer(app, int(env["IDP_BRIDGE_URL"].rsplit(":", 1)[1])).start()
         # In production the deliverer is its own process (`flask mail deliver`).
         deliverer = start_deliverer(app)
-        # Likewise the lifecycle scheduler (`flask lifecycle run --loop`).
+        # Likewise the one scheduler (`flask lifecycle run --loop`): sign-ins, inactive
+        # logins, reviews, invitations, security notices, the exclusion rescreen, limits.
         scheduler = start_scheduler(app, app.config["IDP_LIFECYCLE_INTERVAL_SECONDS"])
         _print_banner(env, keycloak.base_url)
         stop = threading.Event()

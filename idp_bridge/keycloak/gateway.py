@@ -371,6 +371,45 @@ class KeycloakGateway:
         self._call("delete the passkey", self._admin.delete_credential, user_id, credential_id)
         return True
 
+    # Second factors (factors) -------------------------------------------------------------
+    # What the Security section shows: Keycloak's credentials of the user, by type. Each is
+    # added by Keycloak's own required action (phone-verification, CONFIGURE_TOTP,
+    # webauthn-register-passwordless, CONFIGURE_RECOVERY_AUTHN_CODES), never by the bridge.
+
+    def second_factors(self, user_id: str) -> SecondFactors:
+        reps = self._call("read the user's credentials", self._admin.get_credentials, user_id)
+        return SecondFactors.from_reps(reps)
+
+    def reset_second_factor(self, user_id: str, include_passkeys: bool) -> list[str]:
+        """Lost phone: the person enrolls a phone again at the next sign-in (required action
+        first, so a failure half-way can only ask for more), then their phone, app and
+        recovery-code credentials (and passkeys when asked) are deleted. The password stays.
+        Returns the types removed."""
+        rep = self._call("read the user", self._admin.get_user, user_id)
+        actions = list(rep.get("requiredActions") or [])
+        if NEW_FACTOR_ACTION not in actions:
+            rep["requiredActions"] = [NEW_FACTOR_ACTION, *actions]
+            self._call("update the user", self._admin.update_user, user_id, rep)
+        types = RESET_TYPES | ({PASSKEY_TYPE, "webauthn"} if include_passkeys else set())
+        removed = []
+        for credential in self._call("read the user's credentials", self._admin.get_credentials,
+                                     user_id):
+            if credential.get("type") in types:
+                self._call("delete a credential", self._admin.delete_credential, user_id,
+                           credential["id"])
+                removed.append(str(credential["type"]))
+        return sorted(removed)
+
+    def user_events(self, types: list[str], since_ms: int, first: int,
+                    limit: int) -> list[dict[str, Any]]:
+        """Keycloak's recorded user events of these types from ``since_ms`` on, oldest
+        first (needs ``view-events``). Each has ``id``, ``time``, ``type``, ``userId``,
+        ``details``; failed attempts have ``error``."""
+        query = {"type": types, "dateFrom": str(since_ms), "direction": "asc",
+                 "first": first, "max": limit}
+        events = self._call("read the event log", self._admin.get_events, query)
+        return [e for e in events if isinstance(e, dict)]
+
 
 @dataclass(frozen=True)
 class SignInEvent:
@@ -407,6 +446,57 @@ class Passkey:
     def from_rep(cls, rep: dict[str, Any]) -> Passkey:
         return cls(id=str(rep["id"]), label=str(rep.get("userLabel") or "Passkey"),
                    created_ms=int(rep.get("createdDate") or 0))
+
+
+PHONE_TYPE = "phone-otp"
+APP_TYPE = "otp"
+RECOVERY_CODES_TYPE = "recovery-authn-codes"
+# A second-factor reset removes these (the spare codes too: with them left, the next sign-in
+# would ask for a recovery code instead of enrolling a new phone) and requires enrollment.
+RESET_TYPES = frozenset({PHONE_TYPE, APP_TYPE, RECOVERY_CODES_TYPE})
+NEW_FACTOR_ACTION = "phone-verification"
+
+
+@dataclass(frozen=True)
+class SecondFactors:
+    """A person's second factors as Keycloak holds them now."""
+
+    phone: bool
+    apps: tuple[str, ...]  # the authenticator apps' labels, oldest first
+    passkeys: tuple[Passkey, ...]
+    recovery_codes_left: int | None  # None: no recovery codes set up
+    recovery_codes_made_ms: int = 0  # when the current set was made (Keycloak's createdDate)
+
+    @property
+    def any(self) -> bool:
+        """Has something to sign in with besides the password (recovery codes are a spare,
+        not a factor of their own)."""
+        return self.phone or bool(self.apps) or bool(self.passkeys)
+
+    @classmethod
+    def from_reps(cls, reps: list[dict[str, Any]]) -> SecondFactors:
+        ordered = sorted(reps, key=lambda r: int(r.get("createdDate") or 0))
+        left: int | None = None
+        made = 0
+        for rep in ordered:
+            if rep.get("type") == RECOVERY_CODES_TYPE:
+                left = _remaining_codes(rep.get("credentialData"))
+                made = int(rep.get("createdDate") or 0)
+        return cls(phone=any(r.get("type") == PHONE_TYPE for r in ordered),
+                   apps=tuple(str(r.get("userLabel") or "Authenticator app") for r in ordered
+                              if r.get("type") == APP_TYPE),
+                   passkeys=tuple(Passkey.from_rep(r) for r in ordered
+                                  if r.get("type") == PASSKEY_TYPE),
+                   recovery_codes_left=left, recovery_codes_made_ms=made)
+
+
+def _remaining_codes(data: Any) -> int:
+    """Keycloak's recovery-codes credential data: ``{"remainingCodes": n, ...}``."""
+    try:
+        parsed = json.loads(data) if isinstance(data, str) else (data or {})
+        return max(0, int(parsed.get("remainingCodes", 0)))
+    except (TypeError, ValueError, AttributeError):
+        return 0
 
 
 if TYPE_CHECKING:  # mypy: the real gateway satisfies the interface callers are typed with

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from idp_bridge.keycloak.gateway import HandoffForm, KeycloakUser, Passkey, SignInEvent
+    from idp_bridge.keycloak.gateway import (
+        HandoffForm,
+        KeycloakUser,
+        Passkey,
+        SecondFactors,
+        SignInEvent,
+    )
 
 
 class Gateway(Protocol):
@@ -85,3 +91,11 @@ class Gateway(Protocol):
     def passkey_holders(self, user_ids: list[str]) -> set[str]: ...
 
     def delete_passkey(self, user_id: str, credential_id: str) -> bool: ...
+
+    # Second factors (factors)
+    def second_factors(self, user_id: str) -> SecondFactors: ...
+
+    def user_events(self, types: list[str], since_ms: int, first: int,
+                    limit: int) -> list[dict[str, Any]]: ...
+
+    def reset_second_factor(self, user_id: str, include_passkeys: bool) -> list[str]: ...

@@ -51,11 +51,14 @@ def home() -> Any:
         # Dean's guide: the portal's address opens the Log In page (Keycloak's).
         return redirect(url_for("auth.login"))
     choices = my_organizations()
+    # One read of the person's credentials serves the passkeys, apps and recovery codes.
+    second = factors.my_second_factors() if user else None
     return render_template("portal/home.html", user=user,
                            current=current_organization(choices),
                            organizations=[c for c in choices if c.usable],
                            access=current_access(), role_names=role_names,
-                           passkeys=passkeys.my_passkeys() if user else [])
+                           passkeys=list(second.passkeys) if second else None,
+                           factors=second)
 
 
 @bp.post("/switch")
@@ -69,4 +72,4 @@ def switch() -> Any:
     return redirect(url_for("portal.home"))
 
 
-from idp_bridge.portal import passkeys  # noqa: E402  (its routes join this blueprint)
+from idp_bridge.portal import factors, passkeys  # noqa: E402, F401  (their routes join this blueprint)

@@ -18,8 +18,11 @@ from werkzeug.wrappers import Response
 from idp_bridge.auth import current_user, login_required
 from idp_bridge.auth.oidc import start_sign_in
 from idp_bridge.clock import epoch
+from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, Passkey
+from idp_bridge.notices import service as notices
+from idp_bridge.notices.events import PASSKEY_REMOVED
 from idp_bridge.portal import bp
 
 REGISTER_ACTION = "webauthn-register-passwordless"
@@ -96,6 +99,7 @@ def _delete(credential_id: str) -> None:
         flash("The passkey could not be removed just now. Please try again.", "error")
         return
     if removed:
+        _notify_removed(str(user.get("sub", "")), credential_id)
         flash("Passkey removed.", "success")
     else:
         flash("That passkey is not on your account.", "error")
@@ -115,3 +119,17 @@ def _payload(jwt: str) -> dict[str, Any]:
     except (IndexError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _notify_removed(user_id: str, credential_id: str) -> None:
+    """The security notice of a removal the bridge made (an admin-API call: Keycloak's user
+    event log, which the notices collector reads, does not record it)."""
+    try:
+        person = get_gateway().get_user(user_id)
+    except GatewayError:
+        person = None
+    email = person.email if person else str((current_user() or {}).get("email", ""))
+    brand = person.attribute("brand") if person else None
+    notices.notify(user_id, email, brand, PASSKEY_REMOVED,
+                   f"bridge:passkey_removed:{credential_id}")
+    db.session.commit()

@@ -27,7 +27,15 @@ from idp_bridge.extensions import db
 from idp_bridge.portal.passkeys import CLOCK_SKEW_SECONDS
 from tests.browser import steps
 from tests.support.browser import DESKTOP, SCREENSHOTS, Journey
-from tests.support.consoles import approve, csrf_of, signed_in
+from tests.support.consoles import approve, csrf_of, email, signed_in
+from tests.support.keycloak_login import (
+    DEFAULT_OUTBOX,
+    LoopbackSession,
+    enroll_phone,
+    new_phone_number,
+    phone_code_for,
+    submit_login,
+)
 from tests.support.wizard import PASSWORD
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]
@@ -238,3 +246,71 @@ def test_passkey_removal_needs_a_fresh_sign_in_and_touches_only_passkeys(
     # Even with a fresh sign-in, only the user's own passkeys can go: not their phone.
     assert keycloak.gateway.delete_passkey(user.id, phone["id"]) is False
     assert phone["id"] in {c["id"] for c in keycloak.admin.get_credentials(user.id)}
+
+
+# Administrators must sign in with a passkey (factors) ---------------------------------------
+
+
+@contextmanager
+def passkeys_required(keycloak: Any, **rules: str) -> Iterator[None]:
+    """The realm's policy switched on for this test (the dev and test stacks run with the
+    plugin's plan-administrator rule off: their Keycloak is at 127.0.0.1, where WebAuthn
+    cannot work; production keeps it on)."""
+    before = dict(keycloak.admin.get_realm(keycloak.realm).get("attributes") or {})
+    keycloak.admin.update_realm(keycloak.realm, {"attributes": {**before, **rules}})
+    try:
+        yield
+    finally:
+        keycloak.admin.update_realm(keycloak.realm, {"attributes": before})
+
+
+def test_passkey_required_plan_admin_is_walked_through_adding_one_before_the_console(
+        request, bridge, outbox, live_app, keycloak):
+    address = email("plan-admin-passkey")
+    user_id = keycloak.gateway.create_user(address, "Pat", "Keyholder", {},
+                                           required_actions=["phone-verification"])
+    keycloak.gateway.set_password(user_id, PASSWORD)
+    keycloak.gateway.assign_realm_role(user_id, "plan-admin")
+    http = LoopbackSession()
+    page = submit_login(http, http.get(f"{bridge}/login", timeout=30), address, PASSWORD)
+    assert enroll_phone(http, page, outbox, new_phone_number()).url.startswith(bridge)
+
+    with passkeys_required(keycloak, portalPasskeyRequiredPlanAdmins="true"):
+        j, cdp, authenticator = request.getfixturevalue("device")
+        page = j.page
+        # Password and phone code as always, then Keycloak's passkey registration, before
+        # anything of the portal.
+        page.goto(f"{bridge}/login")
+        page.locator("#username").fill(address)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#kc-login").click()
+        page.get_by_label("Security code").fill(phone_code_for_page(page))
+        page.get_by_role("button", name="Verify Code").click()
+        expect(page.get_by_text("Passkey Registration")).to_be_visible()
+        j.step("plan-admin-must-add-passkey")
+        page.once("dialog", lambda dialog: dialog.accept("Plan laptop"))
+        page.locator("#registerWebAuthn").click()
+        expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
+        expect(page.locator("#review-organizations")).to_be_visible()
+        assert [p.label for p in keycloak.gateway.passkeys(user_id)] == ["Plan laptop"]
+        touch(cdp, authenticator, False)  # the Log In page's passkey autofill waits
+
+        # Next time: the password alone is refused; the passkey signs them in.
+        sign_out(page)
+        page.goto(f"{bridge}/login")
+        page.locator("#username").fill(address)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("#kc-login").click()
+        page.get_by_label("Security code").fill(phone_code_for_page(page))
+        page.get_by_role("button", name="Verify Code").click()
+        expect(page.get_by_text("sign in with a passkey")).to_be_visible()
+        j.step("plan-admin-password-refused")
+        page.context.clear_cookies()
+        page.goto(f"{bridge}/login")
+        use_passkey(page, cdp, authenticator)
+        expect(page.locator("#review-organizations")).to_be_visible()
+
+
+def phone_code_for_page(page: Page) -> str:
+    expect(page.locator("#kc-phone-code-form")).to_be_visible()
+    return phone_code_for(page.content(), DEFAULT_OUTBOX[0])

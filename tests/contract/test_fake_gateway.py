@@ -363,3 +363,18 @@ def test_lifecycle_sign_in_events_page_from_a_time(gateway: Any) -> None:
     page = gateway.sign_in_events(0, first=0, max_results=5)
     assert len(page) <= 5 and all(e.user_id and e.time_ms > 0 for e in page)
     assert [e.time_ms for e in page] == sorted(e.time_ms for e in page)  # oldest first
+
+
+# Second factors and the event log (factors) -----------------------------------------------
+
+
+def test_a_new_user_has_no_second_factors_and_no_credential_events(gateway: Any,
+                                                                   scratch: Scratch) -> None:
+    user_id = scratch.user()
+    gateway.set_password(user_id, PASSWORD)  # set by an administrator: not a user event
+    factors = gateway.second_factors(user_id)
+    assert (factors.phone, factors.apps, factors.passkeys, factors.recovery_codes_left,
+            factors.any) == (False, (), (), None, False)
+    events = gateway.user_events(["UPDATE_CREDENTIAL", "REMOVE_CREDENTIAL"], 0, 0, 100)
+    assert all(e.get("userId") != user_id for e in events)
+    assert status_of(lambda: gateway.second_factors(unknown_id())) == 404

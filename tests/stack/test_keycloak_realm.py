@@ -56,7 +56,8 @@ def test_service_account_holds_only_the_roles_it_needs(keycloak):
     sa_user = keycloak.admin.get_client_service_account_user(bridge_client["id"])
     mgmt = next(c for c in client if c["clientId"] == "realm-management")
     roles = {r["name"] for r in keycloak.admin.get_client_roles_of_user(sa_user["id"], mgmt["id"])}
-    assert roles == {"manage-users", "view-users", "query-groups", "view-realm"}
+    # view-events: the security notices read Keycloak's event log (idp_bridge/notices).
+    assert roles == {"manage-users", "view-users", "query-groups", "view-realm", "view-events"}
 
 
 def test_keycloak_mail_goes_to_the_dev_sink(keycloak, outbox, unique_email):

@@ -34,10 +34,13 @@ from idp_bridge.keycloak.errors import (
     UserExists,
 )
 from idp_bridge.keycloak.gateway import (
+    NEW_FACTOR_ACTION,
     PASSKEY_TYPE,
+    RESET_TYPES,
     HandoffForm,
     KeycloakUser,
     Passkey,
+    SecondFactors,
     SignInEvent,
 )
 from idp_bridge.keycloak.groups import ORGS_GROUP
@@ -244,6 +247,7 @@ class FakeKeycloak:
         self.handoffs: dict[str, dict[str, str]] = {}  # by link key: what each link carries
         self.calls: list[str] = []  # gateway method names, in order
         self.events: list[SignInEvent] = []  # LOGIN events, oldest first (see sign_in)
+        self.user_event_log: list[dict[str, Any]] = []  # Keycloak's user event log (record_event)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1)
 
@@ -473,6 +477,37 @@ class FakeKeycloak:
         user.credentials = [c for c in user.credentials if c["id"] != credential_id]
         return True
 
+    # Second factors (factors) ---------------------------------------------------------------
+
+    @_api
+    def second_factors(self, user_id: str) -> SecondFactors:
+        return SecondFactors.from_reps(self._user(user_id).credentials)
+
+    @_api
+    def user_events(self, types: list[str], since_ms: int, first: int,
+                    limit: int) -> list[dict[str, Any]]:
+        found = [e for e in self.user_event_log if e["type"] in types and e["time"] >= since_ms]
+        return [dict(e) for e in sorted(found, key=lambda e: e["time"])[first:first + limit]]
+
+    @_api
+    def reset_second_factor(self, user_id: str, include_passkeys: bool) -> list[str]:
+        user = self._user(user_id)
+        if NEW_FACTOR_ACTION not in user.required_actions:
+            user.required_actions.insert(0, NEW_FACTOR_ACTION)
+        types = RESET_TYPES | ({PASSKEY_TYPE, "webauthn"} if include_passkeys else set())
+        removed = sorted(c["type"] for c in user.credentials if c["type"] in types)
+        user.credentials = [c for c in user.credentials if c["type"] not in types]
+        return removed
+
+    def record_event(self, user_id: str, kind: str, at_ms: int | None = None,
+                     **details: str) -> dict[str, Any]:
+        """An event as Keycloak's event log would hold it (set-up for tests)."""
+        event = {"id": self._new_id(), "type": kind, "userId": user_id,
+                 "time": at_ms if at_ms is not None else int(time.time() * 1000),
+                 "details": dict(details)}
+        self.user_event_log.append(event)
+        return event
+
     # What only tests ask (as tests/support/keycloak_admin.TestAdmin does) -------------------
 
     @_api
@@ -500,9 +535,13 @@ class FakeKeycloak:
         self._user(user_id).credentials.append(credential)
         return str(credential["id"])
 
-    def add_credential(self, user_id: str, kind: str, label: str = "") -> str:
-        """Another kind of credential (e.g. the phone's), which is never a passkey."""
+    def add_credential(self, user_id: str, kind: str, label: str = "",
+                       data: dict[str, Any] | None = None) -> str:
+        """Another kind of credential (e.g. the phone's), which is never a passkey; ``data``
+        is its ``credentialData`` (e.g. ``{"remainingCodes": 12}`` for recovery codes)."""
         credential = self._credential(kind, label)
+        if data is not None:
+            credential["credentialData"] = json.dumps(data)
         self._user(user_id).credentials.append(credential)
         return str(credential["id"])
 

@@ -1,6 +1,7 @@
 """Other areas' time-based work runs from the one scheduler: the daily exclusion rescreen
-(issue 23) and the pruning of ended rate-limit counters (issue 19), each once per period
-whoever runs `flask lifecycle run`, with a frozen clock."""
+(issue 23), the pruning of ended rate-limit counters (issue 19) and the security notices read
+from Keycloak's event log (issue 24), each once per period whoever runs `flask lifecycle run`,
+with a frozen clock."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from idp_bridge.exclusions.store import load_exclusions
 from idp_bridge.extensions import db
 from idp_bridge.lifecycle.scheduler import registered_steps, run_due
 from idp_bridge.mail.models import OutboundEmail
+from idp_bridge.notices import COLLECT_STEP
 from idp_bridge.npi.bulk_file import Refusals
 from tests.support.fake_keycloak import FakeKeycloak
 from tests.support.organizations import add_person, new_organization
@@ -35,7 +37,19 @@ def _context(app_context: Flask, fake_keycloak: FakeKeycloak) -> Iterator[None]:
 def test_lifecycle_runs_the_areas_steps_after_its_own(app: Flask) -> None:
     names = [step.name for step in registered_steps(app)]
     assert names[:2] == ["sign-ins", "inactive-logins"]
-    assert {SCREEN_STEP, limits.PRUNE_STEP} <= set(names)
+    assert {SCREEN_STEP, limits.PRUNE_STEP, COLLECT_STEP} <= set(names)
+
+
+def test_lifecycle_collects_security_notices_every_pass(fake_keycloak: FakeKeycloak) -> None:
+    user_id = fake_keycloak.create_user("ana@clinic.test", "Ana", "Lee", {"brand": "dean"},
+                                        required_actions=[])
+    at_ms = int(NOW.timestamp() * 1000)
+    fake_keycloak.record_event(user_id, "UPDATE_CREDENTIAL", at_ms=at_ms,
+                               credential_type="otp")
+    [outcome] = run_due(NOW, only=COLLECT_STEP)
+    assert outcome.ran and outcome.result == "1 notice(s) queued"
+    [again] = run_due(NOW + timedelta(seconds=30), only=COLLECT_STEP)
+    assert again.ran and again.result == "0 notice(s) queued"  # never twice
 
 
 def test_lifecycle_rescreen_flags_once_a_day_and_mails_once(
