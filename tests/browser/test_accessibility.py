@@ -278,9 +278,11 @@ def test_consoles_pass_axe_and_fit_a_phone(page, brand, site, outbox, live_app, 
     """Portal home, the plan-admin console, both outboxes, the Site Administrator console, the
     sign-out confirmation and the sign-in error page."""
     tour = Tour(page, SCREENSHOTS / brand / "phone-consoles")
-    page.goto(site)
+    page.goto(site)  # signed out, the portal's address is the Log In page (the guides)
+    expect(page.locator("#kc-form-login")).to_be_visible()
+    tour.check("home-signed-out-is-log-in")
+    page.goto(f"{site}/register/account")
     expect(page.locator("header.site .plan")).to_have_text(BRANDS[brand].portal_name)
-    tour.check("home-signed-out")
     org, admin = fresh_org(), new_email("site-admin")
     register_organization(WizardClient(site, outbox), org, admin)
     key = org_key(org)
