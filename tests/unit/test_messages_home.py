@@ -1,5 +1,6 @@
 """Every text a user or administrator reads has one home, ``idp_bridge/messages.py``
-(issue 20): a refusal raised as ``DecisionFailed(...)`` or flashed with ``flash(...)`` takes
+(issue 20): a refusal raised as ``DecisionFailed(...)`` (or the refusals shown through it)
+or flashed with ``flash(...)`` takes
 its words from ``message(code, ...)`` (or passes on another refusal's), never a string
 literal written at the call site."""
 
@@ -13,7 +14,7 @@ import pytest
 from idp_bridge.messages import TEXTS, message
 
 PACKAGE = Path(__file__).resolve().parents[2] / "idp_bridge"
-GUARDED = ("DecisionFailed", "flash", "NotDisabled")
+GUARDED = ("DecisionFailed", "flash", "NotDisabled", "TransitionRefused")
 
 
 def _called_name(call: ast.Call) -> str:
