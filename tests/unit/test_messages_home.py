@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from idp_bridge.messages import TEXTS, message
-
 PACKAGE = Path(__file__).resolve().parents[2] / "idp_bridge"
 GUARDED = ("DecisionFailed", "flash", "NotDisabled", "TransitionRefused")
 
@@ -72,12 +70,3 @@ def test_the_check_catches_a_literal(source: str) -> None:
 def test_the_check_lets_a_message_through(source: str) -> None:
     assert not literal_texts(source, "x.py")
 
-
-def test_the_code_mail_states_the_lifetime_setting(app) -> None:  # type: ignore[no-untyped-def]
-    from idp_bridge.registration.email_code import lifetime_minutes
-
-    with app.app_context():
-        app.config["IDP_EMAIL_CODE_LIFETIME_SECONDS"] = 900
-        body = message("code.body", code="123456", minutes=lifetime_minutes())
-    assert "expires in 15 minutes" in body
-    assert "10 minutes" not in TEXTS["code.body"]
