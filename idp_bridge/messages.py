@@ -103,7 +103,7 @@ TEXTS: dict[str, str] = {
                       "minutes. Please check your inbox."),
     "email.validated": "Email Validated Successfully",
     "code.subject": "{portal_name} verification code",
-    "code.body": ("Your verification code is {code}. It expires in 10 minutes.\n\n"
+    "code.body": ("Your verification code is {code}. It expires in {minutes} minutes.\n\n"
                   "If you did not request this code, you can ignore this email."),
     "code.cooldown": ("A code was just sent. Please wait {seconds} seconds before requesting "
                       "another."),
@@ -345,6 +345,92 @@ TEXTS: dict[str, str] = {
                        "Please try again."),
     "reset.done": ("{name}'s second factor was reset. They were signed out and will set up a "
                    "new phone at their next sign-in."),
+    # Decisions, console flashes and the bridge's own emails (shape, issue 20): every text
+    # raised in a DecisionFailed or flashed is a code here (tests/unit/test_messages_home.py)
+    "decision.keycloak_away": ("Keycloak could not apply this change just now; nothing was "
+                               "changed. Please try again."),
+    "decision.not_saved": ("The change could not be saved; nothing was changed. Please try "
+                           "again."),
+    "decision.already_handled": "That request was already handled.",
+    "decision.last_admin": "An organization must keep at least one Site Administrator.",
+    "organization.reviewed_already": "This organization was already reviewed.",
+    "role.unknown": "Unknown portal role.",
+    "role.provider_admin": ("Provider Admin is the Site Administrator: use Make Site "
+                            "Administrator."),
+    "note.too_long": "The note can be at most {max_length:,} characters.",
+    "organization.decided.approve": "{organization} approved.",
+    "organization.decided.deny": "{organization} denied.",
+    "reconcile.unreachable": "Keycloak could not be reached; nothing was changed.",
+    "reconcile.done": "Reconciled: {count} change(s). {changes}",
+    "member.done.approve": "{name} is approved and can now sign in.",
+    "member.done.deny": "{name}'s request was denied.",
+    "member.done.remove": "{name} was removed from {organization}.",
+    "member.done.grant-role": "{name} now has the {role} role.",
+    "member.done.revoke-role": "{name} no longer has the {role} role.",
+    "member.done.grant-admin": "{name} is now a Site Administrator.",
+    "member.done.revoke-admin": "{name} is no longer a Site Administrator.",
+    "member.done.suspend": "{name}'s access is suspended; their roles are kept.",
+    "member.done.restore": "{name}'s access is restored with the same roles.",
+    "exclusions.flag.cannot": "a {state} flag cannot be {event}",
+    "exclusions.flag.note_required": "a note is required",
+    "exclusions.flag.note_too_long": "the note can be at most {max_length:,} characters",
+    "exclusions.decided.keep": "{organization}: access kept.",
+    "exclusions.decided.suspend": "{organization}: access suspended.",
+    "mail.retry_now": "Undelivered emails will be retried now.",
+    "login.keycloak_away": "Keycloak could not apply this change just now; nothing was changed.",
+    "login.not_disabled": "This login is not disabled.",
+    "login.reenabled_already": "This login was already re-enabled.",
+    "login.can_sign_in": "{name} can sign in again.",
+    "login.can_sign_in.plan_admin": "The login can sign in again.",
+    "access_review.done": "Thank you: the access review is complete.",
+    "passkey.added": "Passkey added. Next time choose “Sign in with Passkey”.",
+    "passkey.none_added": "No passkey was added.",
+    "passkey.remove_again": "Nothing was removed: choose Remove again.",
+    "passkey.sign_in_again": "Nothing was removed: please sign in again to remove a passkey.",
+    "passkey.not_removed": "The passkey could not be removed just now. Please try again.",
+    "passkey.removed": "Passkey removed.",
+    "passkey.not_yours": "That passkey is not on your account.",
+    "organization.approved.subject": "{portal_name}: your organization is approved",
+    "organization.approved.body": ("{organization} is approved on the {portal_name}. You are "
+                                   "its Site Administrator and can now sign in."),
+    "organization.denied.subject": "{portal_name}: registration not approved",
+    "organization.denied.body": ("The registration of {organization} on the {portal_name} was "
+                                 "not approved. Please contact the health plan with any "
+                                 "questions."),
+    "member.approved.subject": "{portal_name}: access approved",
+    "member.approved.body": ("Your access to {organization} on the {portal_name} has been "
+                             "approved. You can now sign in."),
+    "member.denied.subject": "{portal_name}: access denied",
+    "member.denied.body": ("Your request to access {organization} on the {portal_name} was "
+                           "denied. Please contact the Organization Site Administrator with "
+                           "any questions."),
+    "access.changed.subject": "{portal_name}: your access changed",
+    "role.granted.body": "You were granted the {role} role for {organization}.",
+    "role.revoked.body": "You no longer have the {role} role for {organization}.",
+    "member.removed.subject": "{portal_name}: access removed",
+    "member.removed.body": ("Your access to {organization} on the {portal_name} was removed. "
+                            "Please contact the Organization Site Administrator with any "
+                            "questions."),
+    "registration.received.subject": "{portal_name} registration received",
+    "registration.received.body": (
+        "Thank you for registering for the {portal_name}.\n\n"
+        "Please be aware this is a confirmation of registration only, and not an approval "
+        "of access.\n\n{review}\n\n"
+        "Thank you, and welcome to the {portal_name}!\n"),
+    "registration.received.review.organization": (
+        "The registration information provided will be reviewed by a {reviewing_admin}. "
+        "You will receive an email confirmation within two business days. If any further "
+        "information is needed, the {reviewing_admin} will call to verify any details in "
+        "question."),
+    "registration.received.review.individual": (
+        "Your request to access {organization} will be reviewed by the Organization's Site "
+        "Administrator. Once the review is complete, an email will be sent to this address."),
+    "registration.review.organization.subject": "New organization registration to review",
+    "registration.review.organization.body": ("{organization} (NPI {npi}) registered on the "
+                                              "{portal_name} and awaits review."),
+    "registration.review.individual.subject": "New user registration to review",
+    "registration.review.individual.body": ("{first_name} {last_name} registered under "
+                                            "{organization} and awaits your approval."),
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -62,17 +62,11 @@ def decision() -> Iterator[KeycloakChanges]:
     except GatewayError as exc:
         changes.undo()
         db.session.rollback()
-        raise DecisionFailed("Keycloak could not apply this change just now; nothing was "
-                             "changed. Please try again.") from exc
+        raise DecisionFailed(message("decision.keycloak_away")) from exc
     except SQLAlchemyError as exc:
         changes.undo()
         db.session.rollback()
-        raise DecisionFailed("The change could not be saved; nothing was changed. Please try "
-                             "again.") from exc
-
-
-ALREADY_HANDLED = "That request was already handled."
-LAST_ADMIN = "An organization must keep at least one Site Administrator."
+        raise DecisionFailed(message("decision.not_saved")) from exc
 
 
 def lock_organization(organization: Organization) -> None:
@@ -89,17 +83,18 @@ def lock_organization(organization: Organization) -> None:
 def _lock_member(membership: Membership, expected: str) -> None:
     lock_organization(membership.organization)
     if membership.status != expected:
-        raise DecisionFailed(ALREADY_HANDLED)
+        raise DecisionFailed(message("decision.already_handled"))
 
 
-def _email(kind: str, membership: Membership, subject: str, body: str) -> None:
-    # A row in this decision's transaction: sent after the commit, retried until it is.
-    # It speaks the brand the person registered through, whichever host the admin uses.
-    enqueue(kind, membership.email, subject, body, brand=membership.brand)
-
-
-def _portal(membership: Membership) -> str:
-    return brand_or_default(membership.brand).portal_name
+def _email(kind: str, membership: Membership, code: str, **params: Any) -> None:
+    """The mail ``code``'s subject and body (``messages``) as a row in this decision's
+    transaction: sent after the commit, retried until it is. It speaks the brand the person
+    registered through, whichever host the admin uses."""
+    brand = brand_or_default(membership.brand)
+    subject_code = "access.changed" if code.startswith("role.") else code
+    params = {"organization": membership.organization.name, **params}
+    enqueue(kind, membership.email, message(f"{subject_code}.subject", brand, **params),
+            message(f"{code}.body", brand, **params), brand=membership.brand)
 
 
 def _by(actor: Actor) -> str:
@@ -116,7 +111,7 @@ def approve_organization(organization: Organization, note: str,
     with decision() as changes:
         lock_organization(organization)
         if organization.status != "pending":
-            raise DecisionFailed("This organization was already reviewed.")
+            raise DecisionFailed(message("organization.reviewed_already"))
         blocking = exclusion_review.blocking_matches(organization, utcnow().date())
         if blocking and not override_note.strip():
             raise DecisionFailed(message("exclusions.override_required", count=len(blocking)))
@@ -136,17 +131,14 @@ def approve_organization(organization: Organization, note: str,
         audit.record("organization.approve", actor=actor, organization_key=organization.key,
                      note=note)
         for membership in first:
-            _email("organization.approved", membership,
-                   f"{_portal(membership)}: your organization is approved",
-                   f"{organization.name} is approved on the {_portal(membership)}. You are "
-                   "its Site Administrator and can now sign in.")
+            _email("organization.approved", membership, "organization.approved")
 
 
 def deny_organization(organization: Organization, note: str, actor: Actor) -> None:
     with decision():
         lock_organization(organization)
         if organization.status != "pending":
-            raise DecisionFailed("This organization was already reviewed.")
+            raise DecisionFailed(message("organization.reviewed_already"))
         for membership in organization.memberships:
             if membership.status == "pending":
                 _decide(membership, "denied", actor)
@@ -155,10 +147,7 @@ def deny_organization(organization: Organization, note: str, actor: Actor) -> No
         audit.record("organization.deny", actor=actor, organization_key=organization.key,
                      note=note)
         for membership in organization.memberships:
-            _email("organization.denied", membership,
-                   f"{_portal(membership)}: registration not approved",
-                   f"The registration of {organization.name} on the {_portal(membership)} was not "
-                   "approved. Please contact the health plan with any questions.")
+            _email("organization.denied", membership, "organization.denied")
 
 
 def _review(organization: Organization, note: str, actor: Actor) -> None:
@@ -183,9 +172,7 @@ def approve_member(membership: Membership, actor: Actor) -> None:
         changes.add(membership.user_id, group_id(changes.gateway, organization))
         _decide(membership, "approved", actor)
         _member_event("member.approve", membership, actor)
-        _email("member.approved", membership, f"{_portal(membership)}: access approved",
-               f"Your access to {organization.name} on the {_portal(membership)} has been "
-               "approved. You can now sign in.")
+        _email("member.approved", membership, "member.approved")
 
 
 def deny_member(membership: Membership, actor: Actor) -> None:
@@ -193,18 +180,14 @@ def deny_member(membership: Membership, actor: Actor) -> None:
         _lock_member(membership, "pending")
         _decide(membership, "denied", actor)
         _member_event("member.deny", membership, actor)
-        _email("member.denied", membership, f"{_portal(membership)}: access denied",
-               f"Your request to access {membership.organization.name} on the "
-               f"{_portal(membership)} was denied. Please contact the Organization Site "
-               "Administrator with any questions.")
+        _email("member.denied", membership, "member.denied")
 
 
 def set_role(membership: Membership, role: str, granted: bool, actor: Actor) -> None:
     if role not in PORTAL_ROLES:
-        raise DecisionFailed("Unknown portal role.")
+        raise DecisionFailed(message("role.unknown"))
     if granted and role in NOT_GRANTED_ROLES:  # the guides' Provider Admin: Site Administrator
-        raise DecisionFailed("Provider Admin is the Site Administrator: use Make Site "
-                             "Administrator.")
+        raise DecisionFailed(message("role.provider_admin"))
     with decision() as changes:
         _lock_member(membership, "approved")
         group = group_id(changes.gateway, membership.organization, ROLES, role)
@@ -218,9 +201,8 @@ def set_role(membership: Membership, role: str, granted: bool, actor: Actor) -> 
         membership.roles = sorted(roles)
         _member_event("role.grant" if granted else "role.revoke", membership, actor,
                       role=role)
-        _email("role.changed", membership, f"{_portal(membership)}: your access changed",
-               f"{'You were granted' if granted else 'You no longer have'} the "
-               f"{PORTAL_ROLES[role]} role for {membership.organization.name}.")
+        _email("role.changed", membership, "role.granted" if granted else "role.revoked",
+               role=PORTAL_ROLES[role])
 
 
 def set_site_admin(membership: Membership, granted: bool, actor: Actor) -> None:
@@ -228,7 +210,7 @@ def set_site_admin(membership: Membership, granted: bool, actor: Actor) -> None:
         _lock_member(membership, "approved")
         if not granted and membership.is_site_admin and \
                 _site_admin_count(membership.organization) <= 1:
-            raise DecisionFailed(LAST_ADMIN)
+            raise DecisionFailed(message("decision.last_admin"))
         group = group_id(changes.gateway, membership.organization, SITE_ADMINS)
         if granted and not membership.is_site_admin:
             changes.add(membership.user_id, group)
@@ -249,7 +231,7 @@ def remove_member(membership: Membership, actor: Actor) -> None:
     with decision() as changes:
         _lock_member(membership, "approved")
         if membership.is_site_admin and _site_admin_count(organization) <= 1:
-            raise DecisionFailed(LAST_ADMIN)
+            raise DecisionFailed(message("decision.last_admin"))
         for role in membership.roles or []:
             changes.remove(membership.user_id, group_id(changes.gateway, organization,
                                                         ROLES, role))
@@ -260,9 +242,7 @@ def remove_member(membership: Membership, actor: Actor) -> None:
         membership.status, membership.roles, membership.is_site_admin = "removed", [], False
         membership.decided_at, membership.decided_by = utcnow(), _by(actor)
         _member_event("member.remove", membership, actor)
-        _email("member.removed", membership, f"{_portal(membership)}: access removed",
-               f"Your access to {organization.name} on the {_portal(membership)} was removed. "
-               "Please contact the Organization Site Administrator with any questions.")
+        _email("member.removed", membership, "member.removed")
     _end_sessions(membership.user_id)
 
 
@@ -281,7 +261,7 @@ def suspend_member(membership: Membership, actor: Actor, reason: str = "",
         _lock_member(membership, "approved")
         if keep_an_admin and membership.is_site_admin and \
                 _site_admin_count(organization) <= 1:
-            raise DecisionFailed(LAST_ADMIN)
+            raise DecisionFailed(message("decision.last_admin"))
         for group in reversed(_granted_groups(changes, membership)):
             changes.remove(membership.user_id, group)
         membership.status = "suspended"
@@ -315,10 +295,7 @@ def remove_suspended_member(membership: Membership, actor: Actor) -> None:
         membership.status, membership.roles, membership.is_site_admin = "removed", [], False
         membership.decided_at, membership.decided_by = utcnow(), _by(actor)
         _member_event("member.remove", membership, actor)
-        _email("member.removed", membership, f"{_portal(membership)}: access removed",
-               f"Your access to {membership.organization.name} on the {_portal(membership)} "
-               "was removed. Please contact the Organization Site Administrator with any "
-               "questions.")
+        _email("member.removed", membership, "member.removed")
 
 
 def _granted_groups(changes: KeycloakChanges, membership: Membership) -> list[str]:
@@ -333,12 +310,7 @@ def _granted_groups(changes: KeycloakChanges, membership: Membership) -> list[st
 
 
 def _lifecycle_email(code: str, membership: Membership) -> None:
-    from idp_bridge.messages import message
-
-    brand = brand_or_default(membership.brand)
-    params = {"organization": membership.organization.name}
-    _email(code, membership, message(f"{code}.subject", brand, **params),
-           message(f"{code}.body", brand, **params))
+    _email(code, membership, code)
 
 
 def _end_sessions(user_id: str) -> None:

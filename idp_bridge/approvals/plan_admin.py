@@ -145,13 +145,13 @@ def _review_page(organization: Organization, note: str = "", error: str = "",
 def decide(org_id: int, verdict: str) -> Any:
     organization = _organization(org_id)
     if organization.status != "pending":
-        flash("This organization was already reviewed.", "error")
+        flash(message("organization.reviewed_already"), "error")
         return redirect(url_for(".organization", org_id=org_id))
     note = request.form.get("note", "").strip()
     override_note = request.form.get("override_note", "").strip()
     if len(note) > MAX_NOTE or len(override_note) > MAX_NOTE:
         return _review_page(organization, note=note[:MAX_NOTE],
-                            error=f"The note can be at most {MAX_NOTE:,} characters.",
+                            error=message("note.too_long", max_length=MAX_NOTE),
                             override_note=override_note[:MAX_NOTE]), 422
     try:
         if verdict == "approve":
@@ -163,7 +163,8 @@ def decide(org_id: int, verdict: str) -> Any:
         # The same page with the reviewer's notes kept, so a retry is one click.
         return _review_page(organization, note=note, error=str(exc),
                             override_note=override_note), 409
-    flash(f"{organization.name} {'approved' if verdict == 'approve' else 'denied'}.", "success")
+    flash(message(f"organization.decided.{verdict}", organization=organization.name),
+          "success")
     return redirect(url_for(".organizations"))
 
 
@@ -235,7 +236,8 @@ def reconcile_now() -> Any:
     try:
         changes = reconcile(actor=current_actor())
     except GatewayError:
-        flash("Keycloak could not be reached; nothing was changed.", "error")
+        flash(message("reconcile.unreachable"), "error")
         return redirect(url_for(".organizations"))
-    flash(f"Reconciled: {len(changes)} change(s). " + "; ".join(changes), "success")
+    flash(message("reconcile.done", count=len(changes), changes="; ".join(changes)),
+          "success")
     return redirect(url_for(".organizations"))

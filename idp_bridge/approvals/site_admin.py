@@ -134,7 +134,7 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     expected = ("pending" if action in ("approve", "deny") else
                 "suspended" if action == "restore" else "approved")
     if membership.status != expected:
-        flash("That request was already handled.", "error")
+        flash(message("decision.already_handled"), "error")
         return _back_to_members(org_key)
     try:
         operations[action]()
@@ -145,24 +145,11 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     return _back_to_members(org_key)
 
 
-# What the Site Administrator reads after each action, in plain words.
-DONE = {
-    "approve": "{name} is approved and can now sign in.",
-    "deny": "{name}'s request was denied.",
-    "remove": "{name} was removed from {organization}.",
-    "grant-role": "{name} now has the {role} role.",
-    "revoke-role": "{name} no longer has the {role} role.",
-    "grant-admin": "{name} is now a Site Administrator.",
-    "revoke-admin": "{name} is no longer a Site Administrator.",
-    "suspend": "{name}'s access is suspended; their roles are kept.",
-    "restore": "{name}'s access is restored with the same roles.",
-}
-
-
 def _done(action: str, membership: Membership, role: str) -> str:
-    return DONE[action].format(name=membership.full_name,
-                               organization=membership.organization.name,
-                               role=PORTAL_ROLES.get(role, role))
+    """What the Site Administrator reads after each action, in plain words."""
+    return message(f"member.done.{action}", name=membership.full_name,
+                   organization=membership.organization.name,
+                   role=PORTAL_ROLES.get(role, role))
 
 
 @bp.route("/identifiers", methods=["GET", "POST"])

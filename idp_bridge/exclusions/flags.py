@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from idp_bridge.messages import problem
+
 OPEN, KEPT, SUSPENDED, CLEARED = "open", "kept", "suspended", "cleared"
 STATES = (OPEN, KEPT, SUSPENDED, CLEARED)
 # The queue: what still needs (or got) a plan administrator's look; cleared ones are history.
@@ -33,7 +35,8 @@ MAX_NOTE = 2000
 
 
 class TransitionRefused(ValueError):
-    """The move does not apply to the flag's state (already handled, or a note missing)."""
+    """The move does not apply to the flag's state (already handled, or a note missing);
+    ``str()`` is the reason, worded in ``messages``."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,12 @@ def move(flag: FlagState, event: str, clock: Callable[[], datetime], note: str =
     """The flag after ``event`` (keep, suspend, clear, reopen), or TransitionRefused."""
     target = _MOVES.get(event, {}).get(flag.state)
     if target is None:
-        raise TransitionRefused(f"a {flag.state} flag cannot be {event}")
+        raise TransitionRefused(problem("exclusions.flag.cannot", state=flag.state, event=event))
     note = note.strip()
     if event in NEEDS_NOTE and not note:
-        raise TransitionRefused("a note is required")
+        raise TransitionRefused(problem("exclusions.flag.note_required"))
     if len(note) > MAX_NOTE:
-        raise TransitionRefused(f"the note can be at most {MAX_NOTE:,} characters")
+        raise TransitionRefused(problem("exclusions.flag.note_too_long", max_length=MAX_NOTE))
     holds = {KEPT: False, SUSPENDED: True, CLEARED: False, OPEN: suspend_on_flag}[target]
     return replace(flag, state=target, holds_access=holds, changed_at=clock(),
                    note=note or flag.note)

@@ -19,6 +19,7 @@ from idp_bridge.exclusions import screening
 from idp_bridge.exclusions.layouts import SOURCES
 from idp_bridge.exclusions.models import EligibilityFlag
 from idp_bridge.extensions import db
+from idp_bridge.messages import message
 from idp_bridge.organizations.models import Organization
 
 bp = Blueprint("exclusions", __name__, url_prefix="/admin/registry-changes",
@@ -52,7 +53,7 @@ def _queue_page(error: str = "", error_flag: int | None = None, note: str = "") 
 def decide(flag_id: int, event: str) -> Any:
     note = request.form.get("note", "").strip()
     if len(note) > rule.MAX_NOTE:
-        return _queue_page(f"The note can be at most {rule.MAX_NOTE:,} characters.",
+        return _queue_page(message("note.too_long", max_length=rule.MAX_NOTE),
                            flag_id, note[:rule.MAX_NOTE]), 422
     flagged = db.session.get(EligibilityFlag, flag_id)
     if flagged is not None:  # another plan's flag: 403 before anything changes
@@ -61,6 +62,6 @@ def decide(flag_id: int, event: str) -> Any:
         flag = screening.decide(flag_id, event, note, current_actor())
     except DecisionFailed as exc:
         return _queue_page(str(exc), flag_id, note), 409
-    flash(f"{flag.organization.name}: access {'kept' if event == 'keep' else 'suspended'}.",
+    flash(message(f"exclusions.decided.{event}", organization=flag.organization.name),
           "success")
     return redirect(url_for(".queue"))

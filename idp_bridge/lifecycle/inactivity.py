@@ -195,7 +195,7 @@ def reenable(user_id: str, actor: Actor = SYSTEM) -> None:
     fresh period from now, audited, the person told. The caller checks who may."""
     login = db.session.get(Login, user_id)
     if login is None or login.notice != NOTICE_DISABLED:
-        raise NotDisabled("This login is not disabled.")
+        raise NotDisabled(message("login.not_disabled"))
     now = utcnow()
     claimed = db.session.execute(update(Login).where(
         Login.user_id == user_id, Login.notice == NOTICE_DISABLED).values(
@@ -203,7 +203,7 @@ def reenable(user_id: str, actor: Actor = SYSTEM) -> None:
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
-        raise NotDisabled("This login was already re-enabled.")
+        raise NotDisabled(message("login.reenabled_already"))
     gateway = get_gateway()
     try:
         gateway.set_enabled(user_id, True)

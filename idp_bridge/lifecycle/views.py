@@ -22,9 +22,6 @@ from idp_bridge.organizations.queries import active_organization
 
 bp = Blueprint("lifecycle", __name__, template_folder="templates")
 
-KEYCLOAK_AWAY = "Keycloak could not apply this change just now; nothing was changed."
-
-
 @bp.post("/org/<org_key>/members/<int:membership_id>/reenable")
 @site_admin_required
 def site_admin_reenable(org_key: str, membership_id: int) -> Any:
@@ -41,20 +38,22 @@ def site_admin_reenable(org_key: str, membership_id: int) -> Any:
 @bp.post("/admin/logins/<user_id>/reenable")
 @plan_admin_required
 def plan_admin_reenable(user_id: str) -> Any:
-    _reenable(user_id[:64], "The login")
+    _reenable(user_id[:64], None)
     return redirect(request.referrer if _same_site(request.referrer) else
                     url_for("plan_admin.organizations"))
 
 
-def _reenable(user_id: str, name: str) -> None:
+def _reenable(user_id: str, name: str | None) -> None:
+    """``name``: the person's, or None where only the login is known (the plan's console)."""
     try:
         reenable(user_id, current_actor())
     except NotDisabled as exc:
         flash(str(exc), "error")
     except GatewayError:
-        flash(KEYCLOAK_AWAY, "error")
+        flash(message("login.keycloak_away"), "error")
     else:
-        flash(f"{name} can sign in again.", "success")
+        flash(message("login.can_sign_in", name=name) if name else
+              message("login.can_sign_in.plan_admin"), "success")
 
 
 def _same_site(url: str | None) -> bool:
@@ -83,9 +82,9 @@ def access_review(org_key: str) -> Any:
         except decisions.DecisionFailed as exc:
             problem = str(exc)
         except GatewayError:
-            problem = KEYCLOAK_AWAY
+            problem = message("login.keycloak_away")
         else:
-            flash("Thank you: the access review is complete.", "success")
+            flash(message("access_review.done"), "success")
             return redirect(url_for("portal.home"))
     return render_template(
         "lifecycle/access_review.html", organization=organization, people=people,

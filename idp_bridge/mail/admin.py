@@ -16,6 +16,7 @@ from idp_bridge.extensions import db
 from idp_bridge.mail import take_queued_ids
 from idp_bridge.mail.deliverer import deliver_ids, undelivered
 from idp_bridge.mail.models import OutboundEmail
+from idp_bridge.messages import message
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/admin/mail", template_folder="templates")
 
@@ -46,5 +47,5 @@ def retry_now() -> Any:
     audit.record("mail.retry", actor=current_actor(),
                  emails=int(retried.rowcount))  # type: ignore[attr-defined]
     db.session.commit()
-    flash("Undelivered emails will be retried now.", "success")
+    flash(message("mail.retry_now"), "success")
     return redirect(url_for(".outbox"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -123,8 +123,10 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
-def run_loop(app: Flask, stop: threading.Event, interval: float = 2.0) -> None:
-    """The deliverer: poll for due rows until ``stop`` is set."""
+def run_loop(app: Flask, stop: threading.Event, interval: float = 2.0,
+             on_pass: Callable[[], None] | None = None) -> None:
+    """The deliverer: poll for due rows until ``stop`` is set. ``on_pass`` is called after
+    each pass (tests wait on it to prove that a pass found nothing more to send)."""
     while not stop.is_set():
         busy = False
         try:
@@ -135,14 +137,17 @@ def run_loop(app: Flask, stop: threading.Event, interval: float = 2.0) -> None:
                     log.info("mail deliverer: %d sent, %d to retry", sent, failed)
         except Exception:
             log.exception("mail deliverer pass failed; retrying")
+        if on_pass is not None:
+            on_pass()
         stop.wait(0.05 if busy else interval)
 
 
-def start_thread(app: Flask, interval: float = 2.0) -> tuple[threading.Thread, threading.Event]:
+def start_thread(app: Flask, interval: float = 2.0, on_pass: Callable[[], None] | None = None
+                 ) -> tuple[threading.Thread, threading.Event]:
     """Run the deliverer inside this process (``make run``, tests)."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_loop, args=(app, stop, interval), daemon=True,
-                              name="mail-deliverer")
+    thread = threading.Thread(target=run_loop, args=(app, stop, interval, on_pass),
+                              daemon=True, name="mail-deliverer")
     thread.start()
     return thread, stop
 

@@ -21,6 +21,7 @@ from idp_bridge.clock import epoch
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, Passkey
+from idp_bridge.messages import message
 from idp_bridge.notices import service as notices
 from idp_bridge.notices.events import PASSKEY_REMOVED
 from idp_bridge.portal import bp
@@ -64,9 +65,9 @@ def passkey_added() -> Response:
     before = session.pop(_ADDING, None)
     now = my_passkeys()
     if before is not None and now is not None and len(now) > before >= 0:
-        flash("Passkey added. Next time choose “Sign in with Passkey”.", "success")
+        flash(message("passkey.added"), "success")
     elif before is not None:
-        flash("No passkey was added.", "notice")
+        flash(message("passkey.none_added"), "notice")
     return redirect(url_for("portal.home", _anchor="security"))
 
 
@@ -83,9 +84,9 @@ def remove_passkey(credential_id: str) -> Response:
 def confirm_passkey_removal() -> Response:
     pending = session.pop(_REMOVAL, None)
     if not pending or epoch() - pending["asked"] > REMOVAL_WINDOW_SECONDS:
-        flash("Nothing was removed: choose Remove again.", "notice")
+        flash(message("passkey.remove_again"), "notice")
     elif _signed_in_at() < pending["asked"] - CLOCK_SKEW_SECONDS:
-        flash("Nothing was removed: please sign in again to remove a passkey.", "error")
+        flash(message("passkey.sign_in_again"), "error")
     else:
         _delete(pending["id"])
     return redirect(url_for("portal.home", _anchor="security"))
@@ -96,13 +97,13 @@ def _delete(credential_id: str) -> None:
     try:
         removed = get_gateway().delete_passkey(str(user.get("sub", "")), credential_id)
     except GatewayError:
-        flash("The passkey could not be removed just now. Please try again.", "error")
+        flash(message("passkey.not_removed"), "error")
         return
     if removed:
         _notify_removed(str(user.get("sub", "")), credential_id)
-        flash("Passkey removed.", "success")
+        flash(message("passkey.removed"), "success")
     else:
-        flash("That passkey is not on your account.", "error")
+        flash(message("passkey.not_yours"), "error")
 
 
 def _signed_in_at() -> int:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from idp_bridge import audit
 from idp_bridge.audit.actor import Actor
-from idp_bridge.brand import Brand, brand_or_default
+from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import epoch, utcnow
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
@@ -26,7 +26,7 @@ from idp_bridge.keycloak.groups import org_path
 from idp_bridge.keycloak.protocol import Gateway
 from idp_bridge.limits.client import client_address
 from idp_bridge.mail import enqueue
-from idp_bridge.messages import Problem, problem
+from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.pairs import owner_of_pair
 from idp_bridge.organizations import group_shape
 from idp_bridge.organizations.keys import key_for
@@ -230,38 +230,23 @@ def notify_waiting(draft: RegistrationDraft, ctx: RegistrationContext,
     """The registrant's confirmation and the reviewers' "awaits review" mails."""
     brand = brand_or_default(draft.brand)  # the registration's own, whichever address finishes it
     person = _person(ctx)
+    kind = "organization" if draft.account_type == "organization" else "individual"
+    review = message(f"registration.received.review.{kind}", brand,
+                     organization=organization.name)
     enqueue("registration.received", person.email,
-            f"{brand.portal_name} registration received",
-            _confirmation_text(draft, organization, brand), brand=brand.key)
-    if draft.account_type == "organization":
-        for email in _plan_admin_emails():
-            enqueue("registration.review", email, "New organization registration to review",
-                    f"{organization.name} (NPI {ctx.npi}) registered on the "
-                    f"{brand.portal_name} and awaits review.")
-        return
-    for admin in Membership.query.filter_by(organization_id=organization.id,
-                                            is_site_admin=True, status="approved"):
-        enqueue("registration.review", admin.email, "New user registration to review",
-                f"{person.first_name} {person.last_name} registered under "
-                f"{organization.name} and awaits your approval.")
-
-
-def _confirmation_text(draft: RegistrationDraft, organization: Organization,
-                       brand: Brand) -> str:
-    reviewer = brand.reviewing_admin
-    if draft.account_type == "organization":
-        review = (f"The registration information provided will be reviewed by a {reviewer}. "
-                  "You will receive an email confirmation within two business days. If any "
-                  f"further information is needed, the {reviewer} will call to verify any "
-                  "details in question.")
+            message("registration.received.subject", brand),
+            message("registration.received.body", brand, review=review), brand=brand.key)
+    if kind == "organization":
+        reviewers = _plan_admin_emails()
     else:
-        review = (f"Your request to access {organization.name} will be reviewed by the "
-                  "Organization's Site Administrator. Once the review is complete, an email "
-                  "will be sent to this address.")
-    return (f"Thank you for registering for the {brand.portal_name}.\n\n"
-            "Please be aware this is a confirmation of registration only, and not an approval "
-            f"of access.\n\n{review}\n\n"
-            f"Thank you, and welcome to the {brand.portal_name}!\n")
+        reviewers = [admin.email for admin in Membership.query.filter_by(
+            organization_id=organization.id, is_site_admin=True, status="approved")]
+    for email in reviewers:
+        enqueue("registration.review", email,
+                message(f"registration.review.{kind}.subject", brand),
+                message(f"registration.review.{kind}.body", brand,
+                        organization=organization.name, npi=ctx.npi,
+                        first_name=person.first_name, last_name=person.last_name))
 
 
 def _plan_admin_emails() -> list[str]:

@@ -11,8 +11,9 @@ The stage asks (``DraftEmailCode(draft, ctx).send(...)`` / ``.verify(...)`` /
   verified, in the draft's JSON (``ctx.email_code``), written only here;
 - sends per recipient, per client address and in total per hour in ``idp_bridge.limits``.
 
-A code lives 10 minutes and verifies once. After five wrong tries the code is dead and the
-registrant asks for a new one (not a restart of the whole registration); since sends are
+A code lives IDP_EMAIL_CODE_LIFETIME_SECONDS (10 minutes by default; the mail states it)
+and verifies once. After five wrong tries the code is dead and the registrant asks for a
+new one (not a restart of the whole registration); since sends are
 capped (five per registration), a registration gets at most 25 guesses at a million codes.
 "Now" comes from ``idp_bridge.clock`` (or the clock the caller injects).
 """
@@ -58,6 +59,11 @@ def limit(name: str) -> int:
     """The setting IDP_EMAIL_CODE_<name> of the running app (its default outside one)."""
     key = f"IDP_EMAIL_CODE_{name}"
     return int(current_app.config[key] if has_app_context() else setting_default(key))
+
+
+def lifetime_minutes() -> int:
+    """The code's lifetime as the mail states it: whole minutes, never more than it lives."""
+    return max(1, limit("LIFETIME_SECONDS") // 60)
 
 
 class CodeRefused(Exception):

@@ -25,6 +25,7 @@ from idp_bridge.mail.deliverer import start_thread
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.stack import KeycloakHandle
+from tests.support.waiting import Passes
 
 
 def _keycloak_pgid(keycloak: KeycloakHandle) -> int:
@@ -128,11 +129,13 @@ def database_refused(live_app: Flask) -> Callable[[], object]:
 
 
 @pytest.fixture(scope="session")
-def deliverer(live_app: Flask) -> Iterator[None]:
-    """The mail deliverer, as `make run` runs it, with short backoff for the tests."""
+def deliverer(live_app: Flask) -> Iterator[Passes]:
+    """The mail deliverer, as `make run` runs it, with short backoff for the tests; the test
+    can wait for one of its full passes (``.wait_full_pass()``)."""
     live_app.config.update(IDP_MAIL_RETRY_BASE_SECONDS=1, IDP_MAIL_RETRY_MAX_SECONDS=2)
-    thread, stop = start_thread(live_app, interval=0.5)
-    yield
+    passes = Passes()
+    thread, stop = start_thread(live_app, interval=0.5, on_pass=passes)
+    yield passes
     stop.set()
     thread.join(10)
 

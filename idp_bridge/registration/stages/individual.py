@@ -23,7 +23,7 @@ from idp_bridge.npi.identifiers import format_tin
 from idp_bridge.operations import metrics
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
-from idp_bridge.registration.email_code import CodeRefused, DraftEmailCode
+from idp_bridge.registration.email_code import CodeRefused, DraftEmailCode, lifetime_minutes
 from idp_bridge.registration.engine import Advance, Finish, Invalid, Result, Stage, Stay
 from idp_bridge.registration.forms import IndividualForm, problems
 from idp_bridge.registration.models import RegistrationDraft
@@ -98,7 +98,7 @@ class IndividualStage(Stage):
             metrics.CODES_REFUSED.labels("email", exc.problem.code).inc()
             return Invalid({"email_code": exc.problem}, retry_after=exc.retry_after)
         mail = enqueue("email-code", email, message("code.subject"),
-                       message("code.body", code=code))
+                       message("code.body", code=code, minutes=lifetime_minutes()))
         return Stay(notice=problem("email.sent"), after_commit=partial(deliver_now, mail.id))
 
     def _verify_code(self, draft: RegistrationDraft, ctx: RegistrationContext,

@@ -14,12 +14,13 @@ import pytest
 from flask import Flask
 
 from idp_bridge.approvals import decisions
-from idp_bridge.approvals.decisions import LAST_ADMIN, DecisionFailed
+from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.audit.actor import Actor
 from idp_bridge.audit.models import AuditEvent
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.groups import org_path, role_path, site_admins_path
 from idp_bridge.mail.models import OutboundEmail
+from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership, Organization
 from tests.support.fake_keycloak import FakeKeycloak
 from tests.support.organizations import add_person, new_organization
@@ -126,7 +127,7 @@ def test_a_request_is_decided_once(fake_keycloak: FakeKeycloak, org: Organizatio
     person = add_person(fake_keycloak, org, status="pending")
     decisions.deny_member(person, REVIEWER)
 
-    with pytest.raises(DecisionFailed, match=decisions.ALREADY_HANDLED):
+    with pytest.raises(DecisionFailed, match=message("decision.already_handled")):
         decisions.approve_member(person, REVIEWER)
     assert reread(person).status == "denied"
     assert groups_of(fake_keycloak, person) == []
@@ -182,7 +183,7 @@ def test_provider_admin_is_the_site_administrator_not_a_role_of_its_own(
 def test_roles_are_granted_to_approved_members_only(fake_keycloak: FakeKeycloak,
                                                    org: Organization) -> None:
     person = add_person(fake_keycloak, org, status="pending")
-    with pytest.raises(DecisionFailed, match=decisions.ALREADY_HANDLED):
+    with pytest.raises(DecisionFailed, match=message("decision.already_handled")):
         decisions.set_role(person, "claims", True, REVIEWER)
     assert groups_of(fake_keycloak, person) == []
 
@@ -210,7 +211,7 @@ def only_admin(org: Organization) -> Membership:
 def test_the_last_site_administrator_cannot_be_demoted(fake_keycloak: FakeKeycloak,
                                                        org: Organization) -> None:
     admin = only_admin(org)
-    with pytest.raises(DecisionFailed, match=LAST_ADMIN):
+    with pytest.raises(DecisionFailed, match=message("decision.last_admin")):
         decisions.set_site_admin(admin, False, REVIEWER)
     assert reread(admin).is_site_admin
     assert site_admins_path(org.key) in groups_of(fake_keycloak, admin)
@@ -219,7 +220,7 @@ def test_the_last_site_administrator_cannot_be_demoted(fake_keycloak: FakeKeyclo
 def test_the_last_site_administrator_cannot_be_removed(fake_keycloak: FakeKeycloak,
                                                        org: Organization) -> None:
     admin = only_admin(org)
-    with pytest.raises(DecisionFailed, match=LAST_ADMIN):
+    with pytest.raises(DecisionFailed, match=message("decision.last_admin")):
         decisions.remove_member(admin, REVIEWER)
     assert reread(admin).status == "approved"
     assert fake_keycloak.ended_sessions == []

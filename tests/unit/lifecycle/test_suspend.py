@@ -12,13 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from idp_bridge.approvals import decisions
-from idp_bridge.approvals.decisions import LAST_ADMIN, DecisionFailed
+from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.audit.actor import Actor
 from idp_bridge.audit.models import AuditEvent
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.groups import org_path, role_path, site_admins_path
 from idp_bridge.lifecycle.sign_ins import record
 from idp_bridge.mail.models import OutboundEmail
+from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership
 from tests.support.fake_keycloak import FakeKeycloak
 from tests.support.organizations import add_person, new_organization
@@ -69,7 +70,7 @@ def test_suspend_takes_groups_and_sessions_and_keeps_roles(fake_keycloak: FakeKe
 def test_suspend_refuses_the_last_site_administrator(fake_keycloak: FakeKeycloak) -> None:
     org = new_organization(fake_keycloak)
     only = add_person(fake_keycloak, org, site_admin=True)
-    with pytest.raises(DecisionFailed, match=LAST_ADMIN):
+    with pytest.raises(DecisionFailed, match=message("decision.last_admin")):
         decisions.suspend_member(only, ADMIN)
     assert reread(only).status == "approved"
     # a screening that suspends the whole organization says so

@@ -22,6 +22,7 @@ from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration import drafts
 from idp_bridge.registration.drafts import DraftFacts, Fate, OtherUse, fate
 from idp_bridge.registration.models import RegistrationDraft
+from tests.support.waiting import wait_for_lock_waiter
 
 NOW = datetime(2026, 12, 1, 12, 0)
 PAST = NOW - timedelta(minutes=1)
@@ -203,7 +204,8 @@ def test_a_login_created_after_password_setup_stopped_waiting_is_found_and_remov
 # decides the order; whichever commits first, the other sees it) ---------------------------------
 
 
-def _in_thread(app: Flask, work, errors: list[BaseException]) -> threading.Thread:  # type: ignore[no-untyped-def]
+def _in_thread(app: Flask, work, errors: list[BaseException],  # type: ignore[no-untyped-def]
+               name: str = "") -> threading.Thread:
     def run() -> None:
         with app.app_context():
             try:
@@ -211,12 +213,26 @@ def _in_thread(app: Flask, work, errors: list[BaseException]) -> threading.Threa
             except BaseException as exc:  # noqa: BLE001  (reported by the test)
                 errors.append(exc)
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, name=name or None)
     thread.start()
     return thread
 
 
-def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak):
+def _reaching_the_lock(monkeypatch, thread_name: str) -> threading.Event:  # type: ignore[no-untyped-def]
+    """Set when the thread named ``thread_name`` asks for a draft's row lock (the barrier
+    before it blocks; on PostgreSQL the test then also sees it waiting in pg_locks)."""
+    reached, real_hold = threading.Event(), drafts.hold
+
+    def watched_hold(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == thread_name:
+            reached.set()
+        return real_hold(*args, **kwargs)
+
+    monkeypatch.setattr(drafts, "hold", watched_hold)
+    return reached
+
+
+def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak, monkeypatch):
     app = any_db
     with app.app_context():
         user = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
@@ -227,11 +243,13 @@ def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak)
         db.session.commit()
     held, errors = threading.Event(), []
     outcome: list[drafts.Cleanup] = []
+    cleanup_locking = _reaching_the_lock(monkeypatch, "cleanup")
 
     def complete() -> None:  # what completion does: hold, record, commit
         drafts.hold_login(db.session.get(RegistrationDraft, newer_id), user)
         held.set()
-        time.sleep(0.5)  # cleanup runs meanwhile
+        assert cleanup_locking.wait(15)  # cleanup runs meanwhile, and waits for the lock
+        wait_for_lock_waiter(db.engine)
         db.session.add(_membership(user))
         db.session.commit()
 
@@ -239,7 +257,7 @@ def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak)
         held.wait(5)
         outcome.append(drafts.remove_expired(NOW))
 
-    threads = [_in_thread(app, complete, errors), _in_thread(app, clean_up, errors)]
+    threads = [_in_thread(app, complete, errors), _in_thread(app, clean_up, errors, "cleanup")]
     for thread in threads:
         thread.join(15)
     assert errors == []
@@ -249,7 +267,8 @@ def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak)
         assert db.session.get(RegistrationDraft, old_id) is None
 
 
-def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_keycloak):
+def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_keycloak,
+                                                                 monkeypatch):
     app = any_db
     with app.app_context():
         user = fake_keycloak.create_user("half-made@clinic.test", "Jordan", "Baker", {})
@@ -257,10 +276,12 @@ def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_ke
         newer_id = _draft("merge", FUTURE).id
     removing, errors = threading.Event(), []
     delete_user = fake_keycloak.delete_user
+    completion_locking = _reaching_the_lock(monkeypatch, "completion")
 
     def slow_delete(user_id: str) -> None:
         removing.set()
-        time.sleep(0.5)  # completion tries meanwhile
+        assert completion_locking.wait(15)  # completion tries meanwhile, and waits
+        wait_for_lock_waiter(db.engine)
         delete_user(user_id)
 
     fake_keycloak.delete_user = slow_delete  # type: ignore[method-assign]
@@ -272,7 +293,7 @@ def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_ke
         db.session.rollback()
 
     threads = [_in_thread(app, lambda: drafts.remove_expired(NOW), errors),
-               _in_thread(app, complete, errors)]
+               _in_thread(app, complete, errors, "completion")]
     for thread in threads:
         thread.join(15)
     assert errors == []

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from idp_bridge.extensions import db
+from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.registration.email_code import MAX_WRONG_TRIES
 from tests.support.drafts import last_code
 
@@ -201,3 +202,12 @@ def test_the_merge_answer_needs_the_email_verified_here(enrollment, app):
     assert answer.status_code == 422
     assert enrollment.context().merge is False and enrollment.context().existing_user_id is None
     assert 'id="merge-dialog"' not in text(answer)
+
+
+def test_the_code_mail_states_the_lifetime_setting(enrollment, app):
+    app.config["IDP_EMAIL_CODE_LIFETIME_SECONDS"] = 15 * 60
+    enrollment.post({**ME, "action": "send_code"})
+    with app.app_context():
+        mail = OutboundEmail.query.filter_by(to=ME["email"], kind="email-code").one()
+        body = mail.body
+    assert "It expires in 15 minutes." in body and "10 minutes" not in body
