@@ -25,16 +25,13 @@ from idp_bridge.organizations.models import (
     Membership,
     Organization,
 )
-from idp_bridge.organizations.queries import active_organization
+from idp_bridge.organizations.queries import active_organization_or_404
 
 bp = Blueprint("site_admin", __name__, url_prefix="/org/<org_key>", template_folder="templates")
 
 
 def _organization(org_key: str) -> Organization:
-    organization = active_organization(org_key)
-    if organization is None:
-        abort(404)
-    return organization
+    return active_organization_or_404(org_key)
 
 
 def _membership(organization: Organization, membership_id: int) -> Membership:

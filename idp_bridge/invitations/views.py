@@ -25,7 +25,7 @@ from idp_bridge.invitations.models import Invitation
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.messages import message
 from idp_bridge.organizations.models import PORTAL_ROLES, Organization
-from idp_bridge.organizations.queries import active_organization
+from idp_bridge.organizations.queries import active_organization_or_404
 from idp_bridge.registration import context as registration_context
 from idp_bridge.registration.completion import notify_waiting
 from idp_bridge.registration.drafts import DRAFT_KEY
@@ -37,10 +37,7 @@ bp = Blueprint("invitations", __name__, template_folder="templates")
 
 
 def _organization(org_key: str) -> Organization:
-    organization = active_organization(org_key)
-    if organization is None:
-        abort(404)
-    return organization
+    return active_organization_or_404(org_key)
 
 
 def _invitation(organization: Organization, invitation_id: int) -> Invitation:

@@ -18,7 +18,7 @@ from idp_bridge.lifecycle.inactivity import NotDisabled, reenable
 from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
 from idp_bridge.organizations.models import PORTAL_ROLES, Membership
-from idp_bridge.organizations.queries import active_organization
+from idp_bridge.organizations.queries import active_organization, active_organization_or_404
 
 bp = Blueprint("lifecycle", __name__, template_folder="templates")
 
@@ -66,9 +66,7 @@ def _same_site(url: str | None) -> bool:
 @bp.route("/org/<org_key>/access-review", methods=["GET", "POST"])
 @site_admin_required
 def access_review(org_key: str) -> Any:
-    organization = active_organization(org_key)
-    if organization is None:
-        abort(404)
+    organization = active_organization_or_404(org_key)
     people = review.people_to_review(organization)
     choices: dict[int, str] = {}
     problem = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import abort
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import joinedload
 
@@ -68,3 +69,12 @@ def _choice(membership: Membership, not_held: bool = True) -> OrgChoice:
 def active_organization(key: str) -> Organization | None:
     return db.session.scalars(db.select(Organization).where(
         Organization.key == key, Organization.status == "active", not_suspended())).first()
+
+
+def active_organization_or_404(key: str) -> Organization:
+    """For a view whose address names the organization: not found, not active or suspended
+    all answer 404 alike (the address says nothing about which)."""
+    organization = active_organization(key)
+    if organization is None:
+        abort(404)
+    return organization
