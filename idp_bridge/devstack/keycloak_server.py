@@ -136,9 +136,11 @@ class KeycloakServer:
         log_path: Path,
         mode: str = "start-dev",
         extra_args: tuple[str, ...] = (),
+        pin_hostname: bool = True,
     ) -> None:
         self.mode = mode
         self.extra_args = extra_args
+        self.pin_hostname = pin_hostname
         self.home = home
         self.http_port = http_port
         self.management_port = management_port
@@ -217,7 +219,8 @@ class KeycloakServer:
             "--http-management-port", str(self.management_port),
             # Keycloak names itself by one address, never by a request's Host header (which
             # would otherwise write any host into its discovery document and links).
-            *(() if "--hostname" in self.extra_args else ("--hostname", self.base_url)),
+            *(("--hostname", self.base_url)
+              if self.pin_hostname and "--hostname" not in self.extra_args else ()),
             "--import-realm",
             *self.extra_args,
         ]

@@ -37,6 +37,7 @@ from tests.support.keycloak_login import (
     phone_code_for,
     submit_login,
 )
+from tests.support.realm_rules import realm_rules
 from tests.support.wizard import PASSWORD
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]
@@ -124,7 +125,8 @@ def use_passkey(page: Page, cdp: Any, authenticator: str) -> None:
 
 def sign_out(page: Page) -> None:
     page.locator("#logout").click()
-    expect(page.get_by_role("main").get_by_role("link", name="Log in")).to_be_visible()
+    # Signed out, the guides' address leads to the Log In page (issue 21 rows 3 and 4).
+    expect(page.get_by_role("heading", name="Log In")).to_be_visible()
     page.context.clear_cookies()
 
 
@@ -255,19 +257,6 @@ def test_passkey_removal_needs_a_fresh_sign_in_and_touches_only_passkeys(
 # Administrators must sign in with a passkey (factors) ---------------------------------------
 
 
-@contextmanager
-def passkeys_required(keycloak: Any, **rules: str) -> Iterator[None]:
-    """The realm's policy switched on for this test (the dev and test stacks run with the
-    plugin's plan-administrator rule off: their Keycloak is at 127.0.0.1, where WebAuthn
-    cannot work; production keeps it on)."""
-    before = dict(keycloak.admin.get_realm(keycloak.realm).get("attributes") or {})
-    keycloak.admin.update_realm(keycloak.realm, {"attributes": {**before, **rules}})
-    try:
-        yield
-    finally:
-        keycloak.admin.update_realm(keycloak.realm, {"attributes": before})
-
-
 def test_passkey_required_plan_admin_is_walked_through_adding_one_before_the_console(
         request, bridge, outbox, live_app, keycloak):
     address = email("plan-admin-passkey")
@@ -279,7 +268,7 @@ def test_passkey_required_plan_admin_is_walked_through_adding_one_before_the_con
     page = submit_login(http, http.get(f"{bridge}/login", timeout=30), address, PASSWORD)
     assert enroll_phone(http, page, outbox, new_phone_number()).url.startswith(bridge)
 
-    with passkeys_required(keycloak, portalPasskeyRequiredPlanAdmins="true"):
+    with realm_rules(keycloak, portalPasskeyRequiredPlanAdmins="true"):
         j, cdp, authenticator = request.getfixturevalue("device")
         page = j.page
         # Password and phone code as always, then Keycloak's passkey registration, before

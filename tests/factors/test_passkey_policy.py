@@ -5,10 +5,6 @@ Over plain HTTP, which cannot answer WebAuthn: what matters here is where each p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 
 from idp_bridge.extensions import db
@@ -16,19 +12,10 @@ from tests.support.consoles import email
 from tests.support.factors import answer_phone, password_step, visible
 from tests.support.keycloak_login import enroll_phone, new_phone_number
 from tests.support.organizations import add_person, new_organization
+from tests.support.realm_rules import realm_rules
 from tests.support.wizard import PASSWORD
 
 pytestmark = pytest.mark.keycloak
-
-
-@contextmanager
-def realm_rules(keycloak: Any, **rules: str) -> Iterator[None]:
-    before = dict(keycloak.admin.get_realm(keycloak.realm).get("attributes") or {})
-    keycloak.admin.update_realm(keycloak.realm, {"attributes": {**before, **rules}})
-    try:
-        yield
-    finally:
-        keycloak.admin.update_realm(keycloak.realm, {"attributes": before})
 
 
 def with_phone(keycloak, bridge, outbox, user_id: str, address: str) -> None:

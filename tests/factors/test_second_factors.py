@@ -26,6 +26,7 @@ from tests.support.factors import (
     visible,
 )
 from tests.support.forms import form_by_id
+from tests.support.realm_rules import realm_rules
 from tests.support.wizard import PASSWORD
 
 pytestmark = pytest.mark.keycloak
@@ -208,10 +209,7 @@ def test_authenticator_app_and_passkey_offered_when_phone_enrollment_is_off(
     user_id = keycloak.gateway.create_user(address, "Sky", "Newcomer", {"brand": brand},
                                            required_actions=["phone-verification"])
     keycloak.gateway.set_password(user_id, PASSWORD)
-    before = dict(keycloak.admin.get_realm(keycloak.realm).get("attributes") or {})
-    keycloak.admin.update_realm(keycloak.realm, {"attributes": {
-        **before, "portalPhoneEnrollmentOff": "true"}})
-    try:
+    with realm_rules(keycloak, portalPhoneEnrollmentOff="true"):
         http, page = password_step(site, address)
         words = visible(page)
         assert 'id="kc-second-factor-choice-form"' in page.text, words[:1500]
@@ -230,5 +228,3 @@ def test_authenticator_app_and_passkey_offered_when_phone_enrollment_is_off(
         again, challenged = password_step(site, existing.email)
         assert 'id="kc-phone-code-form"' in challenged.text
         assert answer_phone(again, challenged, outbox).url.startswith(site)
-    finally:
-        keycloak.admin.update_realm(keycloak.realm, {"attributes": before})

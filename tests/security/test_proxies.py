@@ -4,6 +4,8 @@ without a proxy a client cannot choose the address it is recorded (and limited) 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from flask import Flask, request
 from idp_bridge import audit, create_app
 from idp_bridge.auth import current_actor
 from idp_bridge.config import REPO_ROOT
+from idp_bridge.devstack.keycloak_server import KeycloakServer, free_port
 from idp_bridge.extensions import db
 
 NGINX = "10.0.0.5"  # the proxy container, as the bridge sees it
@@ -69,13 +72,30 @@ def test_the_compose_topology_trusts_exactly_its_one_nginx() -> None:
     assert "IDP_TRUSTED_PROXIES" not in str(compose["services"]["proxy"])
 
 
+@pytest.fixture(scope="module")
+def dev_keycloak(stack_env: dict[str, str],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
+    """A Keycloak started exactly as `make run` starts it (dev mode, hostname pinned), on
+    ports of its own: the suite's shared Keycloak answers by Host for the passkey journeys."""
+    workdir = tmp_path_factory.mktemp("dev-keycloak")
+    server = KeycloakServer.in_private_copy(
+        workdir, http_port=free_port(), management_port=free_port(), env=stack_env,
+        log_path=workdir / "keycloak.log").start()
+    try:
+        server.wait_ready(float(os.environ.get("IDP_TEST_KEYCLOAK_READY_SECONDS", "600")))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.keycloak
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8443"])
-def test_the_dev_keycloak_names_itself_whatever_the_host_header(keycloak: Any,
+def test_the_dev_keycloak_names_itself_whatever_the_host_header(dev_keycloak: KeycloakServer,
                                                                 host: str) -> None:
     import requests
 
     discovery = requests.get(
-        f"{keycloak.base_url}/realms/{keycloak.realm}/.well-known/openid-configuration",
+        f"{dev_keycloak.base_url}/realms/master/.well-known/openid-configuration",
         headers={"Host": host}, timeout=30).json()
-    assert discovery["issuer"] == f"{keycloak.base_url}/realms/{keycloak.realm}"
+    assert discovery["issuer"] == f"{dev_keycloak.base_url}/realms/master"
     assert "evil.example" not in str(discovery)
