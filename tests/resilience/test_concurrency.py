@@ -44,14 +44,18 @@ pytestmark = pytest.mark.keycloak
 
 
 @pytest.fixture(scope="module")
-def gunicorn(stack_env: dict[str, str], live_app, bridge) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def gunicorn(stack_env: dict[str, str], live_app, bridge,  # type: ignore[no-untyped-def]
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The live app's configuration, served by four gunicorn workers."""
     port = free_port()
     env = {**os.environ, **stack_env, "IDP_TEST_EMAIL_CODE_COOLDOWN_SECONDS": "0"}
+    # Its log goes to a file: a pipe nobody reads fills up with the request lines (one per
+    # request) and every worker then blocks writing to it.
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}",
          "--timeout", "120", "tests.resilience.wsgi:app"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -61,7 +65,7 @@ def gunicorn(stack_env: dict[str, str], live_app, bridge) -> Iterator[str]:  # t
         except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(process.stderr.read().decode()[-3000:])  # type: ignore[union-attr]
+            raise RuntimeError(log_path.read_text(errors="replace")[-3000:])
         time.sleep(0.5)
     yield url
     process.terminate()
