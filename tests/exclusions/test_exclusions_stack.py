@@ -115,8 +115,9 @@ def test_deactivation_after_approval_flags_mails_once_and_reactivation_clears(
         assert sweep(live_app).cleared == 1
         assert flags(live_app, org["key"]) == [("nppes", "cleared", False)]
         with live_app.app_context():
-            assert [e.action for e in AuditEvent.query.filter_by(organization_key=org["key"]).order_by(AuditEvent.id)
-                    if e.action.startswith("exclusions.")] == [
+            events = AuditEvent.query.filter_by(organization_key=org["key"]) \
+                .order_by(AuditEvent.id)
+            assert [e.action for e in events if e.action.startswith("exclusions.")] == [
                 "exclusions.flag.raise", "exclusions.flag.clear"]
     finally:
         set_registry(live_app, org["npi"], True, None)
