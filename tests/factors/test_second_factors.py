@@ -7,9 +7,6 @@ from __future__ import annotations
 import pytest
 
 from idp_bridge.brand import BRANDS, brand_url_setting
-from idp_bridge.keycloak.extension import get_gateway
-from idp_bridge.mail.deliverer import deliver_due
-from idp_bridge.notices import collect
 from tests.support.factors import (
     answer_app,
     answer_phone,
@@ -17,6 +14,7 @@ from tests.support.factors import (
     app_code,
     enroll_new_phone,
     new_person,
+    notices_for,
     password_step,
     recovery_code_asked,
     save_recovery_codes,
@@ -142,15 +140,15 @@ def test_security_notice_for_a_recovery_code_used_and_the_new_phone(
     http, person = new_person(keycloak, site, outbox, brand)
     _, codes = save_recovery_codes(http, security_action(http, site,
                                                          "/security/recovery-codes/create"))
-    told = notices_for(outbox, live_app, keycloak, person.email)
+    told = notices_for(outbox, live_app, person.email)
     lost, page = password_step(site, person.email)
     after = answer_recovery_code(lost, try_another_way(lost, page, "Recovery"), codes[0])
     # Told at once, even before the new phone is set up (or if it never is).
-    now = notices_for(outbox, live_app, keycloak, person.email)
+    now = notices_for(outbox, live_app, person.email)
     assert now[len(told):] == [
         "One of your recovery codes was used to sign in. You were asked to set up a new phone."]
     assert enroll_new_phone(lost, after, outbox).url.startswith(site)
-    assert notices_for(outbox, live_app, keycloak, person.email)[len(now):] == [
+    assert notices_for(outbox, live_app, person.email)[len(now):] == [
         "The phone number that receives your sign-in codes was changed."]
 
 
@@ -168,34 +166,23 @@ def test_recovery_code_also_answers_the_reset_password_second_step(keycloak, out
     assert codes  # the reset flow is exercised in tests/keycloak_plugin/test_reset.py
 
 
-def notices_for(outbox, live_app, keycloak, address: str) -> list[str]:
-    """Collect Keycloak's new events as the collector process would, deliver the mail, and
-    return the subjects-and-first-lines of the notices this person has received."""
-    with live_app.app_context():
-        collect(get_gateway())
-        deliver_due(limit=10_000)
-    return [m.body.replace("\r\n", "\n").split("\n\n")[1]
-            for m in outbox.messages(to=address, channel="email")
-            if (m.subject or "").endswith("a change to how you sign in")]
-
-
 def test_security_notice_once_per_change_and_none_for_a_sign_in(
         keycloak, outbox, live_app, site, brand):
     http, person = new_person(keycloak, site, outbox, brand)
-    assert notices_for(outbox, live_app, keycloak, person.email) == [
+    assert notices_for(outbox, live_app, person.email) == [
         "The phone number that receives your sign-in codes was changed."]
 
     setup = security_action(http, site, "/security/app/add")
     after, secret = set_up_app(http, setup)
     save_recovery_codes(http, after)
-    told = notices_for(outbox, live_app, keycloak, person.email)
+    told = notices_for(outbox, live_app, person.email)
     assert told[1:] == ["An authenticator app was added to your sign-in.",
                         "New recovery codes were created for your login."], told
 
     # A routine sign-in, and the collector running again: nothing more.
     again, page = password_step(site, person.email)
     assert answer_phone(again, page, outbox).url.startswith(site)
-    assert notices_for(outbox, live_app, keycloak, person.email) == told
+    assert notices_for(outbox, live_app, person.email) == told
     mail = [m for m in outbox.messages(to=person.email, channel="email")
             if (m.subject or "").endswith("a change to how you sign in")][-1]
     assert BRANDS[brand].portal_name in (mail.subject or "")

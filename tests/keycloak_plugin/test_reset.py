@@ -23,6 +23,7 @@ from tests.keycloak_plugin.pages import (
     wait_for_code,
     wrong_code,
 )
+from tests.support.factors import notices_for
 
 pytestmark = pytest.mark.keycloak
 
@@ -60,7 +61,7 @@ def open_reset_link(http: Browser, outbox, link: str, e164: str) -> requests.Res
 @pytest.mark.parametrize(("brand", "plan"), [(None, "Dean Health Plan"),
                                              ("wellfirst", "WellFirst Health")])
 def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, mail_sink,
-                                                             brand, plan):
+                                                             brand, plan, live_app):
     email, user_id, e164 = enrolled_user(keycloak, outbox)
     if brand:
         user = keycloak.admin.get_user(user_id)
@@ -92,6 +93,10 @@ def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, m
     new = mail_browser.submit(update, "kc-passwd-update-form", **{
         "password-new": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
     assert "kc-passwd-update-form" not in new.text, alert(new) or text(new)[:800]
+    # Issue 24: the reset is one security notice, in the person's brand.
+    told = notices_for(outbox, live_app, email)
+    changed = f"The password of your {plan} Provider Portal login was changed."
+    assert told.count(changed) == 1, told
 
     # Sign in with the new password: the phone code is still asked for, and then it works.
     http = browser(keycloak)
@@ -103,6 +108,8 @@ def test_a_forgotten_password_is_reset_by_email_and_signs_in(keycloak, outbox, m
     refused = browser(keycloak).sign_in(email)
     assert 'id="kc-phone-code-form"' not in refused.text
     assert "Invalid" in alert(refused) or "invalid" in text(refused).lower()
+    # A sign-in (or a refused one) is no notice.
+    assert notices_for(outbox, live_app, email) == told
 
 
 def test_a_reset_in_the_same_browser_signs_in_only_after_the_phone_code(keycloak, outbox):

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import pyotp
 import requests
+from flask import Flask
 
+from idp_bridge.keycloak.extension import get_gateway
+from idp_bridge.mail.deliverer import deliver_due
+from idp_bridge.notices import collect
 from idp_bridge.outbox import Outbox
 from tests.support.consoles import email
 from tests.support.forms import form_by_id
@@ -179,3 +183,14 @@ def enroll_new_phone(http: requests.Session, page: requests.Response,
     assert "enrolled successfully" in verified.text, visible(verified)[:2000]
     form = form_by_id(verified.text, verified.url, "kc-phone-form")
     return http.post(form.action, data={"action": "continue"}, timeout=30)
+
+
+def notices_for(outbox: Outbox, live_app: Flask, address: str) -> list[str]:
+    """Collect Keycloak's new events as the scheduler's step does, deliver the mail, and
+    return the first line of each security notice this person has received."""
+    with live_app.app_context():
+        collect(get_gateway())
+        deliver_due(limit=10_000)
+    return [m.body.replace("\r\n", "\n").split("\n\n")[1]
+            for m in outbox.messages(to=address, channel="email")
+            if (m.subject or "").endswith("a change to how you sign in")]
