@@ -133,7 +133,7 @@ def test_site_admin_denies_a_user(bridge, live_app, keycloak, outbox, approved_o
 
 
 def test_site_admin_status_and_the_last_admin_guard(bridge, live_app, keycloak, approved_org,
-                                                    new_individual):
+                                                    new_individual, outbox):
     key = approved_org["key"]
     admin = signed_in(bridge, approved_org["admin"])
     own = membership_id(live_app, approved_org["admin"], key)
@@ -143,10 +143,19 @@ def test_site_admin_status_and_the_last_admin_guard(bridge, live_app, keycloak, 
     person = new_individual(approved_org, "Jamie")
     mid = membership_id(live_app, person, key)
     site_act(admin, bridge, key, mid, "approve")
+    before = outbox.count(person, channel="email")
     site_act(admin, bridge, key, mid, "grant-admin")
     assert f"/provider-orgs/{key}/site-admins" in groups_of(keycloak, person)
+    # Issue 24: Site Administrator rights granted or revoked are security notices.
+    granted = outbox.latest(person, channel="email", after=before)
+    assert granted.subject.endswith("a change to how you sign in")
+    assert "You were made a Site Administrator" in granted.body
+    assert "If this wasn't you" in granted.body
+    before = outbox.count(approved_org["admin"], channel="email")
     site_act(admin, bridge, key, own, "revoke-admin")  # now allowed: Jamie remains
     assert f"/provider-orgs/{key}/site-admins" not in groups_of(keycloak, approved_org["admin"])
+    revoked = outbox.latest(approved_org["admin"], channel="email", after=before)
+    assert "You are no longer a Site Administrator" in revoked.body
 
 
 def test_removed_member_loses_access_in_the_next_token(bridge, live_app, keycloak, outbox,
