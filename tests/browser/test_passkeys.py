@@ -29,6 +29,7 @@ from idp_bridge.portal.passkeys import CLOCK_SKEW_SECONDS
 from tests.browser import steps
 from tests.support.browser import DESKTOP, SCREENSHOTS, Journey
 from tests.support.consoles import approve, csrf_of, email, signed_in
+from tests.support.factors import notices_for
 from tests.support.keycloak_login import (
     DEFAULT_OUTBOX,
     LoopbackSession,
@@ -157,6 +158,9 @@ def test_passkey_register_sign_in_without_password_and_remove(
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
     assert len(stored["credentials"]) == 1 and stored["credentials"][0]["isResidentCredential"]
     assert [p.label for p in keycloak.gateway.passkeys(user.id)] == ["Office laptop"]
+    # Issue 24: a passkey added is one security notice.
+    told = notices_for(outbox, live_app, org["admin"])
+    assert told.count("A passkey was added to your sign-in.") == 1, told
 
     # Their Site Administrator (here: themselves) sees it on the members page.
     page.locator("#manage-users").click()
@@ -201,6 +205,10 @@ def test_passkey_register_sign_in_without_password_and_remove(
     j.step("passkey-removed")
     assert keycloak.gateway.passkeys(user.id) == []
     assert keycloak.gateway.get_user(user.id).attribute("mfa_phone")  # the phone stays
+    # The removal is one more notice; the sign-ins in between (passkey, password + phone)
+    # are none.
+    assert notices_for(outbox, live_app, org["admin"]) == [
+        *told, "A passkey was removed from your sign-in."]
 
 
 @pytest.mark.parametrize("theme", ["dean", "wellfirst"])
