@@ -83,7 +83,7 @@ def test_metrics_refused_on_the_public_address_of_the_live_bridge(bridge, metric
     assert "idp_bridge_http_requests_total" in requests.get(metrics_url, timeout=30).text
 
 
-def test_metrics_keycloak_user_events_count_sign_ins_and_phone_code_failures(
+def test_metrics_keycloak_user_events_count_sign_ins_phone_codes_sent_and_failures(
         keycloak, plan_admin, bridge, outbox) -> None:
     management = f"http://127.0.0.1:{keycloak.server.management_port}/metrics"
 
@@ -107,6 +107,10 @@ def test_metrics_keycloak_user_events_count_sign_ins_and_phone_code_failures(
 
     assert moved(event="login", error="") >= 1
     assert moved(event="login", error="invalid_user_credentials") >= 1  # the wrong phone code
+    # The plugin's own counter: both sign-ins sent a phone code (toll-fraud waves show here).
+    sent = total(after, "idp_bridge_phone_codes_sent_total", channel="sms") - \
+        total(before, "idp_bridge_phone_codes_sent_total", channel="sms")
+    assert sent >= 2, sent
 
 
 def test_request_id_from_the_proxy_reaches_keycloak_and_the_audit_log(

@@ -62,6 +62,7 @@ public final class PhoneCodeSession {
         if (!issued.ok()) {
             LOG.debugf("phone code to %s for user %s not sent: %s", PhoneNumbers.mask(e164),
                     user.getId(), issued.refusal());
+            PhoneCodeMetrics.refused(issued.refusal().name().toLowerCase(java.util.Locale.ROOT));
             return PhoneMessages.refusal(issued);
         }
         String address = clientAddress();
@@ -73,6 +74,7 @@ public final class PhoneCodeSession {
             LOG.infof("phone code to %s for user %s from %s (realm %s) not sent: hourly budget "
                     + "%s (%d) spent", PhoneNumbers.mask(e164), user.getId(), address,
                     realm.getName(), budgetName(taken.spent()), taken.spent().limit());
+            PhoneCodeMetrics.refused("budget_" + budgetName(taken.spent()));
             return PhoneMessages.refusal(new PhoneCodeRules.Issued(null,
                     PhoneCodeRules.Refusal.TOO_MANY_SENDS, 0));
         }
@@ -85,8 +87,10 @@ public final class PhoneCodeSession {
             // The cause goes to the log; no sender puts the code in an exception.
             LOG.warnf(e, "phone code by %s to %s for user %s (realm %s) not sent", channel.key,
                     PhoneNumbers.mask(e164), user.getId(), realm.getName());
+            PhoneCodeMetrics.refused("send_failed");
             return new PhoneMessages.Message(PhoneMessages.SEND_FAILED);
         }
+        PhoneCodeMetrics.sent(channel);
         LOG.infof("phone code sent by %s to %s for user %s from %s (realm %s)", channel.key,
                 PhoneNumbers.mask(e164), user.getId(), address, realm.getName());
         save(state);
