@@ -100,3 +100,49 @@ def test_the_role_is_read_live_not_from_the_sign_in(client, fake_keycloak, two_b
     # The session still says plan-admin-dean; Keycloak now says WellFirst.
     assert client.get(f"/admin/organizations/{two_brands['dean']}").status_code == 403
     assert client.get(f"/admin/organizations/{two_brands['wellfirst']}").status_code == 200
+
+
+@pytest.fixture
+def requests_and_flags(app: Flask, fake_keycloak: FakeKeycloak) -> dict[str, dict[str, int]]:
+    """An approved organization of each brand, each with an NPI/TIN pair waiting for review
+    (issue 19 row 1) and an open registry flag (issue 23)."""
+    from datetime import date
+
+    from idp_bridge.exclusions.models import EligibilityFlag
+    from idp_bridge.organizations.models import OrganizationIdentifier
+
+    ids: dict[str, dict[str, int]] = {}
+    with app.app_context():
+        for n, brand in enumerate(("dean", "wellfirst")):
+            organization = new_organization(fake_keycloak, status="active")
+            organization.brand, organization.name = brand, f"{brand.title()} Clinic"
+            primary_npi = organization.identifiers[0].npi
+            pair = OrganizationIdentifier(organization=organization, npi=f"198765432{n}",
+                                          tin=f"39000000{n}", status="pending",
+                                          requested_by="site-admin@clinic.test")
+            flag = EligibilityFlag(organization=organization, source="leie", npi=primary_npi,
+                                   listed_on=date(2026, 11, 1), detail="1128a1")
+            db.session.add_all([pair, flag])
+            db.session.commit()
+            ids[brand] = {"pair": pair.id, "flag": flag.id}
+    return ids
+
+
+def test_a_brand_administrator_reviews_only_its_brands_npi_requests_and_registry_flags(
+        app, client, fake_keycloak, requests_and_flags):
+    from idp_bridge.exclusions.models import EligibilityFlag
+    from idp_bridge.organizations.models import OrganizationIdentifier
+
+    admin(client, fake_keycloak, "plan-admin-dean")
+    listed = client.get("/admin/identifiers").get_data(as_text=True)
+    assert "Dean Clinic" in listed and "Wellfirst Clinic" not in listed
+    flags = client.get("/admin/registry-changes").get_data(as_text=True)
+    assert "Dean Clinic" in flags and "Wellfirst Clinic" not in flags
+    # The other brand's request and flag, by URL: refused, and nothing changes.
+    wellfirst = requests_and_flags["wellfirst"]
+    assert client.post(f"/admin/identifiers/{wellfirst['pair']}/approve").status_code == 403
+    assert client.post(f"/admin/registry-changes/{wellfirst['flag']}/keep",
+                       data={"note": "by URL"}).status_code == 403
+    with app.app_context():
+        assert db.session.get(OrganizationIdentifier, wellfirst["pair"]).status == "pending"
+        assert db.session.get(EligibilityFlag, wellfirst["flag"]).state == "open"
