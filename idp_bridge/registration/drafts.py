@@ -144,7 +144,8 @@ def discard(draft_id: str, now: datetime | None = None, *,
             return Discarded(Fate.KEEP, None)  # removed meanwhile
         draft = db.session.get(RegistrationDraft, draft_id, populate_existing=True)
         assert draft is not None
-        login = draft.keycloak_user_id or _unanswered_login(draft)
+        login = draft.keycloak_user_id or (
+            None if draft.completed_at is not None else unanswered_login(context.load(draft)))
         decision = fate(facts_of(draft, login), now, abandoned_now=abandoned_now)
         if decision is Fate.DROP_DRAFT_AND_LOGIN:
             _delete_login(str(login))
@@ -157,11 +158,12 @@ def discard(draft_id: str, now: datetime | None = None, *,
     return Discarded(decision, login)
 
 
-def _unanswered_login(draft: RegistrationDraft) -> str | None:
+def unanswered_login(ctx: context.RegistrationContext) -> str | None:
     """A login Keycloak created after Password Setup stopped waiting for its answer (the
-    draft never learnt its id): one with the draft's email, created after the attempt."""
-    ctx = context.load(draft)
-    if draft.completed_at is not None or not ctx.login_attempted_at or not ctx.email:
+    draft never learnt its id): one with the draft's email, created after the attempt (a
+    few seconds' grace for the two clocks). Cleanup removes it with the draft; Password
+    Setup adopts it when nobody is a member with it yet."""
+    if not ctx.login_attempted_at or not ctx.email:
         return None
     user = get_gateway().find_user_by_email(ctx.email)
     if user is None or user.created_ms < (ctx.login_attempted_at - 5) * 1000:

@@ -22,9 +22,9 @@ from idp_bridge.cli import DEMO_USER
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.gateway import HandoffForm
+from idp_bridge.keycloak.user_profile import REGISTRATION_MARKER
 from idp_bridge.registration.engine import step_numbers
 from idp_bridge.registration.stages import STAGES
-from idp_bridge.registration.stages.password import REGISTRATION_MARKER
 from tests.keycloak_plugin.pages import (
     PASSWORD,
     Browser,

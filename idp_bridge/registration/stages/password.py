@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge.clock import epoch
 from idp_bridge.extensions import db
+from idp_bridge.keycloak import user_profile
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import (
     GatewayError,
@@ -24,20 +25,12 @@ from idp_bridge.keycloak.gateway import (
 from idp_bridge.messages import Problem, problem
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
+from idp_bridge.registration.drafts import unanswered_login
 from idp_bridge.registration.engine import Advance, Invalid, Result, Stage
 from idp_bridge.registration.forms import PasswordForm, problems
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.password_policy import describe_policy, rule_broken
 
-# Set on every login the wizard creates; the plugin's hand-off refuses logins without it
-# (declared admin-only in the realm's user profile, so the registrant cannot set it).
-REGISTRATION_MARKER = "registration_pending"
-# Keycloak's user-profile attributes, and the Individual Enrollment fields they come from.
-PROFILE_FIELDS = {"firstName": ("first_name", "First Name"),
-                  "lastName": ("last_name", "Last Name"),
-                  "email": ("email", "Email"), "username": ("email", "Email"),
-                  "work_phone": ("phone", "Phone"), "job_title": ("job_title", "Job Title"),
-                  "communications_opt_in": ("opt_in", "Electronic communications")}
 PROFILE_REASONS = {
     "error-person-name-invalid-character":
         "contains a character that isn't allowed (such as < > & \" $ % ! # ? ; * ~ / \\ | ^ "
@@ -54,7 +47,7 @@ def profile_problems(rejected: ProfileRejected) -> dict[str, Problem]:
     """Keycloak's refusal, as problems on the Individual Enrollment fields."""
     found: dict[str, Problem] = {}
     for attribute, code in rejected.fields.items():
-        name, label = PROFILE_FIELDS.get(attribute, ("form", "A value"))
+        name, label = user_profile.FIELDS.get(attribute, ("form", "A value"))
         found[name] = problem("profile.field", label=label,
                               reason=PROFILE_REASONS.get(code, "was not accepted"))
     return found or {"form": problem("profile.rejected")}
@@ -157,18 +150,13 @@ class PasswordStage(Stage):
     def _login_from_unanswered_attempt(self, draft: RegistrationDraft,
                                        ctx: RegistrationContext) -> str | None:
         """The login an earlier, timed-out attempt of this draft created, if that is what
-        exists: created after the attempt, and nobody's member yet."""
-        attempted = ctx.login_attempted_at
-        if not attempted:
+        exists (``drafts.unanswered_login``) and nobody is a member with it yet."""
+        user_id = unanswered_login(ctx)
+        if user_id is None or Membership.query.filter_by(user_id=user_id).first():
             return None
-        user = get_gateway().find_user_by_email(ctx.email)
-        if user is None or user.created_ms < (attempted - 5) * 1000:
-            return None
-        if Membership.query.filter_by(user_id=user.id).first():
-            return None
-        draft.keycloak_user_id = user.id
+        draft.keycloak_user_id = user_id
         db.session.commit()
-        return user.id
+        return user_id
 
     def _create_user(self, draft: RegistrationDraft, ctx: RegistrationContext) -> str:
         person = ctx.individual
@@ -176,14 +164,7 @@ class PasswordStage(Stage):
         # The realm's default required actions (phone setup, terms) come with the new user.
         user_id = get_gateway().create_user(
             person.email, person.first_name, person.last_name,
-            {"work_phone": person.phone, "job_title": person.job_title,
-             "communications_opt_in": person.opt_in,
-             # Keycloak's own emails (password reset) speak this brand (theme: H5).
-             "brand": draft.brand,
-             # The plugin hands off (Password Setup → Phone Verification without a second
-             # password) only logins carrying this marker (docs/keycloak-plugin.md).
-             REGISTRATION_MARKER: "true"},
-        )
+            user_profile.registrant_attributes(person, draft.brand))
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id
         try:
