@@ -34,18 +34,20 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.argument("file", type=_FILE)
 def import_leie(file: Path) -> None:
     """Load the OIG LEIE monthly full file (UPDATED.csv), replacing the previous one."""
-    result = _load(lambda: load_exclusions("leie", LeieReader(file, Refusals()), "LEIE"))
-    click.echo(f"Loaded {result.rows:,} LEIE rows from {file.name} in {result.seconds:.1f} s"
-               f"{_invalid(result)}.")
-    _finish(result)
+    _import_list("leie", LeieReader(file, Refusals()), "LEIE", file)
 
 
 @exclusions_cli.command("import-sam")
 @click.argument("file", type=_FILE)
 def import_sam(file: Path) -> None:
     """Load the SAM.gov Exclusions Public Extract V2 (.ZIP holding one CSV)."""
-    result = _load(lambda: load_exclusions("sam", SamReader(file, Refusals()), "SAM"))
-    click.echo(f"Loaded {result.rows:,} SAM rows from {file.name} in {result.seconds:.1f} s"
+    _import_list("sam", SamReader(file, Refusals()), "SAM", file)
+
+
+def _import_list(source: str, reader: LeieReader | SamReader, label: str, file: Path) -> None:
+    """One exclusion list replaced by the file's rows, and what happened said."""
+    result = _load(lambda: load_exclusions(source, reader, label))
+    click.echo(f"Loaded {result.rows:,} {label} rows from {file.name} in {result.seconds:.1f} s"
                f"{_invalid(result)}.")
     _finish(result)
 
