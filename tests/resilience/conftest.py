@@ -85,47 +85,38 @@ def keycloak_killed(keycloak: KeycloakHandle) -> Callable[[], object]:
     return kill
 
 
+@contextmanager
+def _statements_failing(live_app: Flask, fails: Callable[[str], bool],
+                        why: str) -> Iterator[None]:
+    """While inside: every statement ``fails`` picks raises the driver's OperationalError."""
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if fails(statement):
+            raise conn.dialect.dbapi.OperationalError(f"injected: {why}")
+
+    with live_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
 @pytest.fixture
 def refuse_writes(live_app: Flask) -> Callable[[str], object]:
     """``with refuse_writes("memberships"): ...``: the database refuses INSERTs into a table
     (what a full disk, a lost connection or a revoked grant looks like to the bridge)."""
-
-    @contextmanager
-    def refusing(table: str) -> Iterator[None]:
-        def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-            if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
-                raise conn.dialect.dbapi.OperationalError("injected: write refused")
-
-        with live_app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-
-    return refusing
+    return lambda table: _statements_failing(
+        live_app, lambda statement: statement.lstrip().upper().startswith(
+            f"INSERT INTO {table.upper()}"), "write refused")
 
 
 @pytest.fixture
 def database_refused(live_app: Flask) -> Callable[[], object]:
     """``with database_refused(): ...``: every statement fails, as with the database server
     gone (a lost connection, a failed-over primary not yet back)."""
-
-    @contextmanager
-    def refusing() -> Iterator[None]:
-        def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-            raise conn.dialect.dbapi.OperationalError("injected: database unreachable")
-
-        with live_app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-
-    return refusing
+    return lambda: _statements_failing(live_app, lambda statement: True,
+                                       "database unreachable")
 
 
 @pytest.fixture(scope="session")
