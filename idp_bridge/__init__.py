@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from idp_bridge import keycloak, operations, sqlite_tuning
+from idp_bridge import forms, keycloak, operations, sqlite_tuning
 from idp_bridge.brand import BRANDS, brand_url_setting, current_brand
 from idp_bridge.brand.routing import BrandRouter
 from idp_bridge.config import load_settings
@@ -35,6 +35,7 @@ def create_app(
     _import_models()
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
+    forms.init_app(app)  # the forms' shared template helpers (templates/_form.html)
     operations.init_app(app)  # request id and log line first: every later hook is inside
     keycloak.init_app(app)
     _register_blueprints(app)

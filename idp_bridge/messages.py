@@ -431,6 +431,42 @@ TEXTS: dict[str, str] = {
     "registration.review.individual.subject": "New user registration to review",
     "registration.review.individual.body": ("{first_name} {last_name} registered under "
                                             "{organization} and awaits your approval."),
+    # Forms (issue 20 item 3): every field's label, spelled once here. Forms take them
+    # through ``idp_bridge.forms.label`` and validators name the field by it.
+    "label.account_type": "Account type",
+    "label.npi": "NPI",
+    "label.tin": "TIN",
+    "label.primary_npi": "Primary NPI",
+    "label.primary_tin": "Primary TIN",
+    "label.organization_name": "Organization Name",
+    "label.doing_business_as": "Doing Business As",
+    "label.address_line1": "Address Line One",
+    "label.address_line2": "Address Line Two",
+    "label.city": "City",
+    "label.state": "State",
+    "label.zip": "Zip",
+    "label.business_phone": "Business Phone",
+    "label.email": "Email",
+    "label.login_email": "Email Address - Login ID",
+    "label.first_name": "First Name",
+    "label.last_name": "Last Name",
+    "label.phone": "Phone",
+    "label.phone_extension": "Ext.",
+    "label.job_title": "Job Title",
+    "label.opt_in": "Opt In/Out for Electronic Communications",
+    "label.communications": "Electronic communications",
+    "label.any": "A value",
+    "label.decision_note": "Note (e.g. the outcome of the verification call)",
+    "label.override_note": ("Override note (required to approve an organization on an "
+                            "exclusion list)"),
+    "label.invite_email": "Colleague's work email",
+    "label.flag_note": "Note",
+    "label.reset_reason": "Reason or ticket number",
+    "label.check_code": "Check code {name} read back to you",
+    "label.remove_passkeys": "Also remove their passkeys (only if they asked)",
+    "label.email_code": "Email code",
+    "label.password": "Password",
+    "label.confirm_password": "Confirm Password",
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -17,12 +17,12 @@ REGISTRATION_MARKER = "registration_pending"
 # Keycloak's own emails (the password reset) and pages speak this brand.
 BRAND = "brand"
 
-# Profile attribute → (the Individual Enrollment field it comes from, its label there).
-FIELDS = {"firstName": ("first_name", "First Name"),
-          "lastName": ("last_name", "Last Name"),
-          "email": ("email", "Email"), "username": ("email", "Email"),
-          "work_phone": ("phone", "Phone"), "job_title": ("job_title", "Job Title"),
-          "communications_opt_in": ("opt_in", "Electronic communications")}
+# Profile attribute → (the Individual Enrollment field it comes from, its label's message code).
+FIELDS = {"firstName": ("first_name", "label.first_name"),
+          "lastName": ("last_name", "label.last_name"),
+          "email": ("email", "label.email"), "username": ("email", "label.email"),
+          "work_phone": ("phone", "label.phone"), "job_title": ("job_title", "label.job_title"),
+          "communications_opt_in": ("opt_in", "label.communications")}
 
 
 class Registrant(Protocol):

@@ -4,8 +4,10 @@ names, phone numbers through phonenumbers, emails, states, zips) and leave a
 and switch on its code. NPI and TIN wrap ``npi/identifiers.py`` and are then checked as a
 pair (``npi/pairs.py``).
 
-CSRF comes with every form (``form.hidden_tag()`` in the templates; the app-wide
-CSRFProtect checks it before any view runs).
+Each field's label is a message code (``idp_bridge.forms.label``); the templates draw the
+fields through ``templates/_form.html``, and the validators name a field by its label. CSRF
+comes with every form (``form.hidden_tag()`` in the templates; the app-wide CSRFProtect
+checks it before any view runs).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, StringField
+from wtforms import Field, Form, PasswordField, StringField
 from wtforms.validators import ValidationError
 
+from idp_bridge.forms import label
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
 from idp_bridge.registration import validation
@@ -25,15 +28,21 @@ from idp_bridge.registration.validation import Refused
 
 class Cleaned:
     """A validator running one rule: the field's data becomes the cleaned value, or the
-    field gets the rule's problem code."""
+    field gets the rule's problem code. ``labelled``: the rule names the field (by its
+    label) in its refusal."""
 
-    def __init__(self, rule: Callable[..., str], **arguments: Any) -> None:
+    def __init__(self, rule: Callable[..., str], labelled: bool = False,
+                 **arguments: Any) -> None:
         self.rule = rule
+        self.labelled = labelled
         self.arguments = arguments
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
+        arguments = dict(self.arguments)
+        if self.labelled:
+            arguments["label"] = str(field.label.text)
         try:
-            field.data = self.rule(field.data or "", **self.arguments)
+            field.data = self.rule(field.data or "", **arguments)
         except Refused as exc:
             field.data = exc.kept
             raise ValidationError(exc.problem) from exc
@@ -56,13 +65,10 @@ class Identifier:
 class PhoneWithExtension:
     """The phone rule, with the form's extension box (if the form has one) kept with it."""
 
-    def __init__(self, label: str) -> None:
-        self.label = label
-
     def __call__(self, form: FlaskForm, field: Field) -> None:
         box = getattr(form, "phone_extension", None)
         try:
-            field.data = validation.phone(field.data or "", label=self.label,
+            field.data = validation.phone(field.data or "", label=str(field.label.text),
                                           extension=(box.data or "") if box else "")
         except Refused as exc:
             field.data = exc.kept
@@ -79,18 +85,18 @@ class OneOf:
             raise ValidationError(problem(self.code))
 
 
-def _text(label: str, required: bool = True) -> Cleaned:
-    return Cleaned(validation.text, label=label, required=required)
+def _text(required: bool = True) -> Cleaned:
+    return Cleaned(validation.text, labelled=True, required=required)
 
 
 class AccountForm(FlaskForm):
     """Each field on its own here; then the pair, as typed, by ``npi.pairs.validate_pair``
     (who holds it, 17712, the registry)."""
 
-    account_type = StringField(validators=[OneOf(("individual", "organization"),
-                                                 "account_type.required")])
-    npi = StringField(validators=[Identifier(normalize_npi)])
-    tin = StringField(validators=[Identifier(normalize_tin)])
+    account_type = StringField(label("label.account_type"), validators=[
+        OneOf(("individual", "organization"), "account_type.required")])
+    npi = StringField(label("label.npi"), validators=[Identifier(normalize_npi)])
+    tin = StringField(label("label.tin"), validators=[Identifier(normalize_tin)])
 
 
 class QuestionnaireForm(FlaskForm):
@@ -103,31 +109,38 @@ class QuestionnaireForm(FlaskForm):
 
 
 class OrganizationForm(FlaskForm):
-    organization_name = StringField(validators=[_text("Organization Name")])
-    doing_business_as = StringField(validators=[_text("Doing Business As", required=False)])
-    address_line1 = StringField(validators=[_text("Address Line One")])
-    address_line2 = StringField(validators=[_text("Address Line Two", required=False)])
-    city = StringField(validators=[_text("City")])
-    state = StringField(validators=[Cleaned(validation.us_state)])
-    zip = StringField(validators=[Cleaned(validation.zip_code)])
-    business_phone = StringField(validators=[Cleaned(validation.phone, label="Business Phone")])
-    email = StringField(validators=[Cleaned(validation.login_email)])
+    organization_name = StringField(label("label.organization_name"), validators=[_text()])
+    doing_business_as = StringField(label("label.doing_business_as"),
+                                    validators=[_text(required=False)])
+    address_line1 = StringField(label("label.address_line1"), validators=[_text()])
+    address_line2 = StringField(label("label.address_line2"),
+                                validators=[_text(required=False)])
+    city = StringField(label("label.city"), validators=[_text()])
+    state = StringField(label("label.state"), validators=[Cleaned(validation.us_state)])
+    zip = StringField(label("label.zip"), validators=[Cleaned(validation.zip_code)])
+    business_phone = StringField(label("label.business_phone"),
+                                 validators=[Cleaned(validation.phone, labelled=True)])
+    email = StringField(label("label.email"), validators=[Cleaned(validation.login_email)])
 
 
 class IndividualForm(FlaskForm):
     """Individual Enrollment: one form, three buttons (``action``): Send Code, Verify,
     Continue. Each button validates only the fields it needs (:func:`problems`)."""
 
-    first_name = StringField(validators=[Cleaned(validation.person_name, label="First Name")])
-    last_name = StringField(validators=[Cleaned(validation.person_name, label="Last Name")])
-    phone = StringField(validators=[PhoneWithExtension("Phone")])
-    phone_extension = StringField()  # the guides' box after the number; kept with it
-    email = StringField(validators=[Cleaned(validation.login_email)])
-    job_title = StringField(validators=[_text("Job Title")])
-    opt_in = StringField(validators=[OneOf(("in", "out"), "opt_in.required")])
+    first_name = StringField(label("label.first_name"),
+                             validators=[Cleaned(validation.person_name, labelled=True)])
+    last_name = StringField(label("label.last_name"),
+                            validators=[Cleaned(validation.person_name, labelled=True)])
+    phone = StringField(label("label.phone"), validators=[PhoneWithExtension()])
+    # the guides' box after the number; kept with it
+    phone_extension = StringField(label("label.phone_extension"))
+    email = StringField(label("label.login_email"), validators=[Cleaned(validation.login_email)])
+    job_title = StringField(label("label.job_title"), validators=[_text()])
+    opt_in = StringField(label("label.opt_in"),
+                         validators=[OneOf(("in", "out"), "opt_in.required")])
     site_admin = StringField()
     merge = StringField()  # the merge pop-up's YES/NO (action merge_answer)
-    email_code = StringField()
+    email_code = StringField(label("label.email_code"))
     # The pressed button's name=action value. Not a HiddenField: hidden_tag() would render an
     # empty action input ahead of the buttons, and its "" (read first) made every Send Code
     # and Verify pressed in a browser count as Continue.
@@ -136,13 +149,21 @@ class IndividualForm(FlaskForm):
     PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "job_title", "opt_in")
 
 
+class PrimaryPair(Form):
+    """The Primary NPI and TIN, shown read-only on the enrollment screens: drawn from the
+    draft, never a field of a screen's form (nothing submitted can set them)."""
+
+    npi = StringField(label("label.primary_npi"))
+    tin = StringField(label("label.primary_tin"))
+
+
 class MergeForm(FlaskForm):
     merge = StringField(validators=[OneOf(("yes", "no"), "merge.required")])
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField()
-    confirm_password = PasswordField()
+    password = PasswordField(label("label.password"))
+    confirm_password = PasswordField(label("label.confirm_password"))
     # Shown only when Keycloak refused one of them (validated only then, by name).
     first_name = IndividualForm.first_name
     last_name = IndividualForm.last_name

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from idp_bridge.auth import current_user
 from idp_bridge.auth.handoff import start_handoff_sign_in
 from idp_bridge.extensions import db
+from idp_bridge.forms import attach, submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.pairs import owner_of_pair
@@ -38,7 +39,7 @@ from idp_bridge.registration.engine import (
     progress,
     run,
 )
-from idp_bridge.registration.forms import NoFieldsForm
+from idp_bridge.registration.forms import NoFieldsForm, PrimaryPair
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
 from idp_bridge.row_locks import hold
@@ -76,16 +77,20 @@ def _render(draft: RegistrationDraft, result: Result | None = None,
     except GatewayError:
         values = dict(typed or {})
     step_number, step_count = progress(draft, STAGES)
-    page = render_template(
-        stage.template, stage=stage, draft=draft, values=values,
-        form=stage.form(formdata=None), csrf_form=NoFieldsForm(formdata=None),
-        errors=result.errors if isinstance(result, Invalid) else {},
+    errors = result.errors if isinstance(result, Invalid) else {}
+    # The form is drawn with what the stage shows and what was typed, and its fields carry
+    # the refusals; ``page`` is what the screen says besides its fields.
+    form = attach(stage.form(formdata=None, data=values), errors)
+    html = render_template(
+        stage.template, stage=stage, draft=draft, page=values,
+        form=form, shown=PrimaryPair(data=values), csrf_form=NoFieldsForm(formdata=None),
+        errors=errors,
         retry_after=result.retry_after if isinstance(result, Invalid) else None,
         notice=result.notice if isinstance(result, Stay) else None,
         success=result.success if isinstance(result, Stay) else None,
         note=note, step_number=step_number, step_count=step_count,
         join_offer=join_offer)
-    return page, status
+    return html, status
 
 
 @bp.before_app_request
@@ -219,6 +224,7 @@ def _finish(draft: RegistrationDraft, user_id: str) -> Any:
 def join() -> Any:
     """17712 at the last step: register as an Individual with the organization that now
     exists, keeping the login, phone and terms already set up."""
+    submitted(NoFieldsForm)
     draft = _current_draft(create=False)
     if draft is None:
         return redirect(url_for("registration.start"))
@@ -247,6 +253,7 @@ def _joining_user(draft: RegistrationDraft, ctx: RegistrationContext) -> str | N
 
 @bp.post("/restart")
 def restart() -> Response:
+    submitted(NoFieldsForm)
     draft = _current_draft(create=False)
     if draft is not None and draft.completed_at is None:
         # Never a login someone else uses; if Keycloak or the database is away, the draft is

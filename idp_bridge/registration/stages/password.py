@@ -22,7 +22,7 @@ from idp_bridge.keycloak.gateway import (
     ProfileRejected,
     UserExists,
 )
-from idp_bridge.messages import Problem, problem
+from idp_bridge.messages import Problem, message, problem
 from idp_bridge.organizations.models import Membership
 from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.drafts import unanswered_login
@@ -47,8 +47,8 @@ def profile_problems(rejected: ProfileRejected) -> dict[str, Problem]:
     """Keycloak's refusal, as problems on the Individual Enrollment fields."""
     found: dict[str, Problem] = {}
     for attribute, code in rejected.fields.items():
-        name, label = user_profile.FIELDS.get(attribute, ("form", "A value"))
-        found[name] = problem("profile.field", label=label,
+        name, label = user_profile.FIELDS.get(attribute, ("form", "label.any"))
+        found[name] = problem("profile.field", label=message(label),
                               reason=PROFILE_REASONS.get(code, "was not accepted"))
     return found or {"form": problem("profile.rejected")}
 
