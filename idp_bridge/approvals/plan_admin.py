@@ -20,6 +20,7 @@ from flask import (
 from idp_bridge import audit
 from idp_bridge.approvals import decisions, identifiers, listing
 from idp_bridge.approvals.aging import REVIEW_WITHIN_BUSINESS_DAYS, Aging, aging
+from idp_bridge.approvals.forms import OrganizationDecisionForm
 from idp_bridge.approvals.reconcile import reconcile
 from idp_bridge.audit import AuditEvent, verify_chain
 from idp_bridge.audit.csv_export import audit_csv
@@ -28,6 +29,7 @@ from idp_bridge.brand import BRANDS
 from idp_bridge.clock import utcnow
 from idp_bridge.exclusions import review as exclusion_review
 from idp_bridge.extensions import db
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
@@ -48,6 +50,7 @@ def organizations() -> str:
         request.args, scope=admin_brands.brand_filter(Organization.brand, wanted))
     page.brand = wanted
     return render_template("approvals/plan_organizations.html", page=page,
+                           action=ActionForm(formdata=None),
                            organizations=page.rows["organizations"], q=page.q,
                            status=page.status, aging=_aging,
                            review_days=REVIEW_WITHIN_BUSINESS_DAYS,
@@ -77,12 +80,13 @@ def identifier_requests() -> str:
         except RegistryUnavailable:
             records[pair.id] = None
     return render_template("approvals/plan_identifiers.html", requests=requests,
-                           records=records)
+                           records=records, action=ActionForm(formdata=None))
 
 
 @bp.post("/identifiers/<int:pair_id>/<any(approve, deny):verdict>")
 @plan_admin_required
 def identifier_decide(pair_id: int, verdict: str) -> Any:
+    submitted(ActionForm)
     pair = db.session.get(OrganizationIdentifier, pair_id)
     if pair is None:
         flash(message("pair.reviewed_already"), "error")
@@ -130,11 +134,12 @@ def _review_page(organization: Organization, note: str = "", error: str = "",
     history = AuditEvent.query.filter_by(organization_key=organization.key) \
         .order_by(AuditEvent.id.desc()).limit(100).all()
     return render_template("approvals/plan_organization.html", organization=organization,
-                           record=record, primary=primary, history=history, note=note,
+                           record=record, primary=primary, history=history,
+                           form=OrganizationDecisionForm(formdata=None, data={
+                               "note": note, "override_note": override_note}),
                            error=error, age=_aging(organization), brands=BRANDS,
                            exclusion_matches=exclusion_review.organization_matches(
                                organization, utcnow().date()),
-                           override_note=override_note,
                            logins=logins_by_user([m.user_id
                                                   for m in organization.memberships]),
                            eligibility_flags=exclusion_review.flags_of(organization))
@@ -144,11 +149,12 @@ def _review_page(organization: Organization, note: str = "", error: str = "",
 @plan_admin_required
 def decide(org_id: int, verdict: str) -> Any:
     organization = _organization(org_id)
+    form = submitted(OrganizationDecisionForm)
     if organization.status != "pending":
         flash(message("organization.reviewed_already"), "error")
         return redirect(url_for(".organization", org_id=org_id))
-    note = request.form.get("note", "").strip()
-    override_note = request.form.get("override_note", "").strip()
+    note = (form.note.data or "").strip()
+    override_note = (form.override_note.data or "").strip()
     if len(note) > MAX_NOTE or len(override_note) > MAX_NOTE:
         return _review_page(organization, note=note[:MAX_NOTE],
                             error=message("note.too_long", max_length=MAX_NOTE),
@@ -233,6 +239,7 @@ def _csv_download(text: str, filename: str) -> Response:
 @plan_admin_required
 def reconcile_now() -> Any:
     admin_brands.require_every_brand()  # it touches every brand's groups
+    submitted(ActionForm)
     try:
         changes = reconcile(actor=current_actor())
     except GatewayError:

@@ -11,10 +11,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from idp_bridge import audit
 from idp_bridge.approvals import decisions, listing
+from idp_bridge.approvals.forms import IdentifierRequestForm, MemberActionForm
 from idp_bridge.approvals.identifiers import request_identifier
 from idp_bridge.auth import current_access, current_actor, current_user, site_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.forms import attach, submitted
 from idp_bridge.invitations.service import open_invitations
 from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
@@ -53,7 +55,8 @@ def members(org_key: str) -> str:
                            roles=PORTAL_ROLES, grantable=GRANTABLE_ROLES, back=_listing_args(),
                            logins=logins_by_user([m.user_id for rows in page.rows.values()
                                                   for m in rows]),
-                           invitations=open_invitations(organization), now=utcnow())
+                           invitations=open_invitations(organization), now=utcnow(),
+                           action=MemberActionForm(formdata=None))
 
 
 @bp.get("/members.csv")
@@ -113,14 +116,13 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     organization = _organization(org_key)
     membership = _membership(organization, membership_id)
     actor = current_actor()
+    role = submitted(MemberActionForm).role.data or ""
     operations = {
         "approve": lambda: decisions.approve_member(membership, actor),
         "deny": lambda: decisions.deny_member(membership, actor),
         "remove": lambda: decisions.remove_member(membership, actor),
-        "grant-role": lambda: decisions.set_role(membership, request.form.get("role", ""),
-                                                 True, actor),
-        "revoke-role": lambda: decisions.set_role(membership, request.form.get("role", ""),
-                                                  False, actor),
+        "grant-role": lambda: decisions.set_role(membership, role, True, actor),
+        "revoke-role": lambda: decisions.set_role(membership, role, False, actor),
         "grant-admin": lambda: decisions.set_site_admin(membership, True, actor),
         "revoke-admin": lambda: decisions.set_site_admin(membership, False, actor),
         "suspend": lambda: decisions.suspend_member(membership, actor),
@@ -138,7 +140,7 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     except decisions.DecisionFailed as exc:
         flash(str(exc), "error")
         return _back_to_members(org_key)
-    flash(_done(action, membership, request.form.get("role", "")), "success")
+    flash(_done(action, membership, role), "success")
     return _back_to_members(org_key)
 
 
@@ -154,16 +156,16 @@ def _done(action: str, membership: Membership, role: str) -> str:
 def identifiers(org_key: str) -> Any:
     organization = _organization(org_key)
     errors: dict[str, str] = {}
-    typed = {"npi": "", "tin": ""}
+    form = IdentifierRequestForm(formdata=None)
     if request.method == "POST":
-        typed = {"npi": request.form.get("npi", ""), "tin": request.form.get("tin", "")}
+        form = submitted(IdentifierRequestForm)
+        npi, tin = form.npi.data or "", form.tin.data or ""
         try:
-            errors = request_identifier(organization, typed["npi"], typed["tin"],
-                                        current_actor())
+            errors = request_identifier(organization, npi, tin, current_actor())
         except decisions.DecisionFailed as exc:
             errors = {"form": str(exc)}
         if not errors:
-            flash(message("pair.requested", npi=typed["npi"].strip()), "success")
+            flash(message("pair.requested", npi=npi.strip()), "success")
             return redirect(url_for(".identifiers", org_key=org_key))
     return render_template("approvals/site_identifiers.html", organization=organization,
-                           errors=errors, typed=typed), (422 if errors else 200)
+                           errors=errors, form=attach(form, errors)), (422 if errors else 200)

@@ -27,6 +27,7 @@ from tests.support.cluster.journeys import (
     wizard_to_password,
 )
 from tests.support.cluster.topology import Cluster
+from tests.support.consoles import csrf_of
 from tests.support.keycloak_login import (
     LoopbackSession,
     answer_phone_challenge,
@@ -124,7 +125,7 @@ def test_registration_moves_between_bridge_processes_and_approval_holds_on_both(
     (org_id,) = cluster.bridge_sql("SELECT id FROM organizations WHERE key = :key",
                                    key=org_key(org))[0]
     detail = reviewer.get(f"{cluster.bridge.url}/admin/organizations/{org_id}", timeout=30)
-    csrf = detail.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(detail.text)
     decided = reviewer.post(f"{cluster.bridge.url}/admin/organizations/{org_id}/approve",
                             data={"csrf_token": csrf, "note": "Called the office"}, timeout=60)
     assert decided.status_code == 200 and "approved" in decided.text

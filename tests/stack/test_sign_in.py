@@ -13,6 +13,7 @@ from flask import Flask
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.extensions import db
 from idp_bridge.tokens import InvalidToken, TokenVerifier
+from tests.support.consoles import csrf_of
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
 from tests.support.stack import KeycloakHandle
 
@@ -128,7 +129,7 @@ def test_logout_ends_the_keycloak_session(keycloak, bridge, unique_email):
     http, _ = sign_in_to_bridge(bridge, unique_email, PASSWORD)
 
     home = http.get(f"{bridge}/", timeout=30)
-    csrf = home.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(home.text)
     out = http.post(f"{bridge}/logout", data={"csrf_token": csrf}, timeout=30)
     # Back at the portal's address, which (signed out) is the Log In page.
     assert bridge + "/" in [r.url.split("?")[0] for r in out.history]

@@ -10,6 +10,7 @@ from flask import Flask
 
 from idp_bridge.organizations.models import Membership, Organization
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
+from tests.support.wizard import CSRF as CSRF_INPUT
 from tests.support.wizard import PASSWORD
 
 
@@ -26,7 +27,10 @@ def signed_in(bridge: str, who: str) -> LoopbackSession:
 
 
 def csrf_of(page_text: str) -> str:
-    return page_text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    """The page's CSRF token, as its form draws it (the attributes in any order)."""
+    found = CSRF_INPUT.search(page_text)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
 
 
 def post_form(http: requests.Session, bridge: str, page_path: str, action_path: str,

@@ -17,7 +17,7 @@ from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.mail.deliverer import deliver_due
 from idp_bridge.notices import collect
 from idp_bridge.outbox import Outbox
-from tests.support.consoles import email
+from tests.support.consoles import csrf_of, email
 from tests.support.forms import form_by_id
 from tests.support.keycloak_login import (
     LoopbackSession,
@@ -62,7 +62,7 @@ def new_person(keycloak: KeycloakHandle, site: str, outbox: Outbox, brand: str,
 
 
 def csrf(page: requests.Response) -> str:
-    return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return csrf_of(page.text)
 
 
 def security_action(http: requests.Session, site: str, path: str) -> requests.Response:
