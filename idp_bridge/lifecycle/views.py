@@ -12,8 +12,10 @@ from idp_bridge.approvals import decisions
 from idp_bridge.auth import current_actor, current_user, plan_admin_required, site_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.lifecycle import review
+from idp_bridge.lifecycle.forms import choice_name, review_form
 from idp_bridge.lifecycle.inactivity import NotDisabled, reenable
 from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
@@ -25,6 +27,7 @@ bp = Blueprint("lifecycle", __name__, template_folder="templates")
 @bp.post("/org/<org_key>/members/<int:membership_id>/reenable")
 @site_admin_required
 def site_admin_reenable(org_key: str, membership_id: int) -> Any:
+    submitted(ActionForm)
     organization = active_organization(org_key)
     membership = db.session.get(Membership, membership_id)
     if organization is None or membership is None or \
@@ -38,6 +41,7 @@ def site_admin_reenable(org_key: str, membership_id: int) -> Any:
 @bp.post("/admin/logins/<user_id>/reenable")
 @plan_admin_required
 def plan_admin_reenable(user_id: str) -> Any:
+    submitted(ActionForm)
     _reenable(user_id[:64], None)
     return redirect(request.referrer if _same_site(request.referrer) else
                     url_for("plan_admin.organizations"))
@@ -70,8 +74,11 @@ def access_review(org_key: str) -> Any:
     people = review.people_to_review(organization)
     choices: dict[int, str] = {}
     problem = ""
+    form_class = review_form(p.membership.id for p in people)
+    form = form_class(formdata=None)
     if request.method == "POST":
-        choices = {p.membership.id: request.form.get(f"m{p.membership.id}", "")[:10]
+        form = submitted(form_class)
+        choices = {p.membership.id: (form[choice_name(p.membership.id)].data or "")[:10]
                    for p in people}
         try:
             review.complete_review(organization, choices, current_actor())
@@ -86,7 +93,7 @@ def access_review(org_key: str) -> Any:
             return redirect(url_for("portal.home"))
     return render_template(
         "lifecycle/access_review.html", organization=organization, people=people,
-        review=review.review_of(organization), choices=choices, problem=problem,
+        review=review.review_of(organization), form=form, problem=problem,
         roles=PORTAL_ROLES, logins=logins_by_user([p.membership.user_id for p in people]),
         every=review.policy().every, grace=review.policy().grace), (422 if problem else 200)
 
