@@ -20,7 +20,9 @@ from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.auth import current_actor, current_user, site_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.invitations import service
+from idp_bridge.invitations.forms import InvitationForm
 from idp_bridge.invitations.models import Invitation
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.messages import message
@@ -51,11 +53,12 @@ def _invitation(organization: Organization, invitation_id: int) -> Invitation:
 @site_admin_required
 def manage(org_key: str) -> Any:
     organization = _organization(org_key)
-    email, roles = "", list[str]()
     problem = ""
+    form = InvitationForm(formdata=None)
     if request.method == "POST":
-        email = request.form.get("email", "")[:300]
-        roles = request.form.getlist("roles")[:len(PORTAL_ROLES)]
+        form = submitted(InvitationForm)
+        email = (form.email.data or "")[:300]
+        roles = list(form.roles.data or [])[:len(PORTAL_ROLES)]
         try:
             service.invite(organization, email, roles, current_actor())
         except service.InvitationRefused as exc:
@@ -65,8 +68,7 @@ def manage(org_key: str) -> Any:
             return redirect(url_for(".manage", org_key=org_key))
     return (render_template("invitations/manage.html", organization=organization,
                            invitations=service.open_invitations(organization),
-                           roles=PORTAL_ROLES, typed={"email": email, "roles": roles},
-                            problem=problem,
+                           roles=PORTAL_ROLES, form=form, problem=problem,
                            days=service.lifetime_days(), now=utcnow()),
                            (422 if problem else 200))
 
@@ -74,6 +76,7 @@ def manage(org_key: str) -> Any:
 @bp.post("/org/<org_key>/invitations/<int:invitation_id>/<any(resend, revoke):action>")
 @site_admin_required
 def act(org_key: str, invitation_id: int, action: str) -> Any:
+    submitted(ActionForm)
     invitation = _invitation(_organization(org_key), invitation_id)
     try:
         if action == "resend":
@@ -102,6 +105,7 @@ def landing(token: str) -> Any:
 @bp.post("/invitations/<token>/accept")
 def accept(token: str) -> Any:
     """A person who already has a login accepts by signing in (then this button)."""
+    submitted(ActionForm)
     invitation = service.by_token(token)
     if invitation is None:
         return render_template("invitations/closed.html"), 410
@@ -132,6 +136,7 @@ def register(token: str) -> Any:
     """A new person: the guide's Individual path, at Individual Enrollment, with the
     organization's NPI and TIN filled in (read-only there) and the invited email already
     verified by this link."""
+    submitted(ActionForm)
     invitation = service.by_token(token)
     if invitation is None:
         return render_template("invitations/closed.html"), 410
