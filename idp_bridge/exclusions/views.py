@@ -16,9 +16,11 @@ from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.auth import admin_brands, current_actor, plan_admin_required
 from idp_bridge.exclusions import flags as rule
 from idp_bridge.exclusions import screening
+from idp_bridge.exclusions.forms import FlagDecisionForm
 from idp_bridge.exclusions.layouts import SOURCES
 from idp_bridge.exclusions.models import EligibilityFlag
 from idp_bridge.extensions import db
+from idp_bridge.forms import submitted
 from idp_bridge.messages import message
 from idp_bridge.organizations.models import Organization
 
@@ -45,13 +47,14 @@ def _queue_page(error: str = "", error_flag: int | None = None, note: str = "") 
                                     .limit(PAGE)))
     return render_template("exclusions/queue.html", flags=flags, sources=SOURCES, show=show,
                            registry_url=screening.NPI_REGISTRY_URL, error=error,
-                           error_flag=error_flag, note=note, rule=rule)
+                           error_flag=error_flag, note=note, rule=rule,
+                           form=FlagDecisionForm(formdata=None))
 
 
 @bp.post("/<int:flag_id>/<any(keep, suspend):event>")
 @plan_admin_required
 def decide(flag_id: int, event: str) -> Any:
-    note = request.form.get("note", "").strip()
+    note = (submitted(FlagDecisionForm).note.data or "").strip()
     if len(note) > rule.MAX_NOTE:
         return _queue_page(message("note.too_long", max_length=rule.MAX_NOTE),
                            flag_id, note[:rule.MAX_NOTE]), 422

@@ -13,6 +13,7 @@ from idp_bridge import audit
 from idp_bridge.auth import admin_brands, current_actor, plan_admin_required
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.mail import take_queued_ids
 from idp_bridge.mail.deliverer import deliver_ids, undelivered
 from idp_bridge.mail.models import OutboundEmail
@@ -35,12 +36,13 @@ def send_queued_mail(response: Response) -> Response:
 def outbox() -> str:
     # A brand's administrator sees its brand's mail only (auth/admin_brands.py).
     return render_template("mail/undelivered.html", messages=undelivered(
-        brands=admin_brands.visible_brands()))
+        brands=admin_brands.visible_brands()), action=ActionForm(formdata=None))
 
 
 @bp.post("/retry")
 @plan_admin_required
 def retry_now() -> Any:
+    submitted(ActionForm)
     retried = db.session.execute(update(OutboundEmail).where(
         OutboundEmail.status == "pending", admin_brands.brand_filter(OutboundEmail.brand))
         .values(next_attempt_at=utcnow()))
