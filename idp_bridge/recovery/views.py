@@ -12,11 +12,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from idp_bridge.approvals.decisions import DecisionFailed
 from idp_bridge.auth import current_actor, plan_admin_required, site_admin_required
 from idp_bridge.extensions import db
+from idp_bridge.forms import submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import message
 from idp_bridge.organizations.models import Membership
 from idp_bridge.organizations.queries import active_organization
 from idp_bridge.recovery import rules, service
+from idp_bridge.recovery.forms import ResetForm
 
 bp = Blueprint("lost_phone", __name__, template_folder="templates")
 
@@ -58,8 +60,9 @@ def plan_admin_reset(membership_id: int) -> Any:
 
 def _screen(membership: Membership, console: str, back: str) -> Any:
     actor = current_actor()
-    attempt_id = request.form.get("attempt", "")
-    reason = request.form.get("reason", "")[:rules.REASON_MAX + 50]
+    form = submitted(ResetForm) if request.method == "POST" else ResetForm(formdata=None)
+    attempt_id = form.attempt.data or ""
+    reason = (form.reason.data or "")[:rules.REASON_MAX + 50]
     step = "reason"
     try:
         problem = rules.refusal(console, actor.id, membership.user_id,
@@ -67,16 +70,15 @@ def _screen(membership: Membership, console: str, back: str) -> Any:
         if problem:
             flash(message(problem), "error")
             return redirect(back)
-        if request.method == "POST" and request.form.get("step") == "send":
+        if request.method == "POST" and form.step.data == "send":
             attempt = service.start(actor, service.target_of(
                 membership.user_id, membership.organization.key), console, reason)
             attempt_id, step = str(attempt.id), "code"
             flash(message("reset.check_sent"), "success")
-        elif request.method == "POST" and request.form.get("step") == "confirm":
+        elif request.method == "POST" and form.step.data == "confirm":
             step = "code"
             service.confirm(actor, int(attempt_id) if attempt_id.isdigit() else 0,
-                            request.form.get("code", "")[:20],
-                            request.form.get("passkeys") == "yes")
+                            (form.code.data or "")[:20], form.passkeys.data == "yes")
             flash(message("reset.done", name=membership.full_name), "success")
             return redirect(back)
     except DecisionFailed as exc:
@@ -84,4 +86,4 @@ def _screen(membership: Membership, console: str, back: str) -> Any:
     except GatewayError:
         flash(message("reset.keycloak"), "error")
     return render_template("recovery/reset.html", membership=membership, step=step,
-                           attempt_id=attempt_id, reason=reason, back=back)
+                           attempt_id=attempt_id, reason=reason, back=back, form=form)
