@@ -49,6 +49,7 @@ from idp_bridge.auth.sessions import (
 from idp_bridge.brand import BRANDS, brand_url_setting
 from idp_bridge.brand.routing import here
 from idp_bridge.extensions import csrf
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.keycloak.access import Access
 from idp_bridge.keycloak.gateway import GatewayError
 
@@ -249,11 +250,12 @@ def logout_page() -> Any:
     # another site gets this page, not a sign-out.
     if current_user() is None:
         return redirect(url_for("portal.home"))
-    return render_template("auth/logout.html")
+    return render_template("auth/logout.html", action=ActionForm(formdata=None))
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    submitted(ActionForm)
     id_token = session.get("id_token")
     session.clear()  # the server-side row is deleted when the response is saved
     if not id_token:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, render_template, session, url_for
 from werkzeug.local import LocalProxy
 
 from idp_bridge.auth import current_access, current_user, login_required
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.organizations.display import role_names
 from idp_bridge.organizations.queries import OrgChoice, organization_choices
+from idp_bridge.portal.forms import SwitchForm
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -58,13 +60,13 @@ def home() -> Any:
                            organizations=[c for c in choices if c.usable],
                            access=current_access(), role_names=role_names,
                            passkeys=list(second.passkeys) if second else None,
-                           factors=second)
+                           factors=second, action=ActionForm(formdata=None))
 
 
 @bp.post("/switch")
 @login_required
 def switch() -> Any:
-    key = request.form.get("org", "")
+    key = submitted(SwitchForm).org.data or ""
     # Only organizations the user is approved in now; nothing the browser claims.
     if not current_access().is_member(key):
         abort(403)

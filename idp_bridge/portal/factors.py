@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user, login_required
 from idp_bridge.auth.oidc import start_sign_in
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, SecondFactors
 from idp_bridge.messages import message
@@ -47,6 +48,7 @@ def _round_trip(action: str, after: str) -> Response:
 @bp.post("/security/app/add")
 @login_required
 def add_app() -> Response:
+    submitted(ActionForm)
     return _round_trip(APP_ACTION, url_for("portal.app_added"))
 
 
@@ -64,6 +66,7 @@ def app_added() -> Response:
 @bp.post("/security/recovery-codes/create")
 @login_required
 def create_recovery_codes() -> Response:
+    submitted(ActionForm)
     return _round_trip(RECOVERY_CODES_ACTION, url_for("portal.recovery_codes_created"))
 
 

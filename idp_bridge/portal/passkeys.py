@@ -19,6 +19,7 @@ from idp_bridge.auth import current_user, login_required
 from idp_bridge.auth.oidc import start_sign_in
 from idp_bridge.clock import epoch
 from idp_bridge.extensions import db
+from idp_bridge.forms import ActionForm, submitted
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, Passkey
 from idp_bridge.messages import message
@@ -54,6 +55,7 @@ def _to_keycloak(after: str, **params: str) -> Response:
 @bp.post("/security/passkeys/add")
 @login_required
 def add_passkey() -> Response:
+    submitted(ActionForm)
     known = my_passkeys()
     session[_ADDING] = len(known) if known is not None else -1
     return _to_keycloak(url_for("portal.passkey_added"), kc_action=REGISTER_ACTION)
@@ -74,6 +76,7 @@ def passkey_added() -> Response:
 @bp.post("/security/passkeys/<credential_id>/remove")
 @login_required
 def remove_passkey(credential_id: str) -> Response:
+    submitted(ActionForm)
     session[_REMOVAL] = {"id": credential_id[:64], "asked": int(epoch())}
     return _to_keycloak(url_for("portal.confirm_passkey_removal"),
                         prompt="login", max_age="0")
