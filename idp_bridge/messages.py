@@ -467,6 +467,13 @@ TEXTS: dict[str, str] = {
     "label.email_code": "Email code",
     "label.password": "Password",
     "label.confirm_password": "Confirm Password",
+    # Registry changes' State column, read in a browser (waits, issue 20): words, not the
+    # stored state codes; "access suspended" once, not "suspended (access suspended)".
+    "exclusions.state.open": "Open",
+    "exclusions.state.open.held": "Open (access suspended)",
+    "exclusions.state.kept": "Access kept",
+    "exclusions.state.suspended": "Access suspended",
+    "exclusions.state.cleared": "Cleared",
 }
 
 # Where a guide words it its own way (keyed by brand, then code).

@@ -48,7 +48,12 @@ def _queue_page(error: str = "", error_flag: int | None = None, note: str = "") 
     return render_template("exclusions/queue.html", flags=flags, sources=SOURCES, show=show,
                            registry_url=screening.NPI_REGISTRY_URL, error=error,
                            error_flag=error_flag, note=note, rule=rule,
-                           form=FlagDecisionForm(formdata=None))
+                           form=FlagDecisionForm(formdata=None), state_label=_state_label)
+
+
+def _state_label(flag: EligibilityFlag) -> str:
+    held = ".held" if flag.state == rule.OPEN and flag.holds_access else ""
+    return message(f"exclusions.state.{flag.state}{held}")
 
 
 @bp.post("/<int:flag_id>/<any(keep, suspend):event>")

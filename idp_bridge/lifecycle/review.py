@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idp_bridge import audit
@@ -241,12 +241,15 @@ def _apply(person: Person, choice: str, actor: Actor) -> None:
     db.session.commit()
 
 
-def overdue_organizations(now: datetime, limit: int = 200) -> list[tuple[Organization,
-                                                                         AccessReview]]:
-    """For plan administrators: organizations whose review is past due, oldest first."""
-    rows = db.session.execute(
-        select(Organization, AccessReview).join(
-            AccessReview, AccessReview.organization_id == Organization.id)
+def overdue_organizations(now: datetime, limit: int = 200,
+                          scope: ColumnElement[bool] | None = None,
+                          ) -> list[tuple[Organization, AccessReview]]:
+    """For plan administrators: organizations whose review is past due, oldest first;
+    ``scope`` filters on the organization (the brands an administrator sees)."""
+    query = select(Organization, AccessReview).join(
+        AccessReview, AccessReview.organization_id == Organization.id) \
         .where(Organization.status == "active", AccessReview.due_at < now)
-        .order_by(AccessReview.due_at).limit(limit)).all()
+    if scope is not None:
+        query = query.where(scope)
+    rows = db.session.execute(query.order_by(AccessReview.due_at).limit(limit)).all()
     return [(o, r) for o, r in rows]

@@ -9,7 +9,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from idp_bridge.approvals import decisions
-from idp_bridge.auth import current_actor, current_user, plan_admin_required, site_admin_required
+from idp_bridge.auth import (
+    admin_brands,
+    current_actor,
+    current_user,
+    plan_admin_required,
+    site_admin_required,
+)
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.forms import ActionForm, submitted
@@ -19,7 +25,7 @@ from idp_bridge.lifecycle.forms import choice_name, review_form
 from idp_bridge.lifecycle.inactivity import NotDisabled, reenable
 from idp_bridge.lifecycle.models import logins_by_user
 from idp_bridge.messages import message
-from idp_bridge.organizations.models import PORTAL_ROLES, Membership
+from idp_bridge.organizations.models import PORTAL_ROLES, Membership, Organization
 from idp_bridge.organizations.queries import active_organization, active_organization_or_404
 
 bp = Blueprint("lifecycle", __name__, template_folder="templates")
@@ -101,8 +107,10 @@ def access_review(org_key: str) -> Any:
 @bp.get("/admin/access-reviews")
 @plan_admin_required
 def overdue_reviews() -> str:
-    return render_template("lifecycle/overdue_reviews.html",
-                           overdue=review.overdue_organizations(utcnow()), now=utcnow())
+    # A brand's administrator sees that brand's organizations only, as in the other queues.
+    overdue = review.overdue_organizations(
+        utcnow(), scope=admin_brands.brand_filter(Organization.brand))
+    return render_template("lifecycle/overdue_reviews.html", overdue=overdue, now=utcnow())
 
 
 # Pages a due review comes before: the Site Administrator's own portal pages.

@@ -5,7 +5,6 @@ revokes another."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from idp_bridge.lifecycle.scheduler import run_due
 from idp_bridge.organizations.models import Membership
 from tests.support.organizations import add_person, new_organization
 from tests.support.people import PASSWORD
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]
 
@@ -177,12 +177,11 @@ def test_invitation_journey_new_person(journey, site, brand, live_app, keycloak,
 def welcome_mail_subjects(outbox, email: str) -> list[str]:
     """The subjects mailed to ``email`` once the invitation's welcome has arrived (the
     deliverer sends in the order mails were written, so an earlier one would be there)."""
-    for _ in range(150):
-        subjects = [m.subject or "" for m in outbox.messages(to=email, channel="email")]
-        if any("welcome to" in s.lower() for s in subjects):
-            return subjects
-        time.sleep(0.1)
-    raise AssertionError(f"no welcome mail to {email}: {subjects}")
+    def subjects() -> list[str]:
+        found = [m.subject or "" for m in outbox.messages(to=email, channel="email")]
+        return found if any("welcome to" in s.lower() for s in found) else []
+
+    return wait_until(subjects, 30, what=f"a welcome mail to {email}")
 
 
 def test_invitation_journey_existing_login(journey, site, brand, live_app, keycloak, outbox):

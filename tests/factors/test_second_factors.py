@@ -22,6 +22,7 @@ from tests.support.factors import (
     set_up_app,
     try_another_way,
     visible,
+    wrong_app_code,
 )
 from tests.support.forms import form_by_id
 from tests.support.realm_rules import realm_rules
@@ -67,7 +68,7 @@ def test_authenticator_app_added_from_security_then_totp_code_signs_in(
     assert 'id="kc-phone-code-form"' in second.text
     sent = len(outbox.messages(to=person.phone))
     app_page = try_another_way(http2, second, "Authenticator")
-    wrong = answer_app(http2, app_page, "000000" if app_code(secret) != "000000" else "111111")
+    wrong = answer_app(http2, app_page, wrong_app_code(secret))
     assert not wrong.url.startswith(site)
     assert "Invalid authenticator code." in visible(wrong)
     signed_in = answer_app(http2, wrong, app_code(secret))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
 
 from idp_bridge.clock import utcnow
@@ -25,7 +25,7 @@ from idp_bridge.mail.deliverer import start_thread
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.stack import KeycloakHandle
-from tests.support.waiting import Passes
+from tests.support.waiting import Passes, wait_until
 
 
 def _keycloak_pgid(keycloak: KeycloakHandle) -> int:
@@ -37,15 +37,34 @@ def _keycloak_pgid(keycloak: KeycloakHandle) -> int:
 def wait_keycloak_ready(keycloak: KeycloakHandle, timeout: float = 240) -> None:
     keycloak.server.wait_ready(timeout)
     realm = f"{keycloak.base_url}/realms/{keycloak.realm}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         try:
-            if requests.get(realm, timeout=5).status_code == 200:
-                return
+            return requests.get(realm, timeout=5).status_code == 200
         except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError("Keycloak's realm did not answer")
+            return False
+
+    wait_until(answers, timeout, every=0.5, what="Keycloak's realm answering")
+
+
+def _in_progress(keycloak: KeycloakHandle) -> float:
+    """Keycloak's own gauges (management port): requests on its HTTP port not yet finished,
+    and database connections in use (a request still writing holds one)."""
+    server = keycloak.server
+    families = text_string_to_metric_families(requests.get(
+        f"http://127.0.0.1:{server.management_port}/metrics", timeout=10).text)
+    return sum(sample.value for family in families for sample in family.samples
+               if (sample.name == "http_server_active_requests"
+                   and sample.labels.get("server_port") == str(server.http_port))
+               or sample.name == "agroal_active_count")
+
+
+def wait_keycloak_idle(keycloak: KeycloakHandle, timeout: float = 120) -> None:
+    """Requests that reached Keycloak while it was stopped (a caller that gave up on them
+    may have closed its end) are handled before the test goes on: the readiness probe just
+    answered was accepted after them, and Keycloak reports none still in progress."""
+    wait_until(lambda: _in_progress(keycloak) == 0, timeout, every=0.2,
+               what="Keycloak finishing the requests queued while it was stopped")
 
 
 @pytest.fixture
@@ -61,7 +80,7 @@ def keycloak_paused(keycloak: KeycloakHandle) -> Callable[[], object]:
         finally:
             os.killpg(pgid, signal.SIGCONT)
             wait_keycloak_ready(keycloak)
-            time.sleep(0.5)  # requests queued while stopped are handled before the retry
+            wait_keycloak_idle(keycloak)  # before the retry, not half-way through it
 
     return pause
 

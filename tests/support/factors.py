@@ -28,6 +28,7 @@ from tests.support.keycloak_login import (
     submit_login,
 )
 from tests.support.stack import KeycloakHandle
+from tests.support.waiting import wait_until
 from tests.support.wizard import PASSWORD
 
 
@@ -82,7 +83,7 @@ def set_up_app(http: requests.Session, page: requests.Response) -> tuple[request
     assert found, visible(page)[:2000]
     secret = found.group(1).replace(" ", "")
     form = form_by_id(page.text, page.url, "kc-totp-settings-form")
-    done = http.post(form.action, data={**form.fields, "totp": pyotp.TOTP(secret).now(),
+    done = http.post(form.action, data={**form.fields, "totp": app_code(secret),
                                         "userLabel": "Work phone app"}, timeout=30)
     return done, secret
 
@@ -126,10 +127,35 @@ def visible_html(fragment: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
 
 
+# Keycloak's app codes (RFC 6238): a new one every 30 s, each accepted once.
+APP_STEP = 30
+# What a code has left of its 30 s when it is typed: one request, even on a loaded machine.
+APP_MARGIN = 10
+_last_window: dict[str, int] = {}  # per secret, the window of the last code typed
+
+
 def app_code(secret: str) -> str:
-    """A code the app shows now that Keycloak has not seen: the setup used this window's,
-    and each code works once; the realm's look-around window accepts the next one."""
-    return pyotp.TOTP(secret).at(time.time() + 30)
+    """The code the app shows, as a person types it: in a window Keycloak has not seen a code
+    of (each code works once) and with APP_MARGIN seconds left, so Keycloak checks it in the
+    window it was made for (or, on a very slow request, the next, which still accepts the one
+    before). Waits for the next window when needed (up to 40 s), never on the realm's
+    look-around window."""
+    def fresh_window() -> int:
+        now = time.time()
+        window = int(now // APP_STEP)
+        left = (window + 1) * APP_STEP - now
+        return window if window > _last_window.get(secret, -1) and left >= APP_MARGIN else 0
+
+    window = wait_until(fresh_window, 2 * APP_STEP, every=0.2, what="a fresh app-code window")
+    _last_window[secret] = window
+    return pyotp.TOTP(secret).at(window * APP_STEP)
+
+
+def wrong_app_code(secret: str) -> str:
+    """Six digits that are no code of the app's windows around now."""
+    totp, now = pyotp.TOTP(secret), time.time()
+    near = {totp.at(now + step * APP_STEP) for step in (-1, 0, 1, 2)}
+    return next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in near)
 
 
 def answer_app(http: requests.Session, page: requests.Response, code: str) -> requests.Response:
@@ -171,7 +197,7 @@ def enroll_new_phone(http: requests.Session, page: requests.Response,
         wait = re.search(r"[Ww]ait (\d+) seconds?", visible(asked))
         if not wait:
             break
-        time.sleep(int(wait.group(1)) + 1)
+        time.sleep(int(wait.group(1)) + 1)  # the page says how long; nothing else signals its end
         form = form_by_id(asked.text, asked.url, "kc-phone-form")
     try:
         code = outbox.latest(e164(number), channel="sms", after=sent).code

@@ -4,12 +4,15 @@ administrator sees and decides only its brand's organizations and mail; the cent
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.access import brands_for_roles
+from idp_bridge.lifecycle.models import AccessReview
 from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.organizations.models import Organization
 from tests.support.fake_keycloak import FakeKeycloak
@@ -146,3 +149,21 @@ def test_a_brand_administrator_reviews_only_its_brands_npi_requests_and_registry
     with app.app_context():
         assert db.session.get(OrganizationIdentifier, wellfirst["pair"]).status == "pending"
         assert db.session.get(EligibilityFlag, wellfirst["flag"]).state == "open"
+
+
+def test_a_brand_administrator_sees_only_its_brand_overdue_access_reviews(
+        app, client, fake_keycloak, two_brands):
+    """The overdue access reviews are scoped like the other queues (the list once showed
+    every brand's organizations to a brand's administrator)."""
+    with app.app_context():
+        for organization_id in two_brands.values():
+            db.session.get(Organization, organization_id).status = "active"
+            db.session.add(AccessReview(organization_id=organization_id,
+                                        due_at=datetime(2000, 1, 1)))
+        db.session.commit()
+    admin(client, fake_keycloak, "plan-admin-wellfirst")
+    overdue = client.get("/admin/access-reviews").get_data(as_text=True)
+    assert "Wellfirst Clinic" in overdue and "Dean Clinic" not in overdue
+    admin(client, fake_keycloak, "plan-admin")
+    overdue = client.get("/admin/access-reviews").get_data(as_text=True)
+    assert "Wellfirst Clinic" in overdue and "Dean Clinic" in overdue
