@@ -73,8 +73,17 @@ def _approvals(s: dict[str, Any]) -> Iterator[Row]:
                f"< {MEMBERS_PAGE_P95_MS:.0f} ms", _verdict(page["p95_ms"] < MEMBERS_PAGE_P95_MS))
         yield (f"Approve a member, {int(size):,} members: p95",
                f"{approve['p95_ms']:.1f} ms{_cpu(approve)} ({approve['sql_per_request']} SQL, "
-               f"{approve['keycloak_calls_per_request']} Keycloak calls)",
+               f"{approve['keycloak_calls_per_request']} Keycloak calls{_deliverer(f)})",
                f"< {APPROVE_P95_MS:.0f} ms", _verdict(approve["p95_ms"] < APPROVE_P95_MS))
+
+
+def _deliverer(f: dict[str, Any]) -> str:
+    """Since issue 26 the decision's email is sent by the deliverer: its cost, beside."""
+    mail = f.get("deliverer") or {}
+    if not mail.get("mails"):
+        return ""
+    return (f"; its email sent later by the deliverer: {mail['ms_per_mail']:.1f} ms, "
+            f"{mail['cpu_ms_per_mail']:.1f} ms CPU, {mail['sql_per_mail']:.0f} SQL per email")
 
 
 def _tokens(s: dict[str, Any]) -> Iterator[Row]:

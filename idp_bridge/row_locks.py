@@ -9,7 +9,7 @@ this to keep check-then-act honest without a version column on every table.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, update
 
@@ -23,3 +23,17 @@ def hold(model: Any, condition: ColumnElement[bool]) -> int:
         update(model).where(condition).values({key.name: key})
         .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+M = TypeVar("M")
+
+
+def hold_fresh(model: type[M], condition: ColumnElement[bool]) -> list[M]:
+    """``hold``, and the held rows read in the same statement (``UPDATE ... RETURNING``, on
+    PostgreSQL and on SQLite 3.35+): what the lock's holder sees is what the previous holder
+    committed, one round trip fewer than holding, then reading. Objects of these rows already
+    in the session are overwritten with what was read."""
+    key = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    return list(db.session.scalars(
+        update(model).where(condition).values({key.name: key}).returning(model)
+        .execution_options(synchronize_session=False, populate_existing=True)))

@@ -27,12 +27,14 @@ from idp_bridge.devstack.bridge_server import BridgeServer
 from idp_bridge.devstack.databases import create_database
 from idp_bridge.devstack.keycloak_server import DEV_KEYCLOAK_ENV, KeycloakServer, free_port
 from idp_bridge.extensions import db
+from idp_bridge.mail.deliverer import start_thread
 from idp_bridge.npi.offline import import_sample
 from idp_bridge.outbox import Outbox
 from idp_bridge.outbox.mail_sink import MailSink
 from tests.support import keycloak_login
 from tests.support.keycloak_admin import TestAdmin
 from tests.support.stack import KeycloakHandle, StackPorts
+from tests.support.waiting import Passes
 
 # Fixtures shared by several folders live in plugins, never in a folder's conftest that
 # other folders would import.
@@ -167,7 +169,21 @@ def live_app(keycloak: KeycloakHandle, stack_env: dict[str, str]) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def bridge(live_app: Flask, stack_ports: StackPorts) -> Iterator[str]:
+def deliverer(live_app: Flask) -> Iterator[Passes]:
+    """The mail deliverer beside the live bridge, as `make run` runs it (a decision's mail is
+    sent by it, not by the request), with short backoff for the tests. A test waits for one
+    of its full passes (``.wait_full_pass()``) to read a mail it queued, or to prove that
+    nothing more was sent."""
+    live_app.config.update(IDP_MAIL_RETRY_BASE_SECONDS=1, IDP_MAIL_RETRY_MAX_SECONDS=2)
+    passes = Passes()
+    thread, stop = start_thread(live_app, interval=0.5, on_pass=passes)
+    yield passes
+    stop.set()
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def bridge(live_app: Flask, stack_ports: StackPorts, deliverer: Passes) -> Iterator[str]:
     server = BridgeServer(live_app, stack_ports.bridge).start()
     yield server.url
     server.stop()

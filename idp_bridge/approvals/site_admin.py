@@ -135,12 +135,15 @@ def act(org_key: str, membership_id: int, action: str) -> Any:
     if membership.status != expected:
         flash(message("decision.already_handled"), "error")
         return _back_to_members(org_key)
+    # Worded now, from the rows already loaded: after the decision's commit they would be
+    # read again just for a name (two statements more per action).
+    done = _done(action, membership, role)
     try:
         operations[action]()
     except decisions.DecisionFailed as exc:
         flash(str(exc), "error")
         return _back_to_members(org_key)
-    flash(_done(action, membership, role), "success")
+    flash(done, "success")
     return _back_to_members(org_key)
 
 

@@ -1,10 +1,10 @@
 """Writing and checking the audit log.
 
-An append locks the chain's head row (``row_locks.hold``) in the caller's transaction, reads
-the previous hash from it, and moves it on: two concurrent transactions can never chain onto
-one event. The lock is held until the caller commits, so callers record their event at the
-end of their unit of work (decisions do). After the commit the head is checkpointed outside
-the database (``checkpoint``).
+An append locks the chain's head row in the caller's transaction and reads the previous hash
+from it in the same statement (``row_locks.hold_fresh``), then moves it on: two concurrent
+transactions can never chain onto one event. The lock is held until the caller commits, so
+callers record their event at the end of their unit of work (decisions do). After the commit
+the head is checkpointed outside the database (``checkpoint``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from idp_bridge.audit import checkpoint
@@ -23,7 +23,7 @@ from idp_bridge.audit.models import GENESIS, HEAD_ID, AuditEvent, AuditHead
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.operations import request_id
-from idp_bridge.row_locks import hold
+from idp_bridge.row_locks import hold_fresh
 
 log = logging.getLogger(__name__)
 _PENDING = "audit_checkpoint"  # session.info: the head to checkpoint after the commit
@@ -57,9 +57,7 @@ def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
 
 
 def _locked_head() -> AuditHead:
-    hold(AuditHead, AuditHead.id == HEAD_ID)
-    head = db.session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)
-                              .execution_options(populate_existing=True)).scalar_one()
+    [head] = hold_fresh(AuditHead, AuditHead.id == HEAD_ID)  # locked and read in one statement
     return head
 
 

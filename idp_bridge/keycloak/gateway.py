@@ -6,7 +6,13 @@ Keycloak facts this module absorbs so callers don't have to:
 - attributes not declared in the realm's user profile are dropped silently;
 - ``PUT /users/{id}`` drops admin-editable attributes the body leaves out, so an update
   reads the whole user, changes it and writes it back;
-- ``set_user_password`` defaults to a temporary password.
+- ``set_user_password`` defaults to a temporary password;
+- the realm's password policy is only in the whole realm representation (a large read), so
+  ``password_policy`` keeps it for ``POLICY_CACHE_SECONDS`` per process: Password Setup
+  lists rules at most a minute stale after an administrator changes them (each of the
+  web workers keeps its own copy). That is safe because the list is only shown: Keycloak
+  enforces its current policy when the password is set, and its refusal names the rule it
+  applied (only the number in the guide's wording of that rule comes from the copy).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ from idp_bridge.registration.engine import (
 from idp_bridge.registration.forms import NoFieldsForm, PrimaryPair
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
-from idp_bridge.row_locks import hold
+from idp_bridge.row_locks import hold_fresh
 
 bp.add_app_template_global(message, "message")
 
@@ -54,9 +54,11 @@ def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft 
     before the earlier one committed, and the code just emailed no longer verified."""
     draft_id = session.get(DRAFT_KEY)
     if draft_id and for_change:
-        hold(RegistrationDraft, RegistrationDraft.id == draft_id)
-    draft = (db.session.get(RegistrationDraft, draft_id, populate_existing=for_change)
-             if draft_id else None)
+        # Locked and read in one statement (issue 26: one round trip less per submit).
+        draft = next(iter(hold_fresh(RegistrationDraft, RegistrationDraft.id == draft_id)),
+                     None)
+    else:
+        draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
     if draft is not None and draft.expired:
         draft = None
     if draft is None and create:

@@ -98,7 +98,7 @@ def test_only_plan_admins_reach_the_review_queue(bridge, approved_org):
 
 
 def test_site_admin_approves_grants_and_the_user_sees_it(
-        bridge, live_app, keycloak, outbox, approved_org, new_individual):
+        bridge, live_app, keycloak, outbox, deliverer, approved_org, new_individual):
     key = approved_org["key"]
     person = new_individual(approved_org, "Morgan")
     told = outbox.latest(approved_org["admin"], channel="email")
@@ -108,6 +108,7 @@ def test_site_admin_approves_grants_and_the_user_sees_it(
     mid = membership_id(live_app, person, key)
 
     site_act(admin, bridge, key, mid, "approve")
+    deliverer.wait_full_pass()  # a decision's email is the deliverer's to send
     assert "has been approved" in outbox.latest(person, channel="email").body
     site_act(admin, bridge, key, mid, "grant-role", role="claims")
     assert groups_of(keycloak, person) == [f"/provider-orgs/{key}",
@@ -122,18 +123,19 @@ def test_site_admin_approves_grants_and_the_user_sees_it(
     assert groups_of(keycloak, person) == [f"/provider-orgs/{key}"]
 
 
-def test_site_admin_denies_a_user(bridge, live_app, keycloak, outbox, approved_org,
+def test_site_admin_denies_a_user(bridge, live_app, keycloak, outbox, deliverer, approved_org,
                                   new_individual):
     person = new_individual(approved_org, "Riley")
     admin = signed_in(bridge, approved_org["admin"])
     site_act(admin, bridge, approved_org["key"], membership_id(live_app, person,
                                                                approved_org["key"]), "deny")
+    deliverer.wait_full_pass()
     assert "contact the Organization Site Administrator" in outbox.latest(person).body
     assert groups_of(keycloak, person) == []
 
 
 def test_site_admin_status_and_the_last_admin_guard(bridge, live_app, keycloak, approved_org,
-                                                    new_individual, outbox):
+                                                    new_individual, outbox, deliverer):
     key = approved_org["key"]
     admin = signed_in(bridge, approved_org["admin"])
     own = membership_id(live_app, approved_org["admin"], key)
@@ -143,6 +145,7 @@ def test_site_admin_status_and_the_last_admin_guard(bridge, live_app, keycloak, 
     person = new_individual(approved_org, "Jamie")
     mid = membership_id(live_app, person, key)
     site_act(admin, bridge, key, mid, "approve")
+    deliverer.wait_full_pass()  # the approval's email is out before counting
     before = outbox.count(person, channel="email")
     site_act(admin, bridge, key, mid, "grant-admin")
     assert f"/provider-orgs/{key}/site-admins" in groups_of(keycloak, person)
@@ -159,7 +162,7 @@ def test_site_admin_status_and_the_last_admin_guard(bridge, live_app, keycloak, 
 
 
 def test_removed_member_loses_access_in_the_next_token(bridge, live_app, keycloak, outbox,
-                                                       approved_org, new_individual):
+                                                       deliverer, approved_org, new_individual):
     key = approved_org["key"]
     person = new_individual(approved_org, "Taylor")
     admin = signed_in(bridge, approved_org["admin"])
@@ -171,6 +174,7 @@ def test_removed_member_loses_access_in_the_next_token(bridge, live_app, keycloa
 
     site_act(admin, bridge, key, mid, "remove")
     assert groups_of(keycloak, person) == []
+    deliverer.wait_full_pass()
     assert "was removed" in outbox.latest(person).body
     _, home = sign_in_to_bridge(bridge, person, PASSWORD)
     assert 'id="my-organizations"' not in home.text and "(removed)" in home.text

@@ -63,10 +63,11 @@ def test_organization_registration(journey, site, outbox, brand, fresh_org, live
 
 
 def test_plan_admin_approves_and_site_admin_signs_in(journey, site, outbox, fresh_org,
-                                                     live_app, plan_admin):
+                                                     live_app, plan_admin, deliverer):
     email = new_email("org-admin")
     key = register_org(journey, site, outbox, fresh_org(), email)
     approve_as_plan_admin(journey, site, live_app, plan_admin, key)
+    deliverer.wait_full_pass()  # a decision's email is the deliverer's to send
     assert "is approved" in outbox.latest(email, channel="email").body
 
     journey.new_person()

@@ -89,6 +89,9 @@ def people(stack: DrillStack, outbox: Outbox) -> dict[str, object]:
     mid = stack.bridge_rows(f"SELECT id FROM memberships WHERE email = '{member_a}'")[0][0]  # noqa: S608
     assert 'class="flash success"' in site_act(signed_in(bridge, admin_a), bridge, key_a, mid,
                                                "approve").text
+    # The decisions' emails go out with the deliverer, as an operator runs it (this stack has
+    # no deliverer process; left pending they would fail /readyz's mail check after 15 min).
+    assert ", 0 to retry" in stack.flask("mail", "deliver", "--once").stdout
     return {"plan_admin": plan_admin, "admin_a": admin_a, "member_a": member_a,
             "admin_c": admin_c, "key_a": key_a, "key_c": key_c, "member_id": mid}
 

@@ -21,11 +21,10 @@ from sqlalchemy import event
 
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
-from idp_bridge.mail.deliverer import start_thread
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.stack import KeycloakHandle
-from tests.support.waiting import Passes, wait_until
+from tests.support.waiting import wait_until
 
 
 def _keycloak_pgid(keycloak: KeycloakHandle) -> int:
@@ -136,18 +135,6 @@ def database_refused(live_app: Flask) -> Callable[[], object]:
     gone (a lost connection, a failed-over primary not yet back)."""
     return lambda: _statements_failing(live_app, lambda statement: True,
                                        "database unreachable")
-
-
-@pytest.fixture(scope="session")
-def deliverer(live_app: Flask) -> Iterator[Passes]:
-    """The mail deliverer, as `make run` runs it, with short backoff for the tests; the test
-    can wait for one of its full passes (``.wait_full_pass()``)."""
-    live_app.config.update(IDP_MAIL_RETRY_BASE_SECONDS=1, IDP_MAIL_RETRY_MAX_SECONDS=2)
-    passes = Passes()
-    thread, stop = start_thread(live_app, interval=0.5, on_pass=passes)
-    yield passes
-    stop.set()
-    thread.join(10)
 
 
 # The checker -------------------------------------------------------------------------------

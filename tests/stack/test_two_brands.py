@@ -19,8 +19,6 @@ from flask import Flask
 from idp_bridge.approvals.decisions import approve_organization
 from idp_bridge.audit.actor import Actor
 from idp_bridge.brand import BRANDS
-from idp_bridge.mail import take_queued_ids
-from idp_bridge.mail.deliverer import deliver_ids
 from idp_bridge.npi.models import NpiRecord
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.outbox import Outbox
@@ -30,6 +28,7 @@ from tests.support.keycloak_login import (
     sign_in_to_bridge,
     submit_login,
 )
+from tests.support.waiting import Passes
 from tests.support.wizard import PASSWORD, WizardClient, person
 
 pytestmark = pytest.mark.keycloak
@@ -79,7 +78,7 @@ def test_each_brand_signs_in_through_its_own_client_and_login_theme(bridge: str,
 
 
 def test_a_provider_registered_through_wellfirst_stays_wellfirsts(
-        bridge: str, keycloak, live_app: Flask, outbox: Outbox) -> None:
+        bridge: str, keycloak, live_app: Flask, outbox: Outbox, deliverer: Passes) -> None:
     base = brand_base(bridge, "wellfirst")
     address = f"wf-{uuid.uuid4().hex[:10]}@clinic.test"
     org = unregistered_org(live_app)
@@ -112,7 +111,7 @@ def test_a_provider_registered_through_wellfirst_stays_wellfirsts(
         # A plan administrator's decision speaks the registrant's brand, from any host.
         seen = outbox.count(address, channel="email")
         approve_organization(organization, "", Actor(id="plan", email="plan@plan.test"))
-        deliver_ids(take_queued_ids())
+    deliverer.wait_full_pass()  # a decision's email is the deliverer's to send
     approved = outbox.latest(address, channel="email", after=seen)
     assert approved.subject.startswith(WELLFIRST.portal_name)
     assert WELLFIRST.portal_name in approved.sender

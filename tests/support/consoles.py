@@ -8,8 +8,11 @@ import uuid
 import requests
 from flask import Flask
 
+from idp_bridge.extensions import db
+from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.organizations.models import Membership, Organization
 from tests.support.keycloak_login import LoopbackSession, sign_in_to_bridge
+from tests.support.waiting import wait_until
 from tests.support.wizard import CSRF as CSRF_INPUT
 from tests.support.wizard import PASSWORD
 
@@ -55,11 +58,25 @@ def membership_id(live_app: Flask, address: str, key: str) -> int:
 def approve(bridge: str, live_app: Flask, plan_admin: dict[str, str], key: str,
             verdict: str = "approve",
             note: str = "Called the office, details confirmed") -> requests.Response:
-    """The plan administrator signs in and approves (or ``verdict="deny"``) the organization."""
+    """The plan administrator signs in and approves (or ``verdict="deny"``) the organization;
+    back once the decision's email has gone out (the deliverer sends it, not the click)."""
     http = signed_in(bridge, plan_admin["email"])
     oid = org_id(live_app, key)
-    return post_form(http, bridge, f"/admin/organizations/{oid}",
-                     f"/admin/organizations/{oid}/{verdict}", {"note": note})
+    answer = post_form(http, bridge, f"/admin/organizations/{oid}",
+                       f"/admin/organizations/{oid}/{verdict}", {"note": note})
+    wait_until(lambda: not undelivered_to_people_of(live_app, oid),
+               what="the decision's email sent")
+    return answer
+
+
+def undelivered_to_people_of(live_app: Flask, oid: int) -> int:
+    """Emails to the organization's people still waiting for the mail deliverer."""
+    with live_app.app_context():
+        people = db.select(Membership.email).where(Membership.organization_id == oid)
+        waiting = OutboundEmail.query.filter(OutboundEmail.to.in_(people),
+                                             OutboundEmail.status == "pending").count()
+        db.session.remove()
+        return int(waiting)
 
 
 def site_act(http: requests.Session, bridge: str, key: str, mid: int, action: str,

@@ -12,7 +12,9 @@ from functools import partial
 from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
+from sqlalchemy import exists, select
 
+from idp_bridge.extensions import db
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.limits.client import client_address
@@ -35,7 +37,9 @@ def needs_site_admin(draft: RegistrationDraft, ctx: RegistrationContext) -> bool
     """Only the first individual of an organization sees the agreement."""
     if draft.account_type == "organization":
         return True
-    return not Membership.query.filter_by(organization_id=ctx.organization_id).count()
+    # Whether any row exists, not how many (an index probe, whatever the organization's size).
+    return not db.session.scalar(
+        select(exists().where(Membership.organization_id == ctx.organization_id)))
 
 
 class IndividualStage(Stage):
