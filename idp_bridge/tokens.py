@@ -15,7 +15,9 @@ and tokens signed with known keys keep verifying at full speed while it is under
 
 from __future__ import annotations
 
+import base64
 import binascii
+import hmac
 import json
 import logging
 import math
@@ -136,12 +138,26 @@ class TokenVerifier:
             self._seen[token] = (generation, text)
         return claims
 
-    def verify_id_token(self, token: object, nonce: str | None = None) -> dict[str, Any]:
-        """The claims of a valid ID token (audience = the client id), checking ``nonce``."""
+    def verify_id_token(self, token: object, nonce: str | None = None,
+                        access_token: str | None = None) -> dict[str, Any]:
+        """The claims of a valid ID token (audience = the client id), checking ``nonce``.
+
+        As OpenID Connect Core §3.1.3.7 asks of a client: ``iat`` present and not in the
+        future; ``azp``, when present (required when there are several audiences), is the
+        client id; and with ``access_token`` (the one issued beside it), ``at_hash``, when
+        present, matches it (§3.1.3.8)."""
         registry = self._id_claims if nonce is None else self._registry("ID", nonce=nonce)
         if not isinstance(token, str) or len(token) > self.max_token_chars:
             raise InvalidToken("malformed token")
-        return self._verify(token, registry)[0]
+        claims = self._verify(token, registry)[0]
+        azp, audience = claims.get("azp"), claims["aud"]
+        several = isinstance(audience, list) and len(audience) > 1
+        if (azp is not None or several) and azp != self.audience:
+            raise InvalidToken("authorized party mismatch")
+        if access_token is not None and "at_hash" in claims and not hmac.compare_digest(
+                str(claims["at_hash"]), _left_hash(access_token, token)):
+            raise InvalidToken("access token hash mismatch")
+        return claims
 
     def verify_logout_token(self, token: object,
                             max_age_seconds: int | None = None) -> dict[str, Any]:
@@ -177,7 +193,10 @@ class TokenVerifier:
             raise InvalidToken("missing claim jti")
 
     def _registry(self, typ: str, **extra: str) -> ClaimsRegistry:
-        expected = {name: {"essential": True, "value": value} for name, value in extra.items()}
+        expected: dict[str, dict[str, Any]] = {
+            name: {"essential": True, "value": value} for name, value in extra.items()}
+        if typ == "ID":  # an ID token must say when it was issued (OIDC Core §2)
+            expected["iat"] = {"essential": True}
         return ClaimsRegistry(
             now=self._now, leeway=self.leeway,
             iss={"essential": True, "value": self.issuer},
@@ -511,6 +530,16 @@ def _verifier(algorithm: str, public: Any) -> Verify:
     if algorithm == "EdDSA" and isinstance(public, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
         return public.verify
     raise ValueError(f"key cannot verify {algorithm}")
+
+
+def _left_hash(value: str, token: str) -> str:
+    """OIDC's ``at_hash``: the left half of the hash the token's algorithm uses, base64url
+    (the header was checked already: it names one of ALGORITHMS)."""
+    alg = str(_json_object(token.split(".", 1)[0]).get("alg"))
+    digest = hashes.Hash(hashes.SHA512() if alg == "EdDSA" else _HASHES[alg[2:]]())
+    digest.update(value.encode())
+    half = digest.finalize()
+    return base64.urlsafe_b64encode(half[:len(half) // 2]).rstrip(b"=").decode()
 
 
 def _segments(token: str) -> tuple[str, str, str]:

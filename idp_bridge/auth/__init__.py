@@ -1,8 +1,9 @@
 """Sign-in and sign-out: the bridge is an OIDC relying party of Keycloak.
 
-authlib's ``authorize_access_token`` checks state, sends the PKCE verifier and validates the
-ID token (signature from Keycloak's JWKS, issuer, audience, expiry, and the nonce it put in
-the session at ``/login``) before we trust any claim.
+authlib starts the sign-in at ``/login`` (state, nonce and PKCE verifier kept in the
+session); the callback (``oidc.finish_sign_in``) checks the state, sends the PKCE verifier and
+validates the ID token (signature from Keycloak's JWKS, issuer, audience, azp, expiry, iat,
+the nonce, at_hash) before we trust any claim.
 
 Sessions live server-side (``sessions.py``) and end three ways: sign-out (a POST, then
 Keycloak's RP-initiated logout), Keycloak's back-channel logout, or expiry. What a signed-in
@@ -18,7 +19,6 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import click
-from authlib.integrations.base_client.errors import OAuthError
 from flask import (
     Blueprint,
     Flask,
@@ -32,7 +32,6 @@ from flask import (
     url_for,
 )
 from flask.cli import AppGroup
-from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from idp_bridge.audit.actor import Actor
@@ -213,16 +212,14 @@ def callback() -> Any:
         return answer if answer is not None else (
             render_template("auth/error.html", error=error[:64]), 400)
     try:
-        token = oidc.brand_client().authorize_access_token()
-    except OAuthError as exc:
+        claims, id_token = oidc.finish_sign_in()
+    except oidc.SignInRefused as exc:
+        # No or another browser's state, a refused or replayed code, an ID token failing a
+        # check (issuer, audience, expiry, signature, nonce): a refused sign-in, never a 500.
         current_app.logger.warning("sign-in refused: %s", exc.error)
         return render_template("auth/error.html", error=exc.error), 400
-    except JoseError as exc:
-        # An ID token that fails its checks (issuer, audience, expiry, signature) is a
-        # refused sign-in, answered like one, never a 500.
-        current_app.logger.warning("sign-in refused: ID token %s", exc.error)
-        return render_template("auth/error.html", error="invalid_id_token"), 400
-    claims = token["userinfo"]
+    except oidc.KeycloakUnavailable:
+        return render_template("auth/unavailable.html"), 503
     after = session.pop("after_login", None) or url_for("portal.home")
     kept = {k: v for k, v in session.items() if not k.startswith(_STATE_PREFIX)}
     if (kept.get("user") or {}).get("sub") != claims["sub"]:
@@ -239,7 +236,7 @@ def callback() -> Any:
         "roles": claims.get("realm_roles", []),
     }
     session["keycloak_sid"] = claims.get("sid")
-    session["id_token"] = token["id_token"]
+    session["id_token"] = id_token
     answer = _hook_answer(AFTER_SIGN_IN, claims["sub"])
     return answer if answer is not None else redirect(safe_next(after, url_for("portal.home")))
 

@@ -25,7 +25,7 @@ from flask import make_response, render_template, session
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import forget_stale_sign_ins
-from idp_bridge.auth.oidc import brand_client, callback_url
+from idp_bridge.auth.oidc import authorization_request, brand_client, callback_url
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 
@@ -44,7 +44,7 @@ def start_handoff_sign_in(user_id: str, after: str,
     client = brand_client()
     redirect_uri = callback_url()
     try:  # authlib reads Keycloak's discovery document the first time
-        request = client.create_authorization_url(redirect_uri)
+        request = authorization_request(client, redirect_uri)
     except OSError as exc:
         raise GatewayError("Keycloak is unreachable (sign-in)") from exc
     query = dict(parse_qsl(urlsplit(request["url"]).query))

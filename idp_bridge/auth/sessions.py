@@ -119,25 +119,30 @@ class DatabaseSessionInterface(SessionInterface):
         due = session.last_seen_at is None or now - session.last_seen_at >= _TOUCH_EVERY
         if not (session.modified or due):
             return
+        ended = None
         if session.rotate and session.session_id is not None:
-            end_session_by_id(session.session_id)
-            session.session_id = None
+            ended, session.session_id = session.session_id, None
             session.created_at = now
         idle = self.idle if session.get("user") else self.idle_anonymous
         expires = min(now + idle, session.created_at + self.absolute)
-        self._store(session, now, expires)
+        self._store(session, now, expires, ended)
         response.set_cookie(name, session.session_id or "", expires=expires, domain=domain,
                             path=path, secure=self.get_cookie_secure(app), httponly=True,
                             samesite=self.get_cookie_samesite(app))
         response.vary.add("Cookie")
 
-    def _store(self, session: ServerSession, now: datetime, expires: datetime) -> None:
+    def _store(self, session: ServerSession, now: datetime, expires: datetime,
+               ended: str | None = None) -> None:
+        """Write the row; ``ended``: the id it replaces at sign-in, deleted in the same
+        transaction (one commit per sign-in, and never both ids live or neither)."""
         user = session.get("user") or {}
         values = {"data": dict(session), "subject": user.get("sub"),
                   "keycloak_sid": session.get("keycloak_sid"), "last_seen_at": now,
                   "expires_at": expires}
         table = WebSession.__table__
         with db.engine.begin() as connection:
+            if ended is not None:
+                connection.execute(delete(table).where(table.c.id_hash == _hash(ended)))
             if session.session_id is not None:
                 changed = connection.execute(update(table).where(
                     table.c.id_hash == _hash(session.session_id)).values(**values)).rowcount

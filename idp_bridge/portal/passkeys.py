@@ -110,7 +110,7 @@ def _delete(credential_id: str) -> None:
 
 
 def _signed_in_at() -> int:
-    """``auth_time`` of the ID token stored at the last sign-in (verified then by authlib:
+    """``auth_time`` of the ID token stored at the last sign-in (verified then by the callback:
     signature, issuer, audience, nonce); 0 when there is none."""
     claims = _payload(str(session.get("id_token") or ""))
     return int(claims.get("auth_time") or 0)

@@ -247,6 +247,27 @@ def test_an_id_token_from_another_issuer_is_refused_not_a_crash(make_org, bridge
     assert http.get(f"{bridge}/", allow_redirects=False, timeout=30).text.count(person.email) == 0
 
 
+def test_a_replayed_callback_signs_nobody_in(make_org, bridge):
+    """A callback URL (code and state) seen in a log, a history or over a shoulder, replayed
+    on this browser after the sign-in, or on another browser: refused both ways, and the
+    person's own session is untouched (the state was taken at first use; the code is
+    single-use at Keycloak and bound to this browser's PKCE verifier)."""
+    person = make_org(admins=1).people[0]
+    http = LoopbackSession()
+    login_page = http.get(f"{bridge}/login", timeout=30)
+    back = submit_login_no_follow(http, login_page, person.email)
+    assert http.get(back, allow_redirects=False, timeout=30).status_code == 302
+    assert person.email in http.get(f"{bridge}/", timeout=30).text
+
+    again = http.get(back, allow_redirects=False, timeout=30)
+    assert again.status_code == 400 and "We couldn't sign you in" in again.text
+    elsewhere = LoopbackSession()
+    stolen = elsewhere.get(back, allow_redirects=False, timeout=30)
+    assert stolen.status_code == 400 and "We couldn't sign you in" in stolen.text
+    assert person.email not in elsewhere.get(f"{bridge}/", timeout=30).text
+    assert person.email in http.get(f"{bridge}/", timeout=30).text
+
+
 def test_a_local_next_still_works(make_org, bridge):
     org = make_org(admins=1)
     http = LoopbackSession()

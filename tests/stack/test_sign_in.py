@@ -65,7 +65,7 @@ def test_id_token_is_verified_by_signature_issuer_audience_and_nonce(
     issuer = f"{keycloak.base_url}/realms/{keycloak.realm}"
     claims = TokenVerifier(issuer, "idp-bridge").verify_id_token(id_token)
     assert claims["email"] == unique_email
-    assert claims["nonce"]  # authlib sent one at /login and checked it at the callback
+    assert claims["nonce"]  # sent at /login and checked at the callback
 
     with pytest.raises(InvalidToken, match="nonce"):
         TokenVerifier(issuer, "idp-bridge").verify_id_token(id_token, nonce="someone-elses-nonce")

@@ -19,3 +19,11 @@ def test_the_token_benchmark_reports_both_sides_at_1_and_4_threads():
 
 def test_the_profile_names_the_verifier_hot_path():
     assert "_verify" in bench_tokens.profile(count=500)
+
+
+def test_the_gil_analysis_reports_each_check_at_1_and_4_threads():
+    rows = bench_tokens.gil(seconds=0.05, rounds=1)
+    assert [(row["check"].split(" ")[0], row["threads"]) for row in rows] == [
+        ("raw", 1), ("raw", 4), ("verify", 1), ("verify", 4), ("verify", 1), ("verify", 4),
+        ("floor", 1), ("floor", 4)]
+    assert all(row["per_s"] > 0 and row["cpu_us_per_check"] > 0 for row in rows)

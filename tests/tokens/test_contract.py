@@ -45,6 +45,44 @@ def test_id_tokens_verify_only_as_id_tokens_with_their_nonce(jwks, signing_key):
         verifier.verify_id_token(access)
 
 
+def _at_hash(access_token: str) -> str:
+    import hashlib
+    return b64(hashlib.sha256(access_token.encode()).digest()[:16])
+
+
+def test_id_tokens_are_held_to_the_clients_checks_of_oidc_core(jwks, signing_key):
+    """What the bridge's callback asks of an ID token beyond an access token's checks
+    (OpenID Connect Core 3.1.3.7-8, as authlib's CodeIDToken checked them): iat present,
+    azp the client when present or when there are several audiences, at_hash matching the
+    access token issued beside it."""
+    verifier = TokenVerifier(jwks.issuer, "idp-bridge")
+    access = sign(signing_key, access_claims(jwks.issuer, aud="idp-bridge"))
+
+    def id_token(**changes: object) -> str:
+        fields = {"typ": "ID", "aud": "idp-bridge", "nonce": "n-1",
+                  "at_hash": _at_hash(access), **changes}
+        return sign(signing_key, access_claims(jwks.issuer, **fields))
+
+    claims = verifier.verify_id_token(id_token(), nonce="n-1", access_token=access)
+    assert claims["azp"] == "idp-bridge"
+    refused = {
+        "iat": (id_token(iat=None), "missing claim iat"),
+        "azp of another client": (id_token(azp="provider-apps"), "authorized party"),
+        "several audiences, no azp": (id_token(aud=["idp-bridge", "account"], azp=None),
+                                      "authorized party"),
+        "at_hash of another token": (id_token(at_hash=_at_hash(access + "x")),
+                                     "access token hash"),
+        "no nonce": (id_token(nonce=None), "nonce"),
+    }
+    for name, (token, reason) in refused.items():
+        with pytest.raises(InvalidToken, match=reason):
+            verifier.verify_id_token(token, nonce="n-1", access_token=access)
+            pytest.fail(name)
+    # Several audiences with this client as azp, and no at_hash at all, are fine.
+    assert verifier.verify_id_token(id_token(aud=["idp-bridge", "account"], at_hash=None),
+                                    nonce="n-1", access_token=access)["sub"]
+
+
 IN_TWO_MINUTES = object()
 
 
