@@ -28,6 +28,7 @@ from idp_bridge.config import REPO_ROOT, dev_environment
 from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.devstack.keycloak_server import (
     DEV_KEYCLOAK_ENV,
+    OBSERVABILITY_BUILD_OPTIONS,
     KeycloakServer,
     free_port,
     production_options,
@@ -237,7 +238,10 @@ def _keycloak(workdir: Path, env: dict[str, str], ports: dict[str, int],
             env=run_env, log_path=workdir / "keycloak.log", extra_args=args)
     keycloak_database = create_database(production_server, "keycloak_bench")
     env["BENCH_KEYCLOAK_DATABASE"] = keycloak_database  # dropped with the bridge's at stop
-    built = KeycloakServer.built_home(env, "--db=postgres", "--health-enabled=true")
+    # The metrics options are build-time: `start --optimized` refuses a build without them
+    # once the stack's environment turns them on (OBSERVABILITY_ENV), as the cluster does.
+    built = KeycloakServer.built_home(env, "--db=postgres", "--health-enabled=true",
+                                      *OBSERVABILITY_BUILD_OPTIONS)
     return KeycloakServer.in_private_copy(
         workdir, source=built, http_port=ports["keycloak"],
         management_port=ports["management"], env=run_env, log_path=workdir / "keycloak.log",
