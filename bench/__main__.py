@@ -17,8 +17,10 @@ import importlib
 import json
 import os
 import platform
+import shutil
 import socket
 import sys
+import tempfile
 import time
 import traceback
 from datetime import UTC, datetime
@@ -119,6 +121,10 @@ def _with_stack(args: argparse.Namespace, sections: list[str], sizes: list[int],
                 traceback.print_exc()
                 results["errors"][name] = repr(exc)
     finally:
+        if results["errors"]:  # Keycloak's side of a failure: its events, before it is gone
+            kept = Path(tempfile.gettempdir()) / f"idp-bench-keycloak-{int(time.time())}.log"
+            shutil.copy(stack.keycloak.log_path, kept)
+            log(f"Keycloak's log kept: {kept}")
         stack_module.stop(stack)
 
 
