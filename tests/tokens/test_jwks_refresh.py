@@ -6,7 +6,6 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from joserfc.jwk import RSAKey
@@ -39,15 +38,6 @@ def refuse_all(verifier: TokenVerifier, tokens: list[str], threads: int = 4) -> 
         worker.start()
     for worker in workers:
         worker.join()
-
-
-def per_second(check: Callable[[], object], seconds: float) -> float:
-    count, stop = 0, time.perf_counter() + seconds
-    started = time.perf_counter()
-    while time.perf_counter() < stop:
-        check()
-        count += 1
-    return count / (time.perf_counter() - started)
 
 
 def test_a_thousand_random_kids_start_one_download_per_interval(server):
@@ -108,39 +98,38 @@ def test_a_withdrawn_key_stops_verifying_after_the_key_set_ages(server):
 
 def test_a_hanging_download_holds_up_nobody_with_a_known_key(server):
     # remember_tokens=0: every call takes the full path (header, key, signature, claims).
-    verifier = TokenVerifier(server.issuer, "provider-apps", unknown_kid_interval_seconds=1.0,
+    # No interval between downloads here: the stranger's download starts at once.
+    verifier = TokenVerifier(server.issuer, "provider-apps", unknown_kid_interval_seconds=0.0,
                              remember_tokens=0)
     valid = sign(server.keys[0], access_claims(server.issuer))
     verifier.verify(valid)
-    normal = per_second(lambda: verifier.verify(valid), 1.0)  # also lets the interval pass
 
     server.hang()
-    waited: list[float] = []
+    outcome: list[BaseException | None] = []
 
     stranger = random_kid_tokens(server.issuer, 1)[0]
 
     def unknown_kid() -> None:
-        started = time.monotonic()
-        with pytest.raises(InvalidToken, match="unknown signing key"):
+        try:
             verifier.verify(stranger)
-        waited.append(time.monotonic() - started)
+        except InvalidToken as refused:
+            outcome.append(refused)
+        else:
+            outcome.append(None)
 
     caller = threading.Thread(target=unknown_kid)
     caller.start()
-    deadline = time.monotonic() + 5
-    while server.fetches < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.fetches == 2
-    during = per_second(lambda: verifier.verify(valid), 1.0)
-    caller.join()
-    after = per_second(lambda: verifier.verify(valid), 1.0)
-    figures = (f"valid verifications/s: normal {normal:,.0f}, during a hanging JWKS refresh "
-               f"{during:,.0f} ({during / ((normal + after) / 2):.2f}x), after {after:,.0f}; "
-               f"the unknown-kid caller waited {waited[0]:.2f} s")
-    print("\n" + figures)
-    assert waited[0] <= 3.5, figures  # the caller waiting for a new key gave up in time
-    # A lock held across the download gives ~0/s here; the margin is for a busy machine.
-    assert during >= 0.25 * (normal + after) / 2, figures
+    wait_until(lambda: server.fetches == 2, 5, every=0.01, what="the hanging key download")
+    # Known keys keep working while the download hangs: a lock held across the download
+    # would block these until the download is given up, and then it would no longer be
+    # in progress when they return.
+    for _ in range(200):
+        assert verifier.verify(valid)
+    assert verifier.keys.refreshing, "valid tokens waited for the hanging download"
+    caller.join(30)
+    assert not caller.is_alive()  # the caller waiting for a new key gave up (its deadline)
+    assert len(outcome) == 1 and isinstance(outcome[0], InvalidToken)
+    assert "unknown signing key" in str(outcome[0])
 
     deadline = time.monotonic() + 5
     while verifier.keys.refreshing and time.monotonic() < deadline:
