@@ -13,6 +13,7 @@ from tests.support.factors import (
     answer_recovery_code,
     app_code,
     enroll_new_phone,
+    failure_recorded,
     new_person,
     notices_for,
     password_step,
@@ -71,6 +72,7 @@ def test_authenticator_app_added_from_security_then_totp_code_signs_in(
     wrong = answer_app(http2, app_page, wrong_app_code(secret))
     assert not wrong.url.startswith(site)
     assert "Invalid authenticator code." in visible(wrong)
+    failure_recorded(keycloak, person.user_id)
     signed_in = answer_app(http2, wrong, app_code(secret))
     assert signed_in.url.startswith(site), visible(signed_in)[:1500]
     assert "Welcome, Robin" in visible(signed_in)
@@ -118,6 +120,7 @@ def test_recovery_code_signs_in_once_never_twice_and_asks_for_a_new_phone(
     assert recovery_code_asked(asked) == 1
     refused = answer_recovery_code(lost, asked, "0000-0000-0000")
     assert not refused.url.startswith(site)
+    failure_recorded(keycloak, person.user_id)
     after = answer_recovery_code(lost, refused, codes[0])
     # Signed in with a spare: they set up a new phone before reaching the portal.
     assert 'id="kc-phone-form"' in after.text, visible(after)[:1500]

@@ -214,6 +214,18 @@ def enroll_new_phone(http: requests.Session, page: requests.Response,
     return http.post(form.action, data={"action": "continue"}, timeout=30)
 
 
+def failure_recorded(keycloak: KeycloakHandle, user_id: str) -> None:
+    """Until Keycloak has recorded the wrong answer just given. Its brute-force protector
+    allows one attempt per person at a time and holds the person until a background job has
+    written the failure: a right answer typed back to back (no person is that quick) would
+    be refused as "Invalid username or password." (user_temporarily_disabled)."""
+    def counted() -> bool:
+        status = keycloak.admin.get_bruteforce_detection_status(user_id)
+        return (status.get("numFailures", 0) + status.get("numSecondaryAuthFailures", 0)) > 0
+
+    wait_until(counted, 30, every=0.1, what="Keycloak recording the failure")
+
+
 def _nothing_waiting_for(address: str) -> bool:
     waiting = db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
         OutboundEmail.to == address, OutboundEmail.status == "pending"))
