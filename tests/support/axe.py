@@ -129,11 +129,42 @@ def axe_problems(page: Page, screen: str) -> list[str]:
     return [report(screen, found)] if found else []
 
 
+# Headings, buttons and codes whose box is narrower than one of their words: the browser
+# shows that word cut in two ("Organizatio n", "APPROV E", "191876803 1").
+_CUT_WORDS = """() => {
+  const probe = document.createElement('span');
+  probe.style.whiteSpace = 'nowrap';
+  probe.style.position = 'absolute';
+  probe.style.visibility = 'hidden';
+  document.body.appendChild(probe);
+  const cut = [];
+  for (const el of document.querySelectorAll('thead th, td button, td.keep')) {
+    const style = getComputedStyle(el);
+    const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (inner < 2) continue;  // not shown (a phone layout hides the table's headings)
+    probe.style.font = style.font;
+    probe.style.letterSpacing = style.letterSpacing;
+    probe.style.textTransform = style.textTransform;
+    for (const word of el.innerText.split(/\\s+/).filter(Boolean)) {
+      probe.textContent = word;
+      if (probe.getBoundingClientRect().width > inner + 0.5) { cut.push(word); break; }
+    }
+  }
+  probe.remove();
+  return cut;
+}"""
+
+
+def cut_words(page: Page, screen: str) -> list[str]:
+    return [f"{screen}: the word {word!r} is cut in two" for word in page.evaluate(_CUT_WORDS)]
+
+
 def screen_problems(page: Page, screen: str) -> list[str]:
     """The audit at the page's current width, then the phone checks and the audit at 390 px;
     the viewport is put back as it was."""
     size = page.viewport_size or DESKTOP
     problems = axe_problems(page, f"{screen} @{size['width']}px")
+    problems += cut_words(page, f"{screen} @{size['width']}px")
     page.set_viewport_size(PHONE)
     try:
         problems += phone_problems(page, screen)
