@@ -257,12 +257,17 @@ def test_leie_import_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None
     """Peak Python memory reading a 5× longer LEIE stays about the same: one line at a time."""
     import tracemalloc
 
-    peaks = []
+    peaks, sizes = [], []
     for rows in (4_000, 20_000):
         path = synthetic.write_leie(tmp_path / f"UPDATED_{rows}.csv", rows)
+        sizes.append(path.stat().st_size)
         tracemalloc.start()
         count = sum(1 for _ in LeieReader(path, Refusals()).rows())
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
         assert count == rows + 7
-    assert peaks[1] < peaks[0] * 1.5, peaks
+    # The peaks are tens of KiB, where a lazily built cache can add 20 KiB to either run
+    # (27 vs 45 KiB seen once): the margin is absolute. A reader that held the file would
+    # grow with it by megabytes (the longer file is several MB).
+    assert peaks[1] < peaks[0] * 1.5 + 64 * 1024, peaks
+    assert peaks[1] < sizes[1] / 20, (peaks, sizes)
