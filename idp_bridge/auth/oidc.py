@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.brand import BRANDS, current_brand
 from idp_bridge.brand.routing import external_url
+from idp_bridge.keycloak.http import environment_read_once
 from idp_bridge.tokens import InvalidToken, TokenVerifier
 
 _CLIENTS = "idp_bridge.oidc_clients"
@@ -126,10 +127,12 @@ class KeycloakUnavailable(Exception):
     """Keycloak's token endpoint did not answer."""
 
 
-def _token_http() -> requests.Session:
+def _token_http(token_endpoint: str) -> requests.Session:
+    """This thread's kept-alive session to Keycloak's token endpoint (every brand's client
+    signs in at the same Keycloak)."""
     session: requests.Session | None = getattr(_http, "session", None)
     if session is None:
-        session = _http.session = requests.Session()
+        session = _http.session = environment_read_once(requests.Session(), token_endpoint)
     return session
 
 
@@ -149,7 +152,7 @@ def _exchange_code(client: FlaskOAuth2App, code: str, pending: dict[str, Any]) -
     credentials = (quote(str(client.client_id), safe=""),
                    quote(str(client.client_secret), safe=""))
     try:
-        answer = _token_http().post(
+        answer = _token_http(metadata["token_endpoint"]).post(
             metadata["token_endpoint"], auth=credentials, timeout=TOKEN_TIMEOUT,
             allow_redirects=False, headers={"Accept": "application/json"},
             data={"grant_type": "authorization_code", "code": code,

@@ -34,6 +34,7 @@ from idp_bridge.keycloak.errors import (
     UserExists,
 )
 from idp_bridge.keycloak.groups import ORGS_GROUP
+from idp_bridge.keycloak.http import environment_read_once
 from idp_bridge.operations.admin_calls import observe as observe_admin_calls
 
 # Connect and read timeouts (seconds): a stopped Keycloak must cost a user a few seconds and
@@ -103,6 +104,7 @@ class KeycloakGateway:
         # Latency, failures and the request id on every admin call (python-keycloak 7 keeps
         # its requests session in ``_s``; the adapter keeps max_retries=0).
         observe_admin_calls(connection._s, realm)  # noqa: SLF001
+        environment_read_once(connection._s, server_url)  # noqa: SLF001
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -42,7 +42,7 @@ class TokenEndpoint:
 @pytest.fixture
 def token_endpoint(app: Flask, monkeypatch: pytest.MonkeyPatch) -> TokenEndpoint:
     endpoint = TokenEndpoint()
-    monkeypatch.setattr(oidc, "_token_http", lambda: endpoint)
+    monkeypatch.setattr(oidc, "_token_http", lambda url: endpoint)
     with app.app_context():
         oidc.client_for("dean").server_metadata.update(
             _loaded_at=time.time(), issuer="http://keycloak.test/realms/provider-portal",
