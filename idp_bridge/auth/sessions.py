@@ -133,8 +133,9 @@ class DatabaseSessionInterface(SessionInterface):
 
     def _store(self, session: ServerSession, now: datetime, expires: datetime,
                ended: str | None = None) -> None:
-        """Write the row; ``ended``: the id it replaces at sign-in, deleted in the same
-        transaction (one commit per sign-in, and never both ids live or neither)."""
+        """Write the row; ``ended``: the id it replaces at sign-in. The row takes the new id
+        in place, one statement and one commit per sign-in: the old id is dead the moment the
+        new one lives, never both or neither."""
         user = session.get("user") or {}
         values = {"data": dict(session), "subject": user.get("sub"),
                   "keycloak_sid": session.get("keycloak_sid"), "last_seen_at": now,
@@ -142,8 +143,13 @@ class DatabaseSessionInterface(SessionInterface):
         table = WebSession.__table__
         with db.engine.begin() as connection:
             if ended is not None:
-                connection.execute(delete(table).where(table.c.id_hash == _hash(ended)))
-            if session.session_id is not None:
+                fresh = secrets.token_urlsafe(32)
+                if connection.execute(update(table).where(table.c.id_hash == _hash(ended))
+                                      .values(id_hash=_hash(fresh), created_at=session.created_at,
+                                              **values)).rowcount:
+                    session.session_id = fresh
+                    return
+            elif session.session_id is not None:
                 changed = connection.execute(update(table).where(
                     table.c.id_hash == _hash(session.session_id)).values(**values)).rowcount
                 if changed:

@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, or_, select, update
@@ -42,15 +43,23 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
         OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now)
 
 
-def claim(message_id: int, now: datetime) -> str | None:
-    """Take one row for sending; None if it is sent or another deliverer holds it."""
+# What sending a row needs, read by the claim itself (one statement, not claim-then-select).
+_TO_SEND = (OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
+            OutboundEmail.message_id, OutboundEmail.attempts, OutboundEmail.kind,
+            OutboundEmail.brand, OutboundEmail.created_at)
+
+
+def claim(message_id: int, now: datetime) -> tuple[str, Any] | None:
+    """Take one row for sending: the claim's token and what to send; None if it is sent or
+    another deliverer holds it."""
     token = uuid.uuid4().hex
     with db.engine.begin() as connection:
-        result = connection.execute(
+        row = connection.execute(
             update(OutboundEmail)
             .where(OutboundEmail.id == message_id, _claimable(now))
-            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claim_token=token))
-    return token if result.rowcount == 1 else None
+            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claim_token=token)
+            .returning(*_TO_SEND)).first()
+    return None if row is None else (token, row)
 
 
 def _finish(message_id: int, token: str, **values: object) -> None:
@@ -63,16 +72,10 @@ def _finish(message_id: int, token: str, **values: object) -> None:
 
 def deliver_one(message_id: int, timeout: float = 10) -> bool | None:
     """True sent, False failed (retried later), None not ours to send."""
-    now = utcnow()
-    token = claim(message_id, now)
-    if token is None:
+    claimed = claim(message_id, utcnow())
+    if claimed is None:
         return None
-    with db.engine.connect() as connection:
-        row = connection.execute(
-            select(OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
-                   OutboundEmail.message_id, OutboundEmail.attempts, OutboundEmail.kind,
-                   OutboundEmail.brand, OutboundEmail.created_at)
-            .where(OutboundEmail.id == message_id)).one()
+    token, row = claimed
     try:
         send_mail(row.to, row.subject, row.body, message_id=row.message_id, timeout=timeout,
                   sender_name=brand_or_default(row.brand).portal_name, written_at=row.created_at)

@@ -138,3 +138,23 @@ def test_logout_ends_the_keycloak_session(keycloak, bridge, unique_email):
     # Keycloak forgot us too: /login shows its form again instead of signing straight in.
     again = http.get(f"{bridge}/login", timeout=30)
     assert "kc-form-login" in again.text
+
+
+def test_a_session_id_planted_before_sign_in_signs_nobody_in(keycloak, bridge, unique_email):
+    """Session fixation: an attacker opens the Log In page, plants that browser's session
+    cookie in the victim's, and waits for the victim to sign in. The row takes a new id at
+    sign-in: the planted id is worth nothing, and the victim stays signed in."""
+    _new_user(keycloak, unique_email, "Robin", "Okafor")
+    victim = LoopbackSession()
+    victim.get(f"{bridge}/login", timeout=30)
+    planted = victim.cookies["session"]
+
+    _, landed = sign_in_to_bridge(bridge, unique_email, PASSWORD, http=victim)
+    assert "Welcome, Robin Okafor" in landed.text
+    assert victim.cookies["session"] != planted
+
+    attacker = LoopbackSession()
+    attacker.cookies.set("session", planted)
+    seen = attacker.get(f"{bridge}/", timeout=30)
+    assert "Welcome" not in seen.text and unique_email not in seen.text
+    assert "Welcome, Robin Okafor" in victim.get(f"{bridge}/", timeout=30).text
