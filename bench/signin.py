@@ -224,6 +224,12 @@ def _package(file: str) -> str:
     return "standard library"
 
 
+def _where(file: str, line: int, name: str) -> str:
+    """A profiled function as ``name  (folder/file.py:line)``; files without a folder
+    (``~`` for C built-ins, ``<frozen ...>``) as they are."""
+    return f"{name}  ({'/'.join(file.rsplit('/', 2)[-2:])}:{line})"
+
+
 def profile_minimal_rp_callback(stack: Stack, people: list[dict[str, str]],
                                 count: int = 30) -> dict[str, Any]:
     """Where the minimal RP's CPU goes in a sign-in, measured as ``profile_callback``
@@ -256,8 +262,7 @@ def profile_minimal_rp_callback(stack: Stack, people: list[dict[str, str]],
     by_package: dict[str, float] = defaultdict(float)
     for (file, _line, _name), row in stats.items():
         by_package[_package(file)] += row[2] / count * 1000  # tottime
-    cumulative = sorted(((row[3] / count * 1000, f"{name}  ({file.rsplit('/', 2)[-2]}/"
-                          f"{file.rsplit('/', 1)[-1]}:{line})")
+    cumulative = sorted(((row[3] / count * 1000, _where(file, line, name))
                          for (file, line, name), row in stats.items()
                          if name in PROFILED_MINIMAL_RP and _package(file) != "standard library"),
                         reverse=True)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bench import minimal_rp, report
-from bench.signin import Rotation, _level, _package
+from bench.signin import Rotation, _level, _package, _where
 
 SETTINGS = {"MINIMAL_RP_ISSUER": "http://127.0.0.1:1/realms/provider-portal",
             "MINIMAL_RP_CLIENT_ID": "idp-bridge", "MINIMAL_RP_CLIENT_SECRET": "s3cret",
@@ -101,3 +101,9 @@ def test_profiled_functions_are_counted_by_where_they_live():
     assert _package("/usr/lib/python3.11/http/client.py") == "standard library"
     assert _package("~") == "built-ins (C)"
     assert _package("/work/bench/minimal_rp.py") == "minimal_rp.py"
+
+
+def test_profiled_functions_are_named_with_their_file_even_without_a_folder():
+    assert _where("/v/site-packages/authlib/oauth2/client.py", 7, "fetch_token") == \
+        "fetch_token  (oauth2/client.py:7)"
+    assert _where("~", 0, "decode") == "decode  (~:0)"
