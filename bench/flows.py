@@ -3,7 +3,8 @@
 Keycloak alone: an application that talks to Keycloak directly, with the bridge's own client
 (``idp-bridge``: same mappers, same redirect URI), authorization code + PKCE, and exchanges the
 code itself. Through the bridge: the same person starts at the bridge's ``/login`` and is done
-when the bridge's callback answers.
+when the bridge's callback answers. Through the minimal relying party (bench/minimal_rp.py):
+the same walk as through the bridge, starting at its ``/login``.
 
 Redirects are followed by hand so the Keycloak-alone side never lands on the bridge.
 """
@@ -51,6 +52,8 @@ class TimedSession(LoopbackSession):
         path = urlsplit(url).path
         if url.startswith(self.stack.keycloak_url):
             return f"keycloak {method} {path.rsplit('/', 1)[-1]}"
+        if self.stack.minimal_rp_url and url.startswith(self.stack.minimal_rp_url):
+            return f"rp {method} {path}"
         return f"bridge {method} {path}"
 
 
@@ -145,6 +148,26 @@ def sign_in_through_bridge(stack: Stack, user: dict[str, str]) -> dict[str, floa
                                    lambda u: u.startswith(stack.callback_url))
     answer = http.get(callback, allow_redirects=False, timeout=60)  # the bridge's work
     assert answer.status_code in (302, 303), answer.text[:500]
+    return http.steps
+
+
+def sign_in_through_minimal_rp(stack: Stack, user: dict[str, str],
+                               confirm: bool = False) -> dict[str, float]:
+    """As ``sign_in_through_bridge``, through the minimal relying party; ``confirm``: also
+    open its home page and check it names the person (the warm-up does, once per person)."""
+    rp = stack.minimal_rp_url
+    assert rp is not None, "bench.stack.start_minimal_rp first"
+    http = TimedSession(stack)
+    login_page, _ = _walk(http, http.get(f"{rp}/login", allow_redirects=False, timeout=60),
+                          lambda u: False)
+    callback = _password_and_phone(stack, http, login_page, user,
+                                   lambda u: u.startswith(f"{rp}/auth/callback"))
+    answer = http.get(callback, allow_redirects=False, timeout=60)  # the RP's work
+    assert answer.status_code in (302, 303), answer.text[:500]
+    if confirm:
+        home = http.get(f"{rp}/", timeout=60)
+        assert home.text == f"Signed in as {user['email']}", home.text[:300]
+        http.steps.pop("rp GET /", None)
     return http.steps
 
 

@@ -43,6 +43,24 @@ def _signin(s: dict[str, Any]) -> Iterator[Row]:
                f"{alone['cpu_ms_per_sign_in'].get('client', 0):.0f} ms; server capacity "
                f"ratio {level.get('server_cpu_ratio', float('nan')):.2f} ×)",
                f"≥ {SIGN_IN_RATIO} ×", _verdict(ratio >= SIGN_IN_RATIO))
+        if "minimal_rp" in level:  # runs since issue 26's floor (older results lack it)
+            yield _minimal_rp(clients, level)
+
+
+def _minimal_rp(clients: int, level: dict[str, Any]) -> Row:
+    """The floor beside the bridge: the same sign-in through the thinnest Flask RP
+    (bench/minimal_rp.py), for scale; no target of its own."""
+    alone, rp = level["keycloak_alone"], level["minimal_rp"]
+    cpu, floor = rp["cpu_ms_per_sign_in"], level["bridge_vs_minimal_rp"]
+    return (f"… the same sign-in through a minimal Flask RP (authlib's Flask client, signed-"
+            f"cookie session, no database), {clients} client(s): server capacity ÷ Keycloak "
+            "alone",
+            f"{rp['server_cpu_ratio']:.2f} × ({rp['per_second']:.2f}/s vs "
+            f"{alone['per_second']:.2f}/s; p50 {rp['p50_ms']:.0f} ms, p95 "
+            f"{rp['p95_ms']:.0f} ms; CPU per sign-in: the RP {cpu['rp']:.1f} ms, Keycloak "
+            f"{cpu['keycloak']:.0f} ms, the benchmark's clients {cpu.get('client', 0):.0f} ms; "
+            f"the bridge's own {floor['bridge_cpu_ms']:.1f} ms = {floor['ratio']:.2f} × the "
+            "minimal RP's)", "—", "")
 
 
 def _registration(s: dict[str, Any]) -> Iterator[Row]:

@@ -1,6 +1,7 @@
 """Sign-in (password + phone code, authorization code + PKCE): Keycloak alone vs through the
-bridge, at 1 and 4 concurrent clients, in interleaved rounds (AB, BA, ...) so machine noise
-hits both sides alike.
+bridge vs through a minimal Flask relying party (bench/minimal_rp.py: authlib's Flask client
+and nothing else, the floor under the bridge's own cost; issue 26), at 1 and 4 concurrent
+clients, in interleaved rounds (ABC, BCA, CAB, ...) so machine noise hits every side alike.
 
 Each client signs in a rotation of PEOPLE_PER_CLIENT different people, never one person twice
 in a row: Keycloak refuses a person's password ("Invalid username or password.", event error
@@ -24,8 +25,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from bench import flows
-from bench.stack import Stack
+from bench import flows, minimal_rp
+from bench.stack import Stack, minimal_rp_env, start_minimal_rp
 from bench.stats import letters, summary
 from idp_bridge.keycloak.gateway import KeycloakGateway
 from tests.support.keycloak_login import LoopbackSession
@@ -39,6 +40,7 @@ MAX_CLIENTS = 4
 SIDES: dict[str, Callable[[Stack, dict[str, str]], dict[str, float]]] = {
     "keycloak_alone": flows.sign_in_keycloak_alone,
     "bridge": flows.sign_in_through_bridge,
+    "minimal_rp": flows.sign_in_through_minimal_rp,
 }
 
 
@@ -203,10 +205,109 @@ def profile_callback(stack: Stack, people: list[dict[str, str]], count: int = 30
     return "\n".join(f"{ms:7.2f} ms  {where}" for ms, where in rows)
 
 
+# The minimal RP's and its libraries' functions a sign-in goes through (cumulative).
+PROFILED_MINIMAL_RP = ("login", "callback", "authorize_redirect", "create_authorization_url",
+                       "authorize_access_token", "fetch_access_token", "fetch_token",
+                       "parse_id_token", "import_key_set", "decode", "validate", "request",
+                       "save_session", "open_session", "full_dispatch_request")
+
+
+def _package(file: str) -> str:
+    """Who a profiled function belongs to: its site-packages distribution, the standard
+    library, the minimal RP itself, or C built-ins."""
+    if "/site-packages/" in file:
+        return file.split("/site-packages/", 1)[1].split("/", 1)[0]
+    if file.endswith("minimal_rp.py"):
+        return "minimal_rp.py"
+    if file == "~" or file.startswith("<"):
+        return "built-ins (C)"
+    return "standard library"
+
+
+def _where(file: str, line: int, name: str) -> str:
+    """A profiled function as ``name  (folder/file.py:line)``; files without a folder
+    (``~`` for C built-ins, ``<frozen ...>``) as they are."""
+    return f"{name}  ({'/'.join(file.rsplit('/', 2)[-2:])}:{line})"
+
+
+def profile_minimal_rp_callback(stack: Stack, people: list[dict[str, str]],
+                                count: int = 30) -> dict[str, Any]:
+    """Where the minimal RP's CPU goes in a sign-in, measured as ``profile_callback``
+    measures the bridge's (its ``/login`` and callback in this process under cProfile with
+    ``time.thread_time``, Keycloak over HTTP): ``total_ms`` per sign-in, ``self_ms_by_package``
+    (each function's own time summed by where it lives: flask/werkzeug, authlib, requests/
+    urllib3, joserfc/cryptography, ...) and ``cumulative`` for PROFILED_MINIMAL_RP."""
+    assert stack.minimal_rp_url is not None
+    app = minimal_rp.create_app(minimal_rp_env(stack, stack.minimal_rp_url))
+    callback_url = f"{stack.minimal_rp_url}/auth/callback"
+    profiler = cProfile.Profile(time.thread_time)
+    for i in range(count + 3):  # three to warm up (discovery, JWKS)
+        client = app.test_client()
+        if i >= 3:
+            profiler.enable()
+        start = client.get("/login")
+        profiler.disable()
+        http = LoopbackSession()
+        login_page, _ = flows._walk(http, http.get(start.headers["Location"],
+                                                   allow_redirects=False, timeout=60),
+                                    lambda u: False)
+        callback = flows._password_and_phone(stack, http, login_page, people[i % len(people)],
+                                             lambda u: u.startswith(callback_url))
+        if i >= 3:
+            profiler.enable()
+        answer = client.get(callback.removeprefix(stack.minimal_rp_url))
+        profiler.disable()
+        assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:300]
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    by_package: dict[str, float] = defaultdict(float)
+    for (file, _line, _name), row in stats.items():
+        by_package[_package(file)] += row[2] / count * 1000  # tottime
+    cumulative = sorted(((row[3] / count * 1000, _where(file, line, name))
+                         for (file, line, name), row in stats.items()
+                         if name in PROFILED_MINIMAL_RP and _package(file) != "standard library"),
+                        reverse=True)
+    return {"total_ms": round(sum(by_package.values()), 2),
+            "self_ms_by_package": {k: round(v, 2) for k, v in
+                                   sorted(by_package.items(), key=lambda kv: -kv[1])},
+            "cumulative": "\n".join(f"{ms:7.2f} ms  {where}" for ms, where in cumulative[:25])}
+
+
+def _level(totals: dict[str, dict[str, Any]], rotation: Rotation) -> dict[str, Any]:
+    """One concurrency level's figures, per side and side by side."""
+    level: dict[str, Any] = {}
+    for side, t in totals.items():
+        n = len(t["latencies"])
+        level[side] = {"sign_ins": n, "per_second": n / t["wall"],
+                       **summary(t["latencies"]),
+                       "cpu_ms_per_sign_in": {k: 1000 * v / n for k, v in t["cpu"].items()},
+                       "steps_ms_mean": {k: round(1000 * v / n, 1)
+                                         for k, v in t["steps"].items()}}
+    level["throughput_ratio"] = level["bridge"]["per_second"] / \
+        level["keycloak_alone"]["per_second"]
+    # Server capacity: sign-ins per server-CPU-second, bridge side over Keycloak alone
+    # (what a deployment whose browsers are elsewhere would see when CPU-bound).
+    alone_cpu = level["keycloak_alone"]["cpu_ms_per_sign_in"]["keycloak"]
+    bridge_cpu = level["bridge"]["cpu_ms_per_sign_in"]
+    level["server_cpu_ratio"] = alone_cpu / (bridge_cpu["keycloak"] + bridge_cpu["bridge"])
+    if "minimal_rp" in level:  # the floor: the same, through the thinnest Flask RP
+        rp = level["minimal_rp"]
+        rp_cpu = rp["cpu_ms_per_sign_in"]
+        rp["throughput_ratio"] = rp["per_second"] / level["keycloak_alone"]["per_second"]
+        rp["server_cpu_ratio"] = alone_cpu / (rp_cpu["keycloak"] + rp_cpu["rp"])
+        level["bridge_vs_minimal_rp"] = {
+            "bridge_cpu_ms": bridge_cpu["bridge"], "minimal_rp_cpu_ms": rp_cpu["rp"],
+            "ratio": bridge_cpu["bridge"] / rp_cpu["rp"] if rp_cpu["rp"] else float("nan")}
+    level["min_gap_same_person_ms"] = round(1000 * rotation.min_gap, 1)
+    return level
+
+
 def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
     rounds, per_client = (2, 3) if quick else (6, 10)
     users = enrolled_users(stack, MAX_CLIENTS * PEOPLE_PER_CLIENT)
-    for side in SIDES:  # warm both paths (JIT, connection pools, JWKS) before timing
+    log(f"minimal relying party {start_minimal_rp(stack)} (gunicorn, same workers)")
+    for person in users[:3]:  # it really signs people in: its home page names them
+        flows.sign_in_through_minimal_rp(stack, person, confirm=True)
+    for side in SIDES:  # warm every path (JIT, connection pools, JWKS) before timing
         for person in users[:3]:
             SIDES[side](stack, person)
     results: dict[str, Any] = {"rounds": rounds, "per_client_per_round": per_client,
@@ -214,7 +315,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     for clients in (1, 4):
         totals: dict[str, dict[str, Any]] = {
             s: {"wall": 0.0, "latencies": [],
-                "cpu": {"keycloak": 0.0, "bridge": 0.0, "client": 0.0},
+                "cpu": {"keycloak": 0.0, "bridge": 0.0, "rp": 0.0, "client": 0.0},
                 "steps": defaultdict(float)}
             for s in SIDES}
         names = list(SIDES)
@@ -229,25 +330,16 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                     totals[side]["cpu"][k] += v
                 for k, v in got["steps"].items():
                     totals[side]["steps"][k] += v
-        level: dict[str, Any] = {}
-        for side, t in totals.items():
-            n = len(t["latencies"])
-            level[side] = {"sign_ins": n, "per_second": n / t["wall"],
-                           **summary(t["latencies"]),
-                           "cpu_ms_per_sign_in": {k: 1000 * v / n for k, v in t["cpu"].items()},
-                           "steps_ms_mean": {k: round(1000 * v / n, 1)
-                                             for k, v in t["steps"].items()}}
-        level["throughput_ratio"] = level["bridge"]["per_second"] / \
-            level["keycloak_alone"]["per_second"]
-        # Server capacity: sign-ins per server-CPU-second, bridge side over Keycloak alone
-        # (what a deployment whose browsers are elsewhere would see when CPU-bound).
-        alone_cpu = level["keycloak_alone"]["cpu_ms_per_sign_in"]["keycloak"]
-        bridge_cpu = level["bridge"]["cpu_ms_per_sign_in"]
-        level["server_cpu_ratio"] = alone_cpu / (bridge_cpu["keycloak"] + bridge_cpu["bridge"])
-        level["min_gap_same_person_ms"] = round(1000 * rotation.min_gap, 1)
+        level = _level(totals, rotation)
         results[f"clients_{clients}"] = level
+        floor = level["bridge_vs_minimal_rp"]
         log(f"sign-in, {clients} client(s): Keycloak alone "
             f"{level['keycloak_alone']['per_second']:.2f}/s, bridge "
-            f"{level['bridge']['per_second']:.2f}/s, ratio {level['throughput_ratio']:.3f}")
+            f"{level['bridge']['per_second']:.2f}/s, ratio {level['throughput_ratio']:.3f}; "
+            f"minimal RP {level['minimal_rp']['per_second']:.2f}/s; own CPU per sign-in: "
+            f"bridge {floor['bridge_cpu_ms']:.1f} ms, minimal RP "
+            f"{floor['minimal_rp_cpu_ms']:.1f} ms")
     results["profile_callback"] = profile_callback(stack, users[:PEOPLE_PER_CLIENT])
+    results["profile_minimal_rp"] = profile_minimal_rp_callback(stack,
+                                                                users[:PEOPLE_PER_CLIENT])
     return results

@@ -111,6 +111,9 @@ class Stack:
     bridge_url: str
     bridge_process: subprocess.Popen[bytes] | None = None
     sink: MailSink | None = None
+    # The sign-in section's third side (bench/minimal_rp.py), started by start_minimal_rp.
+    minimal_rp_url: str | None = None
+    minimal_rp_process: subprocess.Popen[bytes] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -131,8 +134,13 @@ class Stack:
         return self.bridge_process.pid
 
     def cpu(self) -> dict[str, float]:
-        return {"keycloak": cpu_seconds(self.keycloak_pid()),
-                "bridge": cpu_seconds(self.bridge_pid())}
+        """CPU seconds so far of each server's process tree (``rp``: the minimal relying
+        party, once started)."""
+        cpu = {"keycloak": cpu_seconds(self.keycloak_pid()),
+               "bridge": cpu_seconds(self.bridge_pid())}
+        if self.minimal_rp_process is not None:
+            cpu["rp"] = cpu_seconds(self.minimal_rp_process.pid)
+        return cpu
 
     def keycloak_log_size(self) -> int:
         return self.keycloak.log_path.stat().st_size
@@ -271,11 +279,56 @@ def _gunicorn(stack: Stack, port: int) -> subprocess.Popen[bytes]:
         start_new_session=True)
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def minimal_rp_env(stack: Stack, url: str) -> dict[str, str]:
+    """The minimal relying party's settings: the bridge's own Keycloak client (same mappers,
+    same tokens: Keycloak's work is the bridge side's), its own URL and session key."""
+    return {"MINIMAL_RP_ISSUER": f"{stack.keycloak_url}/realms/{REALM}",
+            "MINIMAL_RP_CLIENT_ID": CLIENT_ID,
+            "MINIMAL_RP_CLIENT_SECRET": stack.env["IDP_CLIENT_SECRET"],
+            "MINIMAL_RP_URL": url, "MINIMAL_RP_SECRET_KEY": "bench-only-minimal-rp-key"}
+
+
+def start_minimal_rp(stack: Stack) -> str:
+    """bench/minimal_rp.py under plain gunicorn (as many workers as the bridge, no config
+    file: it starts in the run's directory, so the bridge's gunicorn.conf.py is not read) on
+    a free port; its callback added to the client's redirect URIs. Its URL; stop() ends it."""
+    if stack.minimal_rp_url is not None:
+        return stack.minimal_rp_url
+    url = f"http://127.0.0.1:{free_port()}"
+    allow_redirect_uri(stack, f"{url}/auth/callback")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = (stack.workdir / "minimal_rp.log").open("wb")
+    stack.minimal_rp_process = subprocess.Popen(  # noqa: S603 (fixed argv)
+        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-b", url.removeprefix("http://"),
+         "--pythonpath", str(REPO_ROOT), "--log-level", "warning",
+         "bench.minimal_rp:create_app()"],
+        cwd=stack.workdir, env={**os.environ, **minimal_rp_env(stack, url)}, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    _wait_http(url + "/", stack.minimal_rp_process, name="minimal_rp")
+    stack.minimal_rp_url = url
+    return url
+
+
+def allow_redirect_uri(stack: Stack, redirect_uri: str) -> None:
+    """Add ``redirect_uri`` to the ``idp-bridge`` client of this run's Keycloak (the realm
+    file names the bridge's URLs only; the benchmark's own Keycloak, never the realm file)."""
+    headers = {"Authorization": f"Bearer {stack.admin_token()}"}
+    clients = f"{stack.keycloak_url}/admin/realms/{REALM}/clients"
+    found = requests.get(clients, params={"clientId": CLIENT_ID}, headers=headers, timeout=30)
+    found.raise_for_status()
+    client = found.json()[0]
+    if redirect_uri not in client["redirectUris"]:
+        client["redirectUris"].append(redirect_uri)
+        requests.put(f"{clients}/{client['id']}", json=client, headers=headers,
+                     timeout=30).raise_for_status()
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60,
+               name: str = "bridge") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("the bridge exited early; see bridge.log")
+            raise RuntimeError(f"the {name} exited early; see {name}.log")
         try:
             requests.get(url, timeout=2, allow_redirects=False)
             return
@@ -285,6 +338,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) 
 
 
 def stop(stack: Stack, keep: bool = False) -> None:
+    stop_process_group(stack.minimal_rp_process, grace_seconds=20)
     stop_process_group(stack.bridge_process, grace_seconds=20)
     stack.keycloak.stop()
     if stack.sink is not None:
