@@ -173,15 +173,13 @@ PROFILED = ("login", "callback", "finish_sign_in", "_exchange_code", "verify_id_
             "finish_unfinished", "open_session", "save_session", "_store", "post")
 
 
-def profile_callback(stack: Stack, people: list[dict[str, str]], count: int = 30) -> str:
-    """Where the bridge's CPU goes in a sign-in: ``count`` warm sign-ins whose Keycloak part
-    runs over HTTP and whose bridge part (``/login``, the callback) runs in this process under
-    cProfile with a CPU timer (``time.thread_time``: waiting on Keycloak is not counted).
-    Milliseconds per sign-in, cumulative, for the functions in PROFILED; the instrumentation
-    inflates Python-heavy code about twofold, so the shares are the figure."""
-    app = stack.app()
+def _profiled_sign_ins(stack: Stack, app: Any, base_url: str, people: list[dict[str, str]],
+                       count: int) -> cProfile.Profile:
+    """``count`` warm sign-ins (three more to warm up: JWKS, discovery, pools) whose Keycloak
+    part runs over HTTP and whose relying-party part (``/login``, the callback: ``app`` in
+    this process, at ``base_url``) runs under cProfile with a CPU timer."""
     profiler = cProfile.Profile(time.thread_time)
-    for i in range(count + 3):  # three to warm up (JWKS, discovery, pools)
+    for i in range(count + 3):
         client = app.test_client()  # a fresh browser, as every benchmark sign-in is
         if i >= 3:
             profiler.enable()
@@ -191,13 +189,24 @@ def profile_callback(stack: Stack, people: list[dict[str, str]], count: int = 30
         login_page, _ = flows._walk(http, http.get(start.headers["Location"],
                                                    allow_redirects=False, timeout=60),
                                     lambda u: False)
-        callback = flows._password_and_phone(stack, http, login_page, people[i % len(people)],
-                                             lambda u: u.startswith(stack.callback_url))
+        callback = flows._password_and_phone(
+            stack, http, login_page, people[i % len(people)],
+            lambda u: u.startswith(f"{base_url}/auth/callback"))
         if i >= 3:
             profiler.enable()
-        answer = client.get(callback.removeprefix(stack.bridge_url))
+        answer = client.get(callback.removeprefix(base_url))
         profiler.disable()
         assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:300]
+    return profiler
+
+
+def profile_callback(stack: Stack, people: list[dict[str, str]], count: int = 30) -> str:
+    """Where the bridge's CPU goes in a sign-in: ``count`` warm sign-ins whose Keycloak part
+    runs over HTTP and whose bridge part (``/login``, the callback) runs in this process under
+    cProfile with a CPU timer (``time.thread_time``: waiting on Keycloak is not counted).
+    Milliseconds per sign-in, cumulative, for the functions in PROFILED; the instrumentation
+    inflates Python-heavy code about twofold, so the shares are the figure."""
+    profiler = _profiled_sign_ins(stack, stack.app(), stack.bridge_url, people, count)
     rows = sorted(((stats[3] / count * 1000, f"{name}  ({file.rsplit('/', 2)[-2]}/"
                     f"{file.rsplit('/', 1)[-1]}:{line})")
                    for (file, line, name), stats in pstats.Stats(profiler).stats.items()  # type: ignore[attr-defined]
@@ -239,25 +248,7 @@ def profile_minimal_rp_callback(stack: Stack, people: list[dict[str, str]],
     urllib3, joserfc/cryptography, ...) and ``cumulative`` for PROFILED_MINIMAL_RP."""
     assert stack.minimal_rp_url is not None
     app = minimal_rp.create_app(minimal_rp_env(stack, stack.minimal_rp_url))
-    callback_url = f"{stack.minimal_rp_url}/auth/callback"
-    profiler = cProfile.Profile(time.thread_time)
-    for i in range(count + 3):  # three to warm up (discovery, JWKS)
-        client = app.test_client()
-        if i >= 3:
-            profiler.enable()
-        start = client.get("/login")
-        profiler.disable()
-        http = LoopbackSession()
-        login_page, _ = flows._walk(http, http.get(start.headers["Location"],
-                                                   allow_redirects=False, timeout=60),
-                                    lambda u: False)
-        callback = flows._password_and_phone(stack, http, login_page, people[i % len(people)],
-                                             lambda u: u.startswith(callback_url))
-        if i >= 3:
-            profiler.enable()
-        answer = client.get(callback.removeprefix(stack.minimal_rp_url))
-        profiler.disable()
-        assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:300]
+    profiler = _profiled_sign_ins(stack, app, stack.minimal_rp_url, people, count)
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     by_package: dict[str, float] = defaultdict(float)
     for (file, _line, _name), row in stats.items():
