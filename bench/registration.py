@@ -107,7 +107,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                     steps[side][step] += seconds
                 walls[side].append(time.perf_counter() - start)
             after = stack.cpu()
-            for k in after:
+            for k in cpu[side]:  # Keycloak and the bridge (not another section's server)
                 cpu[side][k] += after[k] - before[k]
     out: dict[str, Any] = {"rounds": rounds, "per_round": per_round}
     for side in sides:

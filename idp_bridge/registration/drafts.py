@@ -240,12 +240,13 @@ def unfinished_for_login(user_id: str, now: datetime | None = None) -> Registrat
     """The registration that created this login and stopped at Keycloak's steps (phone,
     Terms), if the login has no membership yet: signing in with it finishes it. Its expiry
     moves on (committed), so cleanup leaves it alone while it finishes."""
-    if db.session.scalar(select(exists().where(Membership.user_id == user_id))):
-        return None
+    # One statement on every sign-in (the callback runs it): the draft, unless a membership
+    # exists.
     draft = db.session.scalars(
         select(RegistrationDraft)
         .where(RegistrationDraft.keycloak_user_id == user_id,
-               RegistrationDraft.completed_at.is_(None), RegistrationDraft.step == AT_KEYCLOAK)
+               RegistrationDraft.completed_at.is_(None), RegistrationDraft.step == AT_KEYCLOAK,
+               ~exists().where(Membership.user_id == user_id))
         .order_by(RegistrationDraft.created_at.desc())).first()
     if draft is None or not keep_alive(draft, now):
         return None

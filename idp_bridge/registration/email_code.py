@@ -131,11 +131,12 @@ class DraftEmailCode:
     def verify(self, email: str, code: str) -> None:
         """Mark ``email`` verified if ``code`` is the live last code; CodeRefused if not."""
         self._precheck(email)
-        tries = self._reserve_try()  # taken before the code is compared, atomically
-        if tries is None:
+        reserved = self._reserve_try()  # taken before the code is compared, atomically
+        if reserved is None:
             raise CodeRefused("code.too_many_tries")
+        tries, sends = reserved
         code = code.strip()
-        expected = pyotp.HOTP(self.state.secret).at(self._column("code_sends"))
+        expected = pyotp.HOTP(self.state.secret).at(sends)
         if not (code.isdigit() and hmac.compare_digest(code, expected)):
             raise _wrong_code(tries)
         self._change(code_wrong_tries=RegistrationDraft.code_wrong_tries - 1)  # only wrong count
@@ -161,8 +162,10 @@ class DraftEmailCode:
 
     def _precheck(self, email: str) -> None:
         """Refusals that don't use up a try (no code sent, used, expired, locked)."""
-        last_send = self._column("code_last_send")
-        if self._column("code_wrong_tries") >= limit("MAX_WRONG_TRIES"):
+        last_send, wrong_tries = db.session.execute(
+            select(RegistrationDraft.code_last_send, RegistrationDraft.code_wrong_tries)
+            .where(RegistrationDraft.id == self.draft.id)).one()
+        if (wrong_tries or 0) >= limit("MAX_WRONG_TRIES"):
             raise CodeRefused("code.too_many_tries")
         if last_send is None or email.strip().lower() != self.state.email:
             raise CodeRefused("code.not_sent")
@@ -176,23 +179,29 @@ class DraftEmailCode:
         own tries. Returns the new send count (the code's HOTP counter)."""
         now, cooldown = self.now(), limit("COOLDOWN_SECONDS")
         draft = RegistrationDraft
-        if self._change(
-                draft.code_sends < limit("MAX_SENDS_PER_DRAFT"),
-                or_(draft.code_last_send.is_(None), draft.code_last_send <= now - cooldown),
-                code_sends=draft.code_sends + 1, code_last_send=now, code_wrong_tries=0):
-            return int(self._column("code_sends"))
+        sent = self._change_returning(
+            (draft.code_sends,),
+            draft.code_sends < limit("MAX_SENDS_PER_DRAFT"),
+            or_(draft.code_last_send.is_(None), draft.code_last_send <= now - cooldown),
+            code_sends=draft.code_sends + 1, code_last_send=now, code_wrong_tries=0)
+        if sent is not None:
+            return int(sent.code_sends)
         if self._column("code_sends") >= limit("MAX_SENDS_PER_DRAFT"):
             raise CodeRefused("code.too_many_sends.draft")
         wait = max(1, math.ceil(cooldown - (now - (self._column("code_last_send") or now))))
         raise CodeRefused("code.cooldown", retry_after=wait, seconds=wait)
 
-    def _reserve_try(self) -> int | None:
-        """Use up one of the code's tries (how many are used now), or None if none is left:
-        at most five guesses are ever evaluated for a code, however many arrive at once."""
-        if not self._change(RegistrationDraft.code_wrong_tries < limit("MAX_WRONG_TRIES"),
-                            code_wrong_tries=RegistrationDraft.code_wrong_tries + 1):
-            return None
-        return int(self._column("code_wrong_tries"))
+    def _reserve_try(self) -> tuple[int, int] | None:
+        """Use up one of the code's tries, or None if none is left: at most five guesses are
+        ever evaluated for a code, however many arrive at once. Answers how many tries are
+        used now and the send count (the HOTP counter of the live code), both as the
+        reservation left them."""
+        draft = RegistrationDraft
+        taken = self._change_returning(
+            (draft.code_wrong_tries, draft.code_sends),
+            draft.code_wrong_tries < limit("MAX_WRONG_TRIES"),
+            code_wrong_tries=draft.code_wrong_tries + 1)
+        return None if taken is None else (int(taken.code_wrong_tries), int(taken.code_sends or 0))
 
     def _change(self, *conditions: Any, **values: Any) -> bool:
         result = db.session.execute(
@@ -200,6 +209,16 @@ class DraftEmailCode:
             .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values)
             .execution_options(synchronize_session=False))
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _change_returning(self, columns: tuple[Any, ...], *conditions: Any,
+                          **values: Any) -> Any:
+        """``_change`` answering ``columns`` as the change left them (one statement), or
+        None when the conditions did not hold."""
+        return db.session.execute(
+            update(RegistrationDraft)
+            .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values)
+            .returning(*columns)
+            .execution_options(synchronize_session=False)).first()
 
     def _column(self, name: str) -> Any:
         value = db.session.scalar(select(getattr(RegistrationDraft, name))

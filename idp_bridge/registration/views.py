@@ -174,13 +174,15 @@ def submit(name: str) -> Any:
             return _finish(draft, result.user_id)
         if isinstance(result, Advance):
             draft.step = following_stage(draft, ctx, STAGES)
+            # Named before the commit expires the draft (no read of it again just for this).
+            onward = url_for("registration.step", name=draft.step)
         db.session.commit()  # a refusal keeps code sends and wrong tries, and what was typed
     except GatewayError:
         return _retry_later(name, "wizard.unavailable", typed)
     except SQLAlchemyError:
         return _retry_later(name, "wizard.not_saved", typed)
     if isinstance(result, Advance):
-        return redirect(url_for("registration.step", name=draft.step))
+        return redirect(onward)
     if isinstance(result, Stay) and result.after_commit is not None:
         result = Stay(notice=result.after_commit(), success=result.success)
     return _render(draft, result, typed, status=422 if isinstance(result, Invalid) else 200)
