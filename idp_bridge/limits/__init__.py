@@ -1,11 +1,11 @@
 """Budgets counted in the database: how often something may happen per key and window.
 
 One row per key (``pair-miss:npi:1234567893``): how many were taken in its window and when
-the window ends. ``take`` is one INSERT ... ON CONFLICT DO UPDATE whose update
-happens only while there is room, so concurrent requests on any number of bridge processes
-never take more than the limit, the same way on SQLite and PostgreSQL (the condition is
-re-read under the row's lock); other databases get an INSERT that does nothing when the row
-exists and the same conditional UPDATE. A window starts at the first take after the last one ended.
+the window ends. ``take`` is one INSERT ... ON CONFLICT DO UPDATE whose update happens only
+while there is room, so concurrent requests on any number of bridge processes never take more
+than the limit, the same way on SQLite and PostgreSQL (the condition is re-read under the
+row's lock); other databases get an INSERT that does nothing when the row exists and the same
+conditional UPDATE. A window starts at the first take after the last one ended.
 
 Used by: NPI/TIN pair lookups (``npi/guesses.py``), email code sends
 (``registration/email_code.py``), back-channel logout token ids (``auth/backchannel.py``).
