@@ -4,8 +4,8 @@ One row per key (``pair-miss:npi:1234567893``): how many were taken in its windo
 the window ends. ``take`` is one INSERT ... ON CONFLICT DO UPDATE whose update happens only
 while there is room, so concurrent requests on any number of bridge processes never take more
 than the limit, the same way on SQLite and PostgreSQL (the condition is re-read under the
-row's lock); other databases get an INSERT that does nothing when the row exists and the same
-conditional UPDATE. A window starts at the first take after the last one ended.
+row's lock, the two databases the bridge runs on). A window starts at the first take after
+the last one ended.
 
 Used by: NPI/TIN pair lookups (``npi/guesses.py``), email code sends
 (``registration/email_code.py``), back-channel logout token ids (``auth/backchannel.py``).
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Executable, String, case, delete, insert, select, update
+from sqlalchemy import ColumnElement, Executable, String, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,15 +73,9 @@ def take(budget: Budget, subject: str, now: datetime | None = None) -> Refused |
     """Use one of ``subject``'s budget, atomically; ``Refused`` if none is left."""
     now = now or utcnow()
     key, limit = budget.key(subject), budget.allowed()
-    if _upserts():
-        taken = db.session.execute(_take_in_one(key, limit, now, budget.window)).first()
-        if taken is not None and limit > 0:
-            return None
-    else:
-        db.session.execute(_insert_if_absent(key, now + budget.window))
-        result = db.session.execute(_take_existing(key, limit, now, budget.window))
-        if result.rowcount == 1 and limit > 0:  # type: ignore[attr-defined]
-            return None
+    taken = db.session.execute(_take_in_one(key, limit, now, budget.window)).first()
+    if taken is not None and limit > 0:
+        return None
     ends = db.session.scalar(select(RateCounter.window_ends_at).where(RateCounter.key == key))
     return Refused(budget, max(1, math.ceil(((ends or now) - now).total_seconds())))
 
@@ -100,30 +94,17 @@ def _room(limit: int, now: datetime) -> ColumnElement[bool]:
 
 
 def _take_in_one(key: str, limit: int, now: datetime, window: timedelta) -> Executable:
-    """PostgreSQL and SQLite: one INSERT ... ON CONFLICT DO UPDATE ... WHERE there is room,
+    """One INSERT ... ON CONFLICT DO UPDATE ... WHERE there is room (PostgreSQL and SQLite),
     answering a row only when the take counted (the condition is evaluated on the row
     locked by the conflict, so concurrent takes never pass the limit)."""
     counter = RateCounter.__table__.c
-    dialect_insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
+    dialect = db.session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (dialect_insert(RateCounter)
             .values(key=key, count=1 if limit > 0 else 0, window_ends_at=now + window)
             .on_conflict_do_update(index_elements=[counter.key],
                                    set_=_taken_values(now, window), where=_room(limit, now))
             .returning(counter.count))
-
-
-def _take_existing(key: str, limit: int, now: datetime, window: timedelta) -> Executable:
-    return (update(RateCounter).where(RateCounter.key == key, _room(limit, now))
-            .values(**_taken_values(now, window))
-            .execution_options(synchronize_session=False))
-
-
-def _dialect() -> str:
-    return str(db.session.get_bind().dialect.name)
-
-
-def _upserts() -> bool:
-    return _dialect() in ("postgresql", "sqlite")
 
 
 def take_all(charges: Sequence[tuple[Budget, str]],
@@ -147,16 +128,6 @@ def give_back(charges: Iterable[tuple[Budget, str]]) -> None:
             .where(RateCounter.key == budget.key(subject), RateCounter.count > 0)
             .values(count=RateCounter.count - 1)
             .execution_options(synchronize_session=False))
-
-
-def _insert_if_absent(key: str, window_ends_at: datetime) -> Executable:
-    values = {"key": key, "count": 0, "window_ends_at": window_ends_at}
-    dialect = _dialect()
-    if dialect == "postgresql":
-        return postgresql.insert(RateCounter).values(values).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(RateCounter).values(values).on_conflict_do_nothing()
-    return insert(RateCounter).prefix_with("IGNORE").values(values)
 
 
 def active(now: datetime | None = None, prefix: str = "") -> list[RateCounter]:
