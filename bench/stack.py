@@ -270,12 +270,20 @@ def _prepare_database(stack: Stack) -> None:
 
 
 def _gunicorn(stack: Stack, port: int) -> subprocess.Popen[bytes]:
+    return _gunicorn_serving(stack, "idp_bridge:create_app()", f"127.0.0.1:{port}", "bridge",
+                             cwd=REPO_ROOT, env=stack.env)
+
+
+def _gunicorn_serving(stack: Stack, app: str, bind: str, name: str, cwd: Path,
+                      env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """``app`` under gunicorn with the benchmark's worker count, logging to <name>.log in the
+    run's directory (gunicorn reads a gunicorn.conf.py in ``cwd``)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = (stack.workdir / "bridge.log").open("wb")
+    log = (stack.workdir / f"{name}.log").open("wb")
     return subprocess.Popen(  # noqa: S603 (fixed argv)
-        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "idp_bridge:create_app()"],
-        cwd=REPO_ROOT, env={**os.environ, **stack.env}, stdout=log, stderr=subprocess.STDOUT,
+        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-b", bind, *args,
+         "--log-level", "warning", app],
+        cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
 
 
@@ -296,14 +304,9 @@ def start_minimal_rp(stack: Stack) -> str:
         return stack.minimal_rp_url
     url = f"http://127.0.0.1:{free_port()}"
     allow_redirect_uri(stack, f"{url}/auth/callback")
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = (stack.workdir / "minimal_rp.log").open("wb")
-    stack.minimal_rp_process = subprocess.Popen(  # noqa: S603 (fixed argv)
-        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-b", url.removeprefix("http://"),
-         "--pythonpath", str(REPO_ROOT), "--log-level", "warning",
-         "bench.minimal_rp:create_app()"],
-        cwd=stack.workdir, env={**os.environ, **minimal_rp_env(stack, url)}, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True)
+    stack.minimal_rp_process = _gunicorn_serving(
+        stack, "bench.minimal_rp:create_app()", url.removeprefix("http://"), "minimal_rp",
+        stack.workdir, minimal_rp_env(stack, url), "--pythonpath", str(REPO_ROOT))
     _wait_http(url + "/", stack.minimal_rp_process, name="minimal_rp")
     stack.minimal_rp_url = url
     return url
