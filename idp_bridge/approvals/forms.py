@@ -4,9 +4,9 @@ the form, its view checks it with ``forms.submitted`` (``validate_on_submit``)."
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField
 
-from idp_bridge.forms import ActionForm, label
+from idp_bridge.forms import ActionForm, Text, label
 
 
 class MemberActionForm(ActionForm):
@@ -19,12 +19,12 @@ class MemberActionForm(ActionForm):
 class IdentifierRequestForm(FlaskForm):
     """A Site Administrator asks for another NPI and TIN (checked by ``npi.pairs``)."""
 
-    npi = StringField(label("label.npi"))
-    tin = StringField(label("label.tin"))
+    npi = Text(label("label.npi"))
+    tin = Text(label("label.tin"))
 
 
 class OrganizationDecisionForm(ActionForm):
     """A plan administrator's Approve or Deny of an organization, with the notes kept."""
 
-    note = StringField(label("label.decision_note"))
-    override_note = StringField(label("label.override_note"))
+    note = Text(label("label.decision_note"))
+    override_note = Text(label("label.override_note"))

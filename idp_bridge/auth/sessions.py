@@ -7,6 +7,7 @@ logout (looked up by Keycloak's session id ``sid``), or expiry.
 
 Rows are read and written on their own connection, never through ``db.session``: saving a
 session after a view must not commit, or be rolled back with, the view's own unit of work.
+Each read or write is one statement that commits by itself (``extensions.one_statement``).
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from typing import Any
 
 from flask import Flask, Request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import JSON, String, delete, insert, select, update
+from sqlalchemy import JSON, String, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
 from idp_bridge.brand import DEFAULT_BRAND, current_brand
 from idp_bridge.clock import utcnow
-from idp_bridge.extensions import db
+from idp_bridge.extensions import db, one_statement
 
 # What a cookie value may look like before we even hash it: bounded and plain.
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -46,6 +47,10 @@ class WebSession(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# Read at every request: built once (issue 26), the hash bound at each execution.
+_READ = select(WebSession.__table__).where(WebSession.id_hash == bindparam("id_hash"))
 
 
 def _hash(session_id: str) -> str:
@@ -95,9 +100,8 @@ class DatabaseSessionInterface(SessionInterface):
         value = request.cookies.get(self.get_cookie_name(app), "")
         if not _COOKIE_VALUE.fullmatch(value):
             return ServerSession()
-        with db.engine.connect() as connection:
-            row = connection.execute(select(WebSession.__table__).where(
-                WebSession.id_hash == _hash(value))).mappings().first()
+        with one_statement() as connection:
+            row = connection.execute(_READ, {"id_hash": _hash(value)}).mappings().first()
         if row is None or row["expires_at"] <= utcnow() or row["brand"] != current_brand().key:
             # A Dean session id sent as WellFirst's cookie signs nobody in there.
             return ServerSession()
@@ -141,7 +145,7 @@ class DatabaseSessionInterface(SessionInterface):
                   "keycloak_sid": session.get("keycloak_sid"), "last_seen_at": now,
                   "expires_at": expires}
         table = WebSession.__table__
-        with db.engine.begin() as connection:
+        with one_statement() as connection:
             if ended is not None:
                 fresh = secrets.token_urlsafe(32)
                 if connection.execute(update(table).where(table.c.id_hash == _hash(ended))
@@ -155,7 +159,8 @@ class DatabaseSessionInterface(SessionInterface):
                 if changed:
                     return
             # New, rotated, or ended meanwhile (signed out in another tab): a fresh id,
-            # never the old one revived.
+            # never the old one revived (a statement of its own: nothing to undo with the
+            # UPDATE that matched no row).
             session.session_id = secrets.token_urlsafe(32)
             connection.execute(insert(table).values(id_hash=_hash(session.session_id),
                                                     created_at=session.created_at,
@@ -163,7 +168,7 @@ class DatabaseSessionInterface(SessionInterface):
 
 
 def end_session_by_id(session_id: str) -> None:
-    with db.engine.begin() as connection:
+    with one_statement() as connection:
         connection.execute(delete(WebSession.__table__).where(
             WebSession.id_hash == _hash(session_id)))
 
@@ -178,11 +183,11 @@ def end_keycloak_session(sid: str | None, subject: str | None) -> int:
         condition = table.c.subject == subject
     else:
         return 0
-    with db.engine.begin() as connection:
+    with one_statement() as connection:
         return int(connection.execute(delete(table).where(condition)).rowcount or 0)
 
 
 def purge_expired() -> int:
-    with db.engine.begin() as connection:
+    with one_statement() as connection:
         return int(connection.execute(delete(WebSession.__table__).where(
             WebSession.expires_at <= utcnow())).rowcount or 0)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
-
-from idp_bridge.forms import ActionForm, label
+from idp_bridge.forms import ActionForm, Text, label
 
 
 class FlagDecisionForm(ActionForm):
-    note = StringField(label("label.flag_note"))  # its length is checked by the view
+    note = Text(label("label.flag_note"))  # its length is checked by the view

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wtforms import StringField
-
-from idp_bridge.forms import ActionForm
+from idp_bridge.forms import ActionForm, Text
 
 
 class AccessReviewForm(ActionForm):
@@ -19,7 +17,7 @@ def review_form(membership_ids: Iterable[int]) -> type[AccessReviewForm]:
         pass
 
     for membership_id in membership_ids:
-        setattr(ThisReview, choice_name(membership_id), StringField())
+        setattr(ThisReview, choice_name(membership_id), Text())
     return ThisReview
 
 

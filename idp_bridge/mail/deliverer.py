@@ -21,9 +21,9 @@ from sqlalchemy import ColumnElement, or_, select, update
 
 from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
-from idp_bridge.extensions import db
+from idp_bridge.extensions import one_statement
 from idp_bridge.mail.models import OutboundEmail
-from idp_bridge.mail.smtp import MailError, send_mail
+from idp_bridge.mail.smtp import MailError, Relay, relay
 
 log = logging.getLogger(__name__)
 # Bodies that carry a one-time code are not kept once delivered.
@@ -53,7 +53,7 @@ def claim(message_id: int, now: datetime) -> tuple[str, Any] | None:
     """Take one row for sending: the claim's token and what to send; None if it is sent or
     another deliverer holds it."""
     token = uuid.uuid4().hex
-    with db.engine.begin() as connection:
+    with one_statement() as connection:
         row = connection.execute(
             update(OutboundEmail)
             .where(OutboundEmail.id == message_id, _claimable(now))
@@ -63,22 +63,27 @@ def claim(message_id: int, now: datetime) -> tuple[str, Any] | None:
 
 
 def _finish(message_id: int, token: str, **values: object) -> None:
-    with db.engine.begin() as connection:
+    with one_statement() as connection:
         connection.execute(update(OutboundEmail)
                            .where(OutboundEmail.id == message_id,
                                   OutboundEmail.claim_token == token)
                            .values(claimed_until=None, claim_token=None, **values))
 
 
-def deliver_one(message_id: int, timeout: float = 10) -> bool | None:
-    """True sent, False failed (retried later), None not ours to send."""
+def deliver_one(message_id: int, timeout: float = 10,
+                connection: Relay | None = None) -> bool | None:
+    """True sent, False failed (retried later), None not ours to send. ``connection``: the
+    relay connection of the caller's batch; one of its own otherwise."""
     claimed = claim(message_id, utcnow())
     if claimed is None:
         return None
     token, row = claimed
     try:
-        send_mail(row.to, row.subject, row.body, message_id=row.message_id, timeout=timeout,
-                  sender_name=brand_or_default(row.brand).portal_name, written_at=row.created_at)
+        if connection is None:
+            with relay(timeout) as own:
+                _send(own, row)
+        else:
+            _send(connection, row)
     except MailError as exc:
         attempts = row.attempts + 1
         _finish(message_id, token, attempts=attempts, next_attempt_at=utcnow() + backoff(attempts),
@@ -92,11 +97,23 @@ def deliver_one(message_id: int, timeout: float = 10) -> bool | None:
     return True
 
 
+def _send(connection: Relay, row: Any) -> None:
+    connection.send(row.to, row.subject, row.body, message_id=row.message_id,
+                    sender_name=brand_or_default(row.brand).portal_name,
+                    written_at=row.created_at)
+
+
 def deliver_ids(ids: list[int], timeout: float = 5) -> None:
-    """Right after a commit: send these now; failures stay pending for the deliverer."""
+    """Right after a commit: send these now, over one connection; failures stay pending for
+    the deliverer."""
+    with relay(timeout) as connection:
+        _deliver_in_turn(ids, connection)
+
+
+def _deliver_in_turn(ids: list[int], connection: Relay) -> None:
     for message_id in ids:
         try:
-            if deliver_one(message_id, timeout=timeout) is False:
+            if deliver_one(message_id, connection=connection) is False:
                 # The relay is away: don't make the user wait for each of the others too.
                 log.info("email %s and later ones queued for retry", message_id)
                 return
@@ -108,7 +125,7 @@ def deliver_ids(ids: list[int], timeout: float = 5) -> None:
 
 def due_ids(limit: int = 50) -> list[int]:
     now = utcnow()
-    with db.engine.connect() as connection:
+    with one_statement() as connection:
         rows = connection.execute(
             select(OutboundEmail.id)
             .where(_claimable(now), OutboundEmail.next_attempt_at <= now)
@@ -119,10 +136,11 @@ def due_ids(limit: int = 50) -> list[int]:
 def deliver_due(limit: int = 50) -> tuple[int, int]:
     """One pass over due rows: (sent, failed)."""
     sent = failed = 0
-    for message_id in due_ids(limit):
-        outcome = deliver_one(message_id)
-        sent += outcome is True
-        failed += outcome is False
+    with relay() as connection:
+        for message_id in due_ids(limit):
+            outcome = deliver_one(message_id, connection=connection)
+            sent += outcome is True
+            failed += outcome is False
     return sent, failed
 
 

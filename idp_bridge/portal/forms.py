@@ -3,10 +3,8 @@ section's, are plain actions: ``idp_bridge.forms.ActionForm``)."""
 
 from __future__ import annotations
 
-from wtforms import StringField
-
-from idp_bridge.forms import ActionForm
+from idp_bridge.forms import ActionForm, Text
 
 
 class SwitchForm(ActionForm):
-    org = StringField()  # an organization key; the view checks the user is approved in it
+    org = Text()  # an organization key; the view checks the user is approved in it

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField
 
-from idp_bridge.forms import ActionForm, label
+from idp_bridge.forms import ActionForm, Text, label
 
 
 class ResetForm(ActionForm):
     step = HiddenField()  # "send" or "confirm"
     attempt = HiddenField()  # the attempt the check code was sent for
-    reason = StringField(label("label.reset_reason"))
-    code = StringField(label("label.check_code"))  # shown with the person's first name
-    passkeys = StringField(label("label.remove_passkeys"))  # a checkbox: "yes" when ticked
+    reason = Text(label("label.reset_reason"))
+    code = Text(label("label.check_code"))  # shown with the person's first name
+    passkeys = Text(label("label.remove_passkeys"))  # a checkbox: "yes" when ticked

@@ -19,7 +19,7 @@ from idp_bridge import audit
 from idp_bridge.audit.actor import Actor
 from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import epoch, utcnow
-from idp_bridge.extensions import db
+from idp_bridge.extensions import commit_keeping_loaded, db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import GatewayError, KeycloakUser
 from idp_bridge.keycloak.groups import org_path
@@ -70,7 +70,7 @@ def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
         raise
     try:
         _record(draft, organization, login)
-        db.session.commit()
+        commit_keeping_loaded()  # the completion hooks read the draft as just written
     except CompletionFailed:
         db.session.rollback()
         raise

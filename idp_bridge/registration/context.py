@@ -8,7 +8,7 @@ and drafts saved before this module existed use them too.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from idp_bridge.registration.models import RegistrationDraft
@@ -73,7 +73,9 @@ class RegistrationContext:
 
 
 _NESTED = {"individual": Person, "organization": OrganizationDetails}
-FIELD_NAMES = frozenset(f.name for f in fields(RegistrationContext))
+_NESTED_FIELDS = {name: tuple(f.name for f in fields(kind)) for name, kind in _NESTED.items()}
+_FIELD_ORDER = tuple(f.name for f in fields(RegistrationContext))
+FIELD_NAMES = frozenset(_FIELD_ORDER)
 
 
 def from_json(data: dict[str, Any] | None) -> RegistrationContext:
@@ -91,8 +93,27 @@ def from_json(data: dict[str, Any] | None) -> RegistrationContext:
 
 
 def to_json(context: RegistrationContext) -> dict[str, Any]:
-    """Unset (None) fields are left out, as drafts have always had them."""
-    return {name: value for name, value in asdict(context).items() if value is not None}
+    """Unset (None) fields are left out, as drafts have always had them. Written out field
+    by field: ``dataclasses.asdict`` deep-copies through ``copy.deepcopy`` at every value,
+    about 2 ms of a registration's CPU over its dozen saves (issue 26)."""
+    out: dict[str, Any] = {}
+    for name in _FIELD_ORDER:
+        value = getattr(context, name)
+        if value is None:
+            continue
+        nested = _NESTED_FIELDS.get(name)
+        out[name] = ({key: _copied(getattr(value, key)) for key in nested} if nested
+                     else _copied(value))
+    return out
+
+
+def _copied(value: Any) -> Any:
+    """A copy of a JSON value (dicts and lists are new; the draft's column sees a change)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copied(item) for item in value]
+    return value
 
 
 def load(draft: RegistrationDraft) -> RegistrationContext:

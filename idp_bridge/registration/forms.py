@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, PasswordField, StringField
+from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
-from idp_bridge.forms import label
+from idp_bridge.forms import Secret, Text, label
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi.identifiers import InvalidIdentifier, normalize_npi, normalize_tin
 from idp_bridge.registration import validation
@@ -93,58 +93,58 @@ class AccountForm(FlaskForm):
     """Each field on its own here; then the pair, as typed, by ``npi.pairs.validate_pair``
     (who holds it, 17712, the registry)."""
 
-    account_type = StringField(label("label.account_type"), validators=[
+    account_type = Text(label("label.account_type"), validators=[
         OneOf(("individual", "organization"), "account_type.required")])
-    npi = StringField(label("label.npi"), validators=[Identifier(normalize_npi)])
-    tin = StringField(label("label.tin"), validators=[Identifier(normalize_tin)])
+    npi = Text(label("label.npi"), validators=[Identifier(normalize_npi)])
+    tin = Text(label("label.tin"), validators=[Identifier(normalize_tin)])
 
 
 class QuestionnaireForm(FlaskForm):
     """The four questions; which are asked, and their options, come from the draft."""
 
-    address = StringField()
-    name = StringField()
-    taxonomy = StringField()
-    dba = StringField()
+    address = Text()
+    name = Text()
+    taxonomy = Text()
+    dba = Text()
 
 
 class OrganizationForm(FlaskForm):
-    organization_name = StringField(label("label.organization_name"), validators=[_text()])
-    doing_business_as = StringField(label("label.doing_business_as"),
+    organization_name = Text(label("label.organization_name"), validators=[_text()])
+    doing_business_as = Text(label("label.doing_business_as"),
                                     validators=[_text(required=False)])
-    address_line1 = StringField(label("label.address_line1"), validators=[_text()])
-    address_line2 = StringField(label("label.address_line2"),
+    address_line1 = Text(label("label.address_line1"), validators=[_text()])
+    address_line2 = Text(label("label.address_line2"),
                                 validators=[_text(required=False)])
-    city = StringField(label("label.city"), validators=[_text()])
-    state = StringField(label("label.state"), validators=[Cleaned(validation.us_state)])
-    zip = StringField(label("label.zip"), validators=[Cleaned(validation.zip_code)])
-    business_phone = StringField(label("label.business_phone"),
+    city = Text(label("label.city"), validators=[_text()])
+    state = Text(label("label.state"), validators=[Cleaned(validation.us_state)])
+    zip = Text(label("label.zip"), validators=[Cleaned(validation.zip_code)])
+    business_phone = Text(label("label.business_phone"),
                                  validators=[Cleaned(validation.phone, labelled=True)])
-    email = StringField(label("label.email"), validators=[Cleaned(validation.login_email)])
+    email = Text(label("label.email"), validators=[Cleaned(validation.login_email)])
 
 
 class IndividualForm(FlaskForm):
     """Individual Enrollment: one form, three buttons (``action``): Send Code, Verify,
     Continue. Each button validates only the fields it needs (:func:`problems`)."""
 
-    first_name = StringField(label("label.first_name"),
+    first_name = Text(label("label.first_name"),
                              validators=[Cleaned(validation.person_name, labelled=True)])
-    last_name = StringField(label("label.last_name"),
+    last_name = Text(label("label.last_name"),
                             validators=[Cleaned(validation.person_name, labelled=True)])
-    phone = StringField(label("label.phone"), validators=[PhoneWithExtension()])
+    phone = Text(label("label.phone"), validators=[PhoneWithExtension()])
     # the guides' box after the number; kept with it
-    phone_extension = StringField(label("label.phone_extension"))
-    email = StringField(label("label.login_email"), validators=[Cleaned(validation.login_email)])
-    job_title = StringField(label("label.job_title"), validators=[_text()])
-    opt_in = StringField(label("label.opt_in"),
+    phone_extension = Text(label("label.phone_extension"))
+    email = Text(label("label.login_email"), validators=[Cleaned(validation.login_email)])
+    job_title = Text(label("label.job_title"), validators=[_text()])
+    opt_in = Text(label("label.opt_in"),
                          validators=[OneOf(("in", "out"), "opt_in.required")])
-    site_admin = StringField()
-    merge = StringField()  # the merge pop-up's YES/NO (action merge_answer)
-    email_code = StringField(label("label.email_code"))
+    site_admin = Text()
+    merge = Text()  # the merge pop-up's YES/NO (action merge_answer)
+    email_code = Text(label("label.email_code"))
     # The pressed button's name=action value. Not a HiddenField: hidden_tag() would render an
     # empty action input ahead of the buttons, and its "" (read first) made every Send Code
     # and Verify pressed in a browser count as Continue.
-    action = StringField()
+    action = Text()
 
     PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "job_title", "opt_in")
 
@@ -153,17 +153,17 @@ class PrimaryPair(Form):
     """The Primary NPI and TIN, shown read-only on the enrollment screens: drawn from the
     draft, never a field of a screen's form (nothing submitted can set them)."""
 
-    npi = StringField(label("label.primary_npi"))
-    tin = StringField(label("label.primary_tin"))
+    npi = Text(label("label.primary_npi"))
+    tin = Text(label("label.primary_tin"))
 
 
 class MergeForm(FlaskForm):
-    merge = StringField(validators=[OneOf(("yes", "no"), "merge.required")])
+    merge = Text(validators=[OneOf(("yes", "no"), "merge.required")])
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(label("label.password"))
-    confirm_password = PasswordField(label("label.confirm_password"))
+    password = Secret(label("label.password"))
+    confirm_password = Secret(label("label.confirm_password"))
     # Shown only when Keycloak refused one of them (validated only then, by name).
     first_name = IndividualForm.first_name
     last_name = IndividualForm.last_name

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.auth.handoff import start_handoff_sign_in
-from idp_bridge.extensions import db
+from idp_bridge.extensions import commit_keeping_loaded, db
 from idp_bridge.forms import attach, submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
@@ -176,7 +176,9 @@ def submit(name: str) -> Any:
             draft.step = following_stage(draft, ctx, STAGES)
             # Named before the commit expires the draft (no read of it again just for this).
             onward = url_for("registration.step", name=draft.step)
-        db.session.commit()  # a refusal keeps code sends and wrong tries, and what was typed
+        # A refusal keeps code sends and wrong tries, and what was typed; the page drawn
+        # next shows the draft as just written (no read of it again).
+        commit_keeping_loaded()
     except GatewayError:
         return _retry_later(name, "wizard.unavailable", typed)
     except SQLAlchemyError:

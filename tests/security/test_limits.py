@@ -82,6 +82,34 @@ def test_take_all_takes_none_when_one_budget_is_spent(limits_app: Flask) -> None
         assert [c.count for c in limits.active(now=T0, prefix="test-five:")] == [0]
 
 
+def test_takes_of_several_budgets_at_once_keep_every_limit_and_never_deadlock(
+        limits_app: Flask) -> None:
+    """Forty takes of two budgets each, half of them naming the budgets in the other order:
+    exactly the smaller limit is granted, and the other budget keeps only those takes."""
+    ten = limits.Budget("test-ten", HOUR, limit=10)
+    start = threading.Barrier(8)
+    granted: list[bool] = []
+
+    def worker(n: int) -> None:
+        charges = [(FIVE, "shared"), (ten, "shared")]
+        with limits_app.app_context():
+            start.wait()
+            for _ in range(5):
+                refused = limits.take_all(charges if n % 2 else charges[::-1], now=T0)
+                db.session.commit()
+                granted.append(refused is None)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert granted.count(True) == 5 and granted.count(False) == 35
+    with limits_app.app_context():
+        counts = {c.key: c.count for c in limits.active(now=T0, prefix="test-")}
+    assert counts == {"test-five:shared": 5, "test-ten:shared": 5}
+
+
 def test_a_plan_administrator_lists_and_lifts_a_limit(limits_app: Flask) -> None:
     with limits_app.app_context():
         for _ in range(5):
