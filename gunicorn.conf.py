@@ -44,6 +44,13 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    from flask import Flask
+
+    from idp_bridge.operations.warm import compile_templates
+
+    if isinstance(worker.wsgi, Flask):
+        # Pages compiled now, not in the first response of each page on each worker.
+        compile_templates(worker.wsgi)
     # The app's modules, templates and mappings live as long as the worker: out of the
     # collector's sight they are not walked again by every full collection (one per few
     # dozen sign-ins, ~60-90 ms each with them in; bench/NOTES.md).

@@ -13,7 +13,7 @@ from typing import Any
 
 from bench import flows
 from bench.signin import gateway
-from bench.stack import Stack
+from bench.stack import GUNICORN_WORKERS, Stack
 from bench.stats import summary
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
@@ -90,8 +90,12 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
         "keycloak_alone": lambda i: keycloak_alone(stack, i),
         "wizard": lambda i: wizard(stack, org, i),
     }
-    for side in sides.values():  # warm-up, untimed
-        side(9000)
+    # Warm-up, untimed: twice as many as gunicorn has workers, so every worker has served
+    # every step once (a fresh worker's first pass compiles statements and prepares them on
+    # its connections; bench/NOTES.md "steady state").
+    for side in sides.values():
+        for n in range(1 if quick else 2 * GUNICORN_WORKERS):
+            side(9000 + n)
     walls: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, dict[str, float]] = {s: {"keycloak": 0.0, "bridge": 0.0} for s in sides}
     steps: dict[str, dict[str, float]] = {s: defaultdict(float) for s in sides}

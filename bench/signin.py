@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import flows, minimal_rp
-from bench.stack import Stack, minimal_rp_env, start_minimal_rp
+from bench.stack import GUNICORN_WORKERS, Stack, minimal_rp_env, start_minimal_rp
 from bench.stats import letters, summary
 from idp_bridge.keycloak.gateway import KeycloakGateway
 from tests.support.keycloak_login import LoopbackSession
@@ -295,8 +295,10 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     rounds, per_client = (2, 3) if quick else (6, 10)
     users = enrolled_users(stack, MAX_CLIENTS * PEOPLE_PER_CLIENT)
     log(f"minimal relying party {start_minimal_rp(stack)} (gunicorn, same workers)")
-    for side in SIDES:  # warm every path (JIT, connection pools, JWKS) before timing
-        for person in users[:3]:
+    # Warm every path (JIT, connection pools, JWKS) before timing, on every gunicorn worker.
+    warm = users[:3] if quick else (users * 2)[:2 * GUNICORN_WORKERS]
+    for side in SIDES:
+        for person in warm:
             if side == "minimal_rp":  # it really signs people in: its home page names them
                 flows.sign_in_through_minimal_rp(stack, person, confirm=True)
             else:
