@@ -208,17 +208,25 @@ class DraftEmailCode:
             update(RegistrationDraft)
             .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values)
             .execution_options(synchronize_session=False))
+        self._stale(values)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def _change_returning(self, columns: tuple[Any, ...], *conditions: Any,
                           **values: Any) -> Any:
         """``_change`` answering ``columns`` as the change left them (one statement), or
         None when the conditions did not hold."""
-        return db.session.execute(
+        changed = db.session.execute(
             update(RegistrationDraft)
             .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values)
             .returning(*columns)
             .execution_options(synchronize_session=False)).first()
+        self._stale(values)
+        return changed
+
+    def _stale(self, values: dict[str, Any]) -> None:
+        """The draft object no longer knows these columns (changed in the database, not on
+        it): read again if anything asks, even after a commit that keeps loaded values."""
+        db.session.expire(self.draft, list(values))
 
     def _column(self, name: str) -> Any:
         value = db.session.scalar(select(getattr(RegistrationDraft, name))
