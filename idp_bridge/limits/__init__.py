@@ -18,10 +18,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Executable, String, case, delete, select, update
+from sqlalchemy import Executable, String, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,44 +70,7 @@ class Refused:
 
 def take(budget: Budget, subject: str, now: datetime | None = None) -> Refused | None:
     """Use one of ``subject``'s budget, atomically; ``Refused`` if none is left."""
-    now = now or utcnow()
-    key, limit = budget.key(subject), budget.allowed()
-    taken = db.session.execute(_take_in_one(key, limit, now, budget.window)).first()
-    if taken is not None and limit > 0:
-        return None
-    return _refused(budget, key, now)
-
-
-def _refused(budget: Budget, key: str, now: datetime) -> Refused:
-    ends = db.session.scalar(select(RateCounter.window_ends_at).where(RateCounter.key == key))
-    return Refused(budget, max(1, math.ceil(((ends or now) - now).total_seconds())))
-
-
-def _taken_values(now: datetime, window: timedelta) -> dict[str, Any]:
-    """A take on the row as it stands: a window that has ended starts again at one."""
-    counter = RateCounter.__table__.c
-    expired = counter.window_ends_at <= now
-    return {"count": case((expired, 1), else_=counter.count + 1),
-            "window_ends_at": case((expired, now + window), else_=counter.window_ends_at)}
-
-
-def _room(limit: int, now: datetime) -> ColumnElement[bool]:
-    counter = RateCounter.__table__.c
-    return (counter.window_ends_at <= now) | (counter.count < limit)
-
-
-def _take_in_one(key: str, limit: int, now: datetime, window: timedelta) -> Executable:
-    """One INSERT ... ON CONFLICT DO UPDATE ... WHERE there is room (PostgreSQL and SQLite),
-    answering a row only when the take counted (the condition is evaluated on the row
-    locked by the conflict, so concurrent takes never pass the limit)."""
-    counter = RateCounter.__table__.c
-    dialect = db.session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (dialect_insert(RateCounter)
-            .values(key=key, count=1 if limit > 0 else 0, window_ends_at=now + window)
-            .on_conflict_do_update(index_elements=[counter.key],
-                                   set_=_taken_values(now, window), where=_room(limit, now))
-            .returning(counter.count))
+    return take_all([(budget, subject)], now)
 
 
 def take_all(charges: Sequence[tuple[Budget, str]],
@@ -120,31 +82,24 @@ def take_all(charges: Sequence[tuple[Budget, str]],
     their rows alike and never wait on each other in a circle."""
     now = now or utcnow()
     limit_of = {budget.key(subject): (budget, budget.allowed()) for budget, subject in charges}
-    if len(limit_of) != len(charges):  # one key twice: one statement cannot take it twice
-        return _take_each(charges, now)
-    counted = {key for key, count in db.session.execute(_take_many_in_one(limit_of, now))
+    if len(limit_of) != len(charges):
+        raise ValueError("each budget and subject once: one statement takes a key once")
+    counted = {key for key, _count in db.session.execute(_take_in_one(limit_of, now))
                if limit_of[key][1] > 0}
     if len(counted) == len(limit_of):
         return None
     _give_back_keys(counted)
     budget, subject = next((b, s) for b, s in charges if b.key(s) not in counted)
-    return _refused(budget, budget.key(subject), now)
+    ends = db.session.scalar(select(RateCounter.window_ends_at)
+                             .where(RateCounter.key == budget.key(subject)))
+    return Refused(budget, max(1, math.ceil(((ends or now) - now).total_seconds())))
 
 
-def _take_each(charges: Sequence[tuple[Budget, str]], now: datetime) -> Refused | None:
-    taken: list[tuple[Budget, str]] = []
-    for budget, subject in charges:
-        refused = take(budget, subject, now)
-        if refused is not None:
-            give_back(taken)
-            return refused
-        taken.append((budget, subject))
-    return None
-
-
-def _take_many_in_one(limit_of: dict[str, tuple[Budget, int]], now: datetime) -> Executable:
-    """``_take_in_one`` for several keys: each row's own window and limit, answering the keys
-    whose take counted."""
+def _take_in_one(limit_of: dict[str, tuple[Budget, int]], now: datetime) -> Executable:
+    """One INSERT ... ON CONFLICT DO UPDATE ... WHERE there is room (PostgreSQL and SQLite)
+    for every key, each held to its own limit and window, answering the keys whose take
+    counted (the condition is evaluated on the row locked by the conflict, so concurrent
+    takes never pass a limit). A window that has ended starts again at one."""
     counter = RateCounter.__table__.c
     dialect = db.session.get_bind().dialect.name
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -165,16 +120,11 @@ def _take_many_in_one(limit_of: dict[str, tuple[Budget, int]], now: datetime) ->
 
 def give_back(charges: Iterable[tuple[Budget, str]]) -> None:
     """Return one of each budget (an attempt that turned out not to count)."""
-    keys = [budget.key(subject) for budget, subject in charges]
-    if len(set(keys)) == len(keys):
-        _give_back_keys(keys)
-        return
-    for key in keys:  # one key twice: one statement would give it back once
-        _give_back_keys([key])
+    _give_back_keys(budget.key(subject) for budget, subject in charges)
 
 
 def _give_back_keys(keys: Iterable[str]) -> None:
-    ordered = sorted(keys)
+    ordered = sorted(set(keys))
     if ordered:
         db.session.execute(
             update(RateCounter)

@@ -114,11 +114,3 @@ def relay(timeout: float = 10) -> Iterator[Relay]:
     finally:
         connection.close()
 
-
-def send_mail(to: str, subject: str, body: str, message_id: str | None = None,
-              timeout: float = 10, sender_name: str = "",
-              written_at: datetime | None = None) -> None:
-    """One email on a connection of its own (see :meth:`Relay.send`)."""
-    with relay(timeout) as connection:
-        connection.send(to, subject, body, message_id=message_id, sender_name=sender_name,
-                        written_at=written_at)

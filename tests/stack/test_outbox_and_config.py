@@ -9,13 +9,13 @@ import pytest
 
 from idp_bridge import create_app
 from idp_bridge.config import ConfigError
-from idp_bridge.mail.smtp import MailError, send_mail
+from idp_bridge.mail.smtp import MailError, relay
 
 
 @pytest.mark.keycloak
 def test_mail_over_smtp_lands_in_sink_and_dev_outbox(live_app, mail_sink, outbox, unique_email):
-    with live_app.app_context():
-        send_mail(unique_email, "Your registration", "Thanks for registering, code 482913.")
+    with live_app.app_context(), relay() as connection:
+        connection.send(unique_email, "Your registration", "Thanks for registering, code 482913.")
 
     message = outbox.latest(unique_email, channel="email")
     assert message.subject == "Your registration"
@@ -29,8 +29,9 @@ def test_mail_over_smtp_lands_in_sink_and_dev_outbox(live_app, mail_sink, outbox
 
 def test_mail_failure_is_reported_not_swallowed(app):
     app.config["IDP_SMTP_PORT"] = 1  # nothing listens there
-    with app.app_context(), pytest.raises(MailError, match="could not be sent"):
-        send_mail("a@b.test", "subject", "body")
+    with app.app_context(), pytest.raises(MailError, match="could not be sent"), \
+            relay() as connection:
+        connection.send("a@b.test", "subject", "body")
 
 
 def test_refuses_to_start_outside_dev_mode_without_secrets():
