@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, Executable, update
 
 from idp_bridge.extensions import db
 
@@ -33,7 +33,13 @@ def hold_fresh(model: type[M], condition: ColumnElement[bool]) -> list[M]:
     PostgreSQL and on SQLite 3.35+): what the lock's holder sees is what the previous holder
     committed, one round trip fewer than holding, then reading. Objects of these rows already
     in the session are overwritten with what was read."""
+    return list(db.session.scalars(holding_statement(model, condition)))
+
+
+def holding_statement(model: type[M], condition: ColumnElement[bool]) -> Executable:
+    """``hold_fresh``'s statement, to build once at import with a ``bindparam`` in
+    ``condition`` and run with ``db.session.scalars(statement, params)``: the hottest holds
+    (a wizard submit's draft) skip building and keying the statement at every request."""
     key = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
-    return list(db.session.scalars(
-        update(model).where(condition).values({key.name: key}).returning(model)
-        .execution_options(synchronize_session=False, populate_existing=True)))
+    return (update(model).where(condition).values({key.name: key}).returning(model)
+            .execution_options(synchronize_session=False, populate_existing=True))

@@ -23,7 +23,7 @@ from idp_bridge.audit.models import GENESIS, HEAD_ID, AuditEvent, AuditHead
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.operations import request_id
-from idp_bridge.row_locks import hold_fresh
+from idp_bridge.row_locks import holding_statement
 
 log = logging.getLogger(__name__)
 _PENDING = "audit_checkpoint"  # session.info: the head to checkpoint after the commit
@@ -56,8 +56,12 @@ def record(action: str, *, actor: Actor = SYSTEM, subject_id: str = "",
     return event_
 
 
+# Locked and read in one statement, written once (every audited change runs it).
+_HOLD_HEAD = holding_statement(AuditHead, AuditHead.id == HEAD_ID)
+
+
 def _locked_head() -> AuditHead:
-    [head] = hold_fresh(AuditHead, AuditHead.id == HEAD_ID)  # locked and read in one statement
+    [head] = db.session.scalars(_HOLD_HEAD)
     return head
 
 

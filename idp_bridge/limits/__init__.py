@@ -14,14 +14,14 @@ A plan administrator sees and lifts limits with ``flask limits list`` / ``flask 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import Executable, String, case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import DateTime, Executable, String, bindparam, delete, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp_bridge.clock import utcnow
@@ -84,7 +84,7 @@ def take_all(charges: Sequence[tuple[Budget, str]],
     limit_of = {budget.key(subject): (budget, budget.allowed()) for budget, subject in charges}
     if len(limit_of) != len(charges):
         raise ValueError("each budget and subject once: one statement takes a key once")
-    counted = {key for key, _count in db.session.execute(_take_in_one(limit_of, now))
+    counted = {key for key, _count in db.session.execute(*_take_in_one(limit_of, now))
                if limit_of[key][1] > 0}
     if len(counted) == len(limit_of):
         return None
@@ -95,27 +95,38 @@ def take_all(charges: Sequence[tuple[Budget, str]],
     return Refused(budget, max(1, math.ceil(((ends or now) - now).total_seconds())))
 
 
-def _take_in_one(limit_of: dict[str, tuple[Budget, int]], now: datetime) -> Executable:
+def _take_in_one(limit_of: dict[str, tuple[Budget, int]],
+                 now: datetime) -> tuple[Executable, dict[str, object]]:
     """One INSERT ... ON CONFLICT DO UPDATE ... WHERE there is room (PostgreSQL and SQLite)
     for every key, each held to its own limit and window, answering the keys whose take
     counted (the condition is evaluated on the row locked by the conflict, so concurrent
     takes never pass a limit). A window that has ended starts again at one."""
-    counter = RateCounter.__table__.c
-    dialect = db.session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = dialect_insert(RateCounter).values([
-        {"key": key, "count": 1 if limit > 0 else 0, "window_ends_at": now + budget.window}
-        for key, (budget, limit) in sorted(limit_of.items())])
-    expired = counter.window_ends_at <= now
-    limit = case({key: limit for key, (_, limit) in limit_of.items()}, value=counter.key,
-                 else_=0)
-    return (statement.on_conflict_do_update(
-        index_elements=[counter.key],
-        set_={"count": case((expired, 1), else_=counter.count + 1),
-              "window_ends_at": case((expired, statement.excluded.window_ends_at),
-                                     else_=counter.window_ends_at)},
-        where=expired | (counter.count < limit))
-        .returning(counter.key, counter.count))
+    params: dict[str, object] = {"now": now}
+    for i, (key, (budget, limit)) in enumerate(sorted(limit_of.items())):
+        params.update({f"key_{i}": key, f"count_{i}": 1 if limit > 0 else 0,
+                       f"window_{i}": now + budget.window, f"limit_{i}": limit})
+    return _take_statement(len(limit_of)), params
+
+
+@functools.cache
+def _take_statement(keys: int) -> Executable:
+    """The statement for this many keys, written once: SQLAlchemy cannot cache the compiled
+    form of a multi-row INSERT built from values, and compiling it anew cost about a
+    millisecond a take (issue 26). The same text runs on PostgreSQL and SQLite 3.35+."""
+    rows = ", ".join(f"(:key_{i}, :count_{i}, :window_{i})" for i in range(keys))
+    limits = " ".join(f"WHEN :key_{i} THEN :limit_{i}" for i in range(keys))
+    ended = "rate_counters.window_ends_at <= :now"
+    # Only placeholder names and row numbers are formatted in; every value is bound.
+    return text(
+        f"INSERT INTO rate_counters (key, count, window_ends_at) VALUES {rows} "  # noqa: S608
+        f"ON CONFLICT (key) DO UPDATE SET "
+        f"count = CASE WHEN {ended} THEN 1 ELSE rate_counters.count + 1 END, "
+        f"window_ends_at = CASE WHEN {ended} THEN excluded.window_ends_at "
+        f"ELSE rate_counters.window_ends_at END "
+        f"WHERE {ended} OR rate_counters.count < CASE rate_counters.key {limits} ELSE 0 END "
+        f"RETURNING key, count"
+    ).bindparams(bindparam("now", type_=DateTime()),
+                 *(bindparam(f"window_{i}", type_=DateTime()) for i in range(keys)))
 
 
 def give_back(charges: Iterable[tuple[Budget, str]]) -> None:

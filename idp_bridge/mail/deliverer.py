@@ -9,6 +9,7 @@ sent again with the same Message-ID (at-least-once; that window is a few millise
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Executable, bindparam, or_, select, update
 
 from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
@@ -38,7 +39,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return (OutboundEmail.status == "pending") & or_(
         OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now)
 
@@ -49,25 +50,39 @@ _TO_SEND = (OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
             OutboundEmail.brand, OutboundEmail.created_at)
 
 
+# The claim and the two ways a claim ends, written once (issue 26: three of these for each
+# email a request sends).
+_CLAIM = (update(OutboundEmail)
+          .where(OutboundEmail.id == bindparam("email_id"), _claimable(bindparam("now")))
+          .values(claimed_until=bindparam("until"), claim_token=bindparam("token"))
+          .returning(*_TO_SEND))
+
+
 def claim(message_id: int, now: datetime) -> tuple[str, Any] | None:
     """Take one row for sending: the claim's token and what to send; None if it is sent or
     another deliverer holds it."""
     token = uuid.uuid4().hex
     with one_statement() as connection:
-        row = connection.execute(
-            update(OutboundEmail)
-            .where(OutboundEmail.id == message_id, _claimable(now))
-            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claim_token=token)
-            .returning(*_TO_SEND)).first()
+        row = connection.execute(_CLAIM, {
+            "email_id": message_id, "now": now, "token": token,
+            "until": now + timedelta(seconds=CLAIM_SECONDS)}).first()
     return None if row is None else (token, row)
+
+
+@functools.cache
+def _ending(names: frozenset[str]) -> Executable:
+    return (update(OutboundEmail)
+            .where(OutboundEmail.id == bindparam("email_id"),
+                   OutboundEmail.claim_token == bindparam("token"))
+            .values(claimed_until=None, claim_token=None,
+                    **{name: bindparam(f"set_{name}") for name in sorted(names)}))
 
 
 def _finish(message_id: int, token: str, **values: object) -> None:
     with one_statement() as connection:
-        connection.execute(update(OutboundEmail)
-                           .where(OutboundEmail.id == message_id,
-                                  OutboundEmail.claim_token == token)
-                           .values(claimed_until=None, claim_token=None, **values))
+        connection.execute(_ending(frozenset(values)), {
+            "email_id": message_id, "token": token,
+            **{f"set_{name}": value for name, value in values.items()}})
 
 
 def deliver_one(message_id: int, timeout: float = 10,

@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from idp_bridge.clock import utcnow
-from idp_bridge.extensions import db
+from idp_bridge.extensions import commit_keeping_loaded, db
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import KeycloakUser
@@ -260,7 +260,7 @@ def keep_alive(draft: RegistrationDraft, now: datetime | None = None) -> bool:
         update(RegistrationDraft)
         .where(RegistrationDraft.id == draft.id, RegistrationDraft.completed_at.is_(None))
         .values(expires_at=expires).execution_options(synchronize_session=False))
-    db.session.commit()
+    commit_keeping_loaded()  # the caller goes on with the draft as read (no read again)
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
     set_committed_value(draft, "expires_at", expires)

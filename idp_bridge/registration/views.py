@@ -10,6 +10,7 @@ from contextlib import suppress
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
+from sqlalchemy import bindparam
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -42,9 +43,12 @@ from idp_bridge.registration.engine import (
 from idp_bridge.registration.forms import NoFieldsForm, PrimaryPair
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
-from idp_bridge.row_locks import hold_fresh
+from idp_bridge.row_locks import holding_statement
 
 bp.add_app_template_global(message, "message")
+
+# Every submit's first statement, written once (issue 26).
+_HOLD_DRAFT = holding_statement(RegistrationDraft, RegistrationDraft.id == bindparam("draft_id"))
 
 
 def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft | None:
@@ -55,8 +59,7 @@ def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft 
     draft_id = session.get(DRAFT_KEY)
     if draft_id and for_change:
         # Locked and read in one statement (issue 26: one round trip less per submit).
-        draft = next(iter(hold_fresh(RegistrationDraft, RegistrationDraft.id == draft_id)),
-                     None)
+        draft = db.session.scalars(_HOLD_DRAFT, {"draft_id": draft_id}).first()
     else:
         draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
     if draft is not None and draft.expired:
@@ -64,7 +67,7 @@ def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft 
     if draft is None and create:
         draft = RegistrationDraft(step="account", context={})
         db.session.add(draft)
-        db.session.commit()
+        commit_keeping_loaded()  # its id and step are what was just written
         session[DRAFT_KEY] = draft.id
     return draft
 
@@ -174,8 +177,10 @@ def submit(name: str) -> Any:
             return _finish(draft, result.user_id)
         if isinstance(result, Advance):
             draft.step = following_stage(draft, ctx, STAGES)
-            # Named before the commit expires the draft (no read of it again just for this).
-            onward = url_for("registration.step", name=draft.step)
+            # A stage the browser only passes through (Sign In, to the hand-off) is passed
+            # here: one redirect, not a second request that only redirects again.
+            onward = (STAGES[draft.step].passes_to(draft, ctx)
+                      or url_for("registration.step", name=draft.step))
         # A refusal keeps code sends and wrong tries, and what was typed; the page drawn
         # next shows the draft as just written (no read of it again).
         commit_keeping_loaded()

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from idp_bridge.extensions import db
 from idp_bridge.keycloak.errors import GatewayError
@@ -33,13 +33,18 @@ from idp_bridge.registration.models import RegistrationDraft
 PERSON_FIELDS = IndividualForm.PERSON_FIELDS
 
 
+# Whether any row exists, not how many (an index probe, whatever the organization's size);
+# written once and run as a plain statement on the request's connection (issue 26: asked at
+# each of this screen's requests).
+_HAS_MEMBERS = select(exists().where(Membership.organization_id == bindparam("organization")))
+
+
 def needs_site_admin(draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
     """Only the first individual of an organization sees the agreement."""
     if draft.account_type == "organization":
         return True
-    # Whether any row exists, not how many (an index probe, whatever the organization's size).
-    return not db.session.scalar(
-        select(exists().where(Membership.organization_id == ctx.organization_id)))
+    return not db.session.connection().execute(
+        _HAS_MEMBERS, {"organization": ctx.organization_id}).scalar()
 
 
 class IndividualStage(Stage):

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge.clock import epoch
-from idp_bridge.extensions import db
+from idp_bridge.extensions import commit_keeping_loaded, db
 from idp_bridge.keycloak import user_profile
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import (
@@ -155,7 +155,7 @@ class PasswordStage(Stage):
         if user_id is None or Membership.query.filter_by(user_id=user_id).first():
             return None
         draft.keycloak_user_id = user_id
-        db.session.commit()
+        commit_keeping_loaded()
         return user_id
 
     def _create_user(self, draft: RegistrationDraft, ctx: RegistrationContext) -> str:
@@ -168,7 +168,8 @@ class PasswordStage(Stage):
         # Remember it at once: if anything after this fails, cleanup can remove the user.
         draft.keycloak_user_id = user_id
         try:
-            db.session.commit()
+            # Kept as loaded: the submit goes on with the draft it read under its lock.
+            commit_keeping_loaded()
         except SQLAlchemyError:
             # Nothing remembers this login: remove it now rather than leave a half-account.
             db.session.rollback()

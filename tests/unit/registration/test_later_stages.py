@@ -98,7 +98,7 @@ def test_a_refused_profile_value_is_corrected_on_the_password_screen(wizard_at):
     assert 'id="first_name"' in text(wizard.get())  # the field, to correct here
     fixed = wizard.post({"first_name": "Jordan", "password": "Provider1!",
                          "confirm_password": "Provider1!"})
-    assert fixed.location.endswith("/register/sign_in")
+    assert fixed.location.endswith("/register/handoff")  # Sign In is passed straight through
     assert wizard.context().individual.first_name == "Jordan"
 
 
