@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -236,18 +236,21 @@ def hold_login(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
         raise
 
 
+# One statement on every sign-in (the callback runs it), written once: the draft, unless a
+# membership exists.
+_UNFINISHED = (select(RegistrationDraft)
+               .where(RegistrationDraft.keycloak_user_id == bindparam("login"),
+                      RegistrationDraft.completed_at.is_(None),
+                      RegistrationDraft.step == AT_KEYCLOAK,
+                      ~exists().where(Membership.user_id == bindparam("login")))
+               .order_by(RegistrationDraft.created_at.desc()))
+
+
 def unfinished_for_login(user_id: str, now: datetime | None = None) -> RegistrationDraft | None:
     """The registration that created this login and stopped at Keycloak's steps (phone,
     Terms), if the login has no membership yet: signing in with it finishes it. Its expiry
     moves on (committed), so cleanup leaves it alone while it finishes."""
-    # One statement on every sign-in (the callback runs it): the draft, unless a membership
-    # exists.
-    draft = db.session.scalars(
-        select(RegistrationDraft)
-        .where(RegistrationDraft.keycloak_user_id == user_id,
-               RegistrationDraft.completed_at.is_(None), RegistrationDraft.step == AT_KEYCLOAK,
-               ~exists().where(Membership.user_id == user_id))
-        .order_by(RegistrationDraft.created_at.desc())).first()
+    draft = db.session.scalars(_UNFINISHED, {"login": user_id}).first()
     if draft is None or not keep_alive(draft, now):
         return None
     return draft

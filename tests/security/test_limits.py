@@ -125,3 +125,20 @@ def test_a_plan_administrator_lists_and_lifts_a_limit(limits_app: Flask) -> None
         assert limits.take(FIVE, "1234567893") is None  # the provider can go on at once
         event = db.session.query(AuditEvent).filter_by(action="limit.lift").one()
         assert event.details["key"] == "test-five:1234567893"
+
+
+def test_a_subject_of_sql_and_quotes_is_only_ever_a_key(limits_app: Flask) -> None:
+    """The take is written as SQL text (so its compiled form is kept): whatever a subject
+    holds (an email typed into Send Code, an NPI) travels as a bound value, counted as its own
+    key and nothing else."""
+    hostile = "x'); DELETE FROM rate_counters; --\"\\:now"
+    with limits_app.app_context():
+        assert limits.take(FIVE, "bystander", now=T0) is None
+        for _ in range(5):
+            assert limits.take_all([(FIVE, hostile), (FIVE, hostile + "'")], now=T0) is None
+        refused = limits.take(FIVE, hostile, now=T0)
+        db.session.commit()
+        assert refused is not None and refused.retry_after == 3600
+        counts = {row.key: row.count for row in limits.active(T0, prefix="test-five")}
+    assert counts == {FIVE.key("bystander"): 1, FIVE.key(hostile): 5,
+                      FIVE.key(hostile + "'"): 5}
