@@ -13,7 +13,9 @@ def test_the_token_benchmark_reports_both_sides_at_1_and_4_threads():
     assert [row["threads"] for row in report["results"]] == [1, 4]
     for row in report["results"]:
         assert row["verify_per_s"] > 0 and row["raw_per_s"] > 0
-        assert row["ratio"] == round(row["verify_per_s"] / row["raw_per_s"], 3)
+        # The ratio is taken before the rates are rounded to whole checks a second, so the
+        # rounded rates may give a third decimal one off.
+        assert row["ratio"] == pytest.approx(row["verify_per_s"] / row["raw_per_s"], abs=0.0015)
     assert report["target"] == 0.8
 
 
