@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, Request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import JSON, String, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, BindParameter, String, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
@@ -49,8 +49,19 @@ class WebSession(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-# Read at every request: built once (issue 26), the hash bound at each execution.
-_READ = select(WebSession.__table__).where(WebSession.id_hash == bindparam("id_hash"))
+_TABLE = WebSession.__table__
+# Read at every request and written at most once a request: each statement built once, every
+# value bound at execution (issue 26: building them per call cost more than running them).
+_READ = select(_TABLE).where(_TABLE.c.id_hash == bindparam("id_hash"))
+_KEPT = ("data", "subject", "keycloak_sid", "last_seen_at", "expires_at")
+_SETS: dict[str, BindParameter[Any]] = {name: bindparam(f"set_{name}") for name in _KEPT}
+_SAVE = update(_TABLE).where(_TABLE.c.id_hash == bindparam("old_hash")).values(_SETS)
+# Sign-in: the row takes the new id in place (see _store).
+_ROTATE = update(_TABLE).where(_TABLE.c.id_hash == bindparam("old_hash")).values(
+    {**_SETS, "id_hash": bindparam("new_hash"), "created_at": bindparam("set_created_at")})
+_CREATE = insert(_TABLE).values(
+    {**_SETS, "id_hash": bindparam("new_hash"), "created_at": bindparam("set_created_at"),
+     "brand": bindparam("set_brand")})
 
 
 def _hash(session_id: str) -> str:
@@ -141,31 +152,27 @@ class DatabaseSessionInterface(SessionInterface):
         in place, one statement and one commit per sign-in: the old id is dead the moment the
         new one lives, never both or neither."""
         user = session.get("user") or {}
-        values = {"data": dict(session), "subject": user.get("sub"),
-                  "keycloak_sid": session.get("keycloak_sid"), "last_seen_at": now,
-                  "expires_at": expires}
-        table = WebSession.__table__
+        values = {"set_data": dict(session), "set_subject": user.get("sub"),
+                  "set_keycloak_sid": session.get("keycloak_sid"), "set_last_seen_at": now,
+                  "set_expires_at": expires}
         with one_statement() as connection:
             if ended is not None:
                 fresh = secrets.token_urlsafe(32)
-                if connection.execute(update(table).where(table.c.id_hash == _hash(ended))
-                                      .values(id_hash=_hash(fresh), created_at=session.created_at,
-                                              **values)).rowcount:
+                if connection.execute(_ROTATE, {
+                        **values, "old_hash": _hash(ended), "new_hash": _hash(fresh),
+                        "set_created_at": session.created_at}).rowcount:
                     session.session_id = fresh
                     return
-            elif session.session_id is not None:
-                changed = connection.execute(update(table).where(
-                    table.c.id_hash == _hash(session.session_id)).values(**values)).rowcount
-                if changed:
-                    return
+            elif session.session_id is not None and connection.execute(_SAVE, {
+                    **values, "old_hash": _hash(session.session_id)}).rowcount:
+                return
             # New, rotated, or ended meanwhile (signed out in another tab): a fresh id,
             # never the old one revived (a statement of its own: nothing to undo with the
             # UPDATE that matched no row).
             session.session_id = secrets.token_urlsafe(32)
-            connection.execute(insert(table).values(id_hash=_hash(session.session_id),
-                                                    created_at=session.created_at,
-                                                    brand=current_brand().key, **values))
-
+            connection.execute(_CREATE, {**values, "new_hash": _hash(session.session_id),
+                                         "set_created_at": session.created_at,
+                                         "set_brand": current_brand().key})
 
 def end_session_by_id(session_id: str) -> None:
     with one_statement() as connection:
@@ -176,15 +183,14 @@ def end_session_by_id(session_id: str) -> None:
 def end_keycloak_session(sid: str | None, subject: str | None) -> int:
     """Back-channel logout: end the bridge sessions tied to Keycloak session ``sid`` (or, when
     Keycloak names only the user, every session of ``subject``). Returns how many ended."""
-    table = WebSession.__table__
     if sid:
-        condition = table.c.keycloak_sid == sid
+        condition = _TABLE.c.keycloak_sid == sid
     elif subject:
-        condition = table.c.subject == subject
+        condition = _TABLE.c.subject == subject
     else:
         return 0
     with one_statement() as connection:
-        return int(connection.execute(delete(table).where(condition)).rowcount or 0)
+        return int(connection.execute(delete(_TABLE).where(condition)).rowcount or 0)
 
 
 def purge_expired() -> int:
