@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, update
+from sqlalchemy import ColumnElement, DateTime, and_, bindparam, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -259,15 +259,20 @@ def unfinished_for_login(user_id: str, now: datetime | None = None) -> Registrat
     return draft
 
 
+# Run when a registration that stopped at Keycloak's steps comes back: written once.
+_KEEP_ALIVE = (update(RegistrationDraft.__table__)
+               .where(RegistrationDraft.id == bindparam("draft"),
+                      RegistrationDraft.completed_at.is_(None))
+               .values(expires_at=bindparam("expires", type_=DateTime())))
+
+
 def keep_alive(draft: RegistrationDraft, now: datetime | None = None) -> bool:
     """Extend an unfinished draft's life (committed); False if it is gone or complete."""
     expires = (now or utcnow()) + DRAFT_LIFETIME
-    result = db.session.execute(
-        update(RegistrationDraft)
-        .where(RegistrationDraft.id == draft.id, RegistrationDraft.completed_at.is_(None))
-        .values(expires_at=expires).execution_options(synchronize_session=False))
+    result = db.session.connection().execute(
+        _KEEP_ALIVE, {"draft": draft.id, "expires": expires})
     commit_keeping_loaded()  # the caller goes on with the draft as read (no read again)
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not result.rowcount:
         return False
     set_committed_value(draft, "expires_at", expires)
     return True
