@@ -13,8 +13,10 @@ from typing import Any
 
 Row = tuple[str, str, str, str]  # work, measured, target, verdict
 
-# The issue's (#13) targets.
+# The issue's (#13) targets; issue 26 set the one-client sign-in's as server capacity and
+# added p50 (one client signing in at a time is bound by latency, not by the servers).
 SIGN_IN_RATIO = 0.95
+SIGN_IN_ADDED_P50_MS = 10.0
 REGISTRATION_ADDED_CPU = 0.25
 MEMBERS_PAGE_P95_MS = 100.0
 APPROVE_P95_MS = 50.0
@@ -31,6 +33,10 @@ def _signin(s: dict[str, Any]) -> Iterator[Row]:
             continue
         alone, bridge = level["keycloak_alone"], level["bridge"]
         ratio = level["throughput_ratio"]
+        if clients == 1 and "added_p50_ms" in level:
+            yield _one_client(level)
+            yield from _minimal_rp_rows(clients, level)
+            continue
         yield (f"Sign-in (password + phone code, code + PKCE), {clients} client(s): "
                "throughput through the bridge ÷ Keycloak alone",
                f"{ratio:.2f} × ({bridge['per_second']:.2f}/s vs {alone['per_second']:.2f}/s; "
@@ -43,8 +49,39 @@ def _signin(s: dict[str, Any]) -> Iterator[Row]:
                f"{alone['cpu_ms_per_sign_in'].get('client', 0):.0f} ms; server capacity "
                f"ratio {level.get('server_cpu_ratio', float('nan')):.2f} ×)",
                f"≥ {SIGN_IN_RATIO} ×", _verdict(ratio >= SIGN_IN_RATIO))
-        if "minimal_rp" in level:  # runs since issue 26's floor (older results lack it)
-            yield _minimal_rp(clients, level)
+        yield from _minimal_rp_rows(clients, level)
+
+
+def _capacity(level: dict[str, Any]) -> tuple[float, str]:
+    """The server-capacity ratio and how it was taken: with Keycloak's CPU per sign-in
+    pooled over the sides when they asked it for the same requests (bench/signin.py)."""
+    if "server_cpu_ratio_pooled" in level:
+        return level["server_cpu_ratio_pooled"], (
+            f"Keycloak's CPU per sign-in pooled over the sides, "
+            f"{level['keycloak_cpu_ms_pooled']:.0f} ms, the same requests on each; side by "
+            f"side {level['server_cpu_ratio']:.2f} ×")
+    return level["server_cpu_ratio"], "side by side"
+
+
+def _one_client(level: dict[str, Any]) -> Row:
+    alone, bridge = level["keycloak_alone"], level["bridge"]
+    capacity, how = _capacity(level)
+    added = level["added_p50_ms"]
+    return ("Sign-in (password + phone code, code + PKCE), 1 client(s): server capacity "
+            "through the bridge ÷ Keycloak alone, and the p50 the bridge adds",
+            f"{capacity:.2f} × ({how}; the bridge's own CPU "
+            f"{bridge['cpu_ms_per_sign_in']['bridge']:.1f} ms per sign-in); p50 +{added:.0f} "
+            f"ms ({bridge['p50_ms']:.0f} vs {alone['p50_ms']:.0f} ms, p95 "
+            f"{bridge['p95_ms']:.0f} vs {alone['p95_ms']:.0f} ms); throughput "
+            f"{level['throughput_ratio']:.2f} × ({bridge['per_second']:.2f}/s vs "
+            f"{alone['per_second']:.2f}/s)",
+            f"≥ {SIGN_IN_RATIO} × and ≤ {SIGN_IN_ADDED_P50_MS:.0f} ms",
+            _verdict(capacity >= SIGN_IN_RATIO and added <= SIGN_IN_ADDED_P50_MS))
+
+
+def _minimal_rp_rows(clients: int, level: dict[str, Any]) -> Iterator[Row]:
+    if "minimal_rp" in level:  # runs since issue 26's floor (older results lack it)
+        yield _minimal_rp(clients, level)
 
 
 def _minimal_rp(clients: int, level: dict[str, Any]) -> Row:
@@ -52,10 +89,12 @@ def _minimal_rp(clients: int, level: dict[str, Any]) -> Row:
     (bench/minimal_rp.py), for scale; no target of its own."""
     alone, rp = level["keycloak_alone"], level["minimal_rp"]
     cpu, floor = rp["cpu_ms_per_sign_in"], level["bridge_vs_minimal_rp"]
+    pooled = (f"{rp['server_cpu_ratio_pooled']:.2f} × with Keycloak's CPU pooled, side by "
+              f"side " if "server_cpu_ratio_pooled" in rp else "")
     return (f"… the same sign-in through a minimal Flask RP (authlib's Flask client, signed-"
             f"cookie session, no database), {clients} client(s): server capacity ÷ Keycloak "
             "alone",
-            f"{rp['server_cpu_ratio']:.2f} × ({rp['per_second']:.2f}/s vs "
+            f"{pooled}{rp['server_cpu_ratio']:.2f} × ({rp['per_second']:.2f}/s vs "
             f"{alone['per_second']:.2f}/s; p50 {rp['p50_ms']:.0f} ms, p95 "
             f"{rp['p95_ms']:.0f} ms; CPU per sign-in: the RP {cpu['rp']:.1f} ms, Keycloak "
             f"{cpu['keycloak']:.0f} ms, the benchmark's clients {cpu.get('client', 0):.0f} ms; "

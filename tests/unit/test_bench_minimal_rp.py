@@ -107,3 +107,47 @@ def test_profiled_functions_are_named_with_their_file_even_without_a_folder():
     assert _where("/v/site-packages/authlib/oauth2/client.py", 7, "fetch_token") == \
         "fetch_token  (oauth2/client.py:7)"
     assert _where("~", 0, "decode") == "decode  (~:0)"
+
+
+def _level_with_requests(requests_per_sign_in: dict[str, float],
+                         bridge_p50: float = 0.1) -> dict[str, Any]:
+    totals = {"keycloak_alone": _side(10, {"keycloak": 90, "bridge": 0, "rp": 0, "client": 8}),
+              "bridge": _side(9, {"keycloak": 99, "bridge": 3, "rp": 0, "client": 10}),
+              "minimal_rp": _side(9.5, {"keycloak": 96, "bridge": 0, "rp": 2, "client": 10})}
+    for side, t in totals.items():
+        t["keycloak_requests"] = requests_per_sign_in[side] * len(t["latencies"])
+    totals["bridge"]["latencies"] = [bridge_p50] * len(totals["bridge"]["latencies"])
+    rotation = Rotation([{"id": "p"}], 1)
+    rotation.min_gap = 0.5
+    return _level(totals, rotation)
+
+
+SAME = {"keycloak_alone": 9, "bridge": 9, "minimal_rp": 9}
+
+
+def test_keycloaks_cpu_is_pooled_over_the_sides_when_each_asked_it_the_same():
+    level = _level_with_requests(SAME)
+    pooled = (90 * 100 + 99 * 90 + 96 * 95) / (100 + 90 + 95)
+    assert level["keycloak_cpu_ms_pooled"] == pytest.approx(pooled)
+    assert level["server_cpu_ratio_pooled"] == pytest.approx(pooled / (pooled + 3))
+    assert level["minimal_rp"]["server_cpu_ratio_pooled"] == pytest.approx(pooled / (pooled + 2))
+    assert level["server_cpu_ratio"] == pytest.approx(90 / (99 + 3))  # side by side, kept
+
+
+def test_a_side_that_asked_keycloak_for_more_is_not_pooled():
+    level = _level_with_requests({**SAME, "bridge": 10})
+    assert "server_cpu_ratio_pooled" not in level
+    assert level["keycloak_requests_per_sign_in"]["bridge"] == 10
+
+
+def test_one_client_is_judged_on_capacity_and_the_p50_the_bridge_adds():
+    def verdict(level: dict[str, Any]) -> tuple[str, str]:
+        row = report.rows(_results(level))[0]
+        return row[1], row[3]
+
+    measured, judged = verdict(_level_with_requests(SAME))  # +0 ms, pooled ≈ 0.97
+    assert judged == "met" and measured.startswith("0.97 × (Keycloak's CPU per sign-in pooled")
+    assert "side by side 0.88 ×" in measured and "p50 +0 ms" in measured
+    assert verdict(_level_with_requests(SAME, bridge_p50=0.115))[1] == "**short**"  # +15 ms
+    # Unequal requests: judged side by side (0.88 ×), whatever the p50.
+    assert verdict(_level_with_requests({**SAME, "bridge": 10}))[1] == "**short**"
