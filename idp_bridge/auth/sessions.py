@@ -174,6 +174,7 @@ class DatabaseSessionInterface(SessionInterface):
                                          "set_created_at": session.created_at,
                                          "set_brand": current_brand().key})
 
+
 def end_session_by_id(session_id: str) -> None:
     with one_statement() as connection:
         connection.execute(delete(WebSession.__table__).where(
