@@ -15,8 +15,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy
-import sqlalchemy.exc
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -61,21 +59,7 @@ def both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Flask
         db.session.remove()
         db.engine.dispose()
     if request.param == "postgresql" and SERVER_URL:
-        _drop(SERVER_URL, url)
-
-
-def _drop(server_url: str, url: str) -> None:
-    """Plain DROP DATABASE: PostgreSQL stops its own autovacuum worker on the database (the
-    bulk loads wake one), which ``WITH (FORCE)`` may not signal as a non-superuser."""
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = sqlalchemy.engine.make_url(url).database
-    try:
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    except sqlalchemy.exc.OperationalError:
-        drop_databases(server_url, url)  # someone else still connected: force it
-    finally:
-        engine.dispose()
+        drop_databases(SERVER_URL, url)  # stops an autovacuum worker the loads woke
 
 
 def count(model: type, *where: object) -> int:
