@@ -1,10 +1,10 @@
 """Writing and checking the audit log.
 
 An append locks the chain's head row in the caller's transaction and reads the previous hash
-from it in the same statement (``row_locks.hold_fresh``), then moves it on: two concurrent
-transactions can never chain onto one event. The lock is held until the caller commits, so
-callers record their event at the end of their unit of work (decisions do). After the commit
-the head is checkpointed outside the database (``checkpoint``).
+from it in the same statement (``row_locks.holding_statement``), then moves it on: two
+concurrent transactions can never chain onto one event. The lock is held until the caller
+commits, so callers record their event at the end of their unit of work (decisions do). After
+the commit the head is checkpointed outside the database (``checkpoint``).
 """
 
 from __future__ import annotations

@@ -57,8 +57,7 @@ _KEPT = ("data", "subject", "keycloak_sid", "last_seen_at", "expires_at")
 _SETS: dict[str, BindParameter[Any]] = {name: bindparam(f"set_{name}") for name in _KEPT}
 _SAVE = update(_TABLE).where(_TABLE.c.id_hash == bindparam("old_hash")).values(_SETS)
 # Sign-in: the row takes the new id in place (see _store).
-_ROTATE = update(_TABLE).where(_TABLE.c.id_hash == bindparam("old_hash")).values(
-    {**_SETS, "id_hash": bindparam("new_hash"), "created_at": bindparam("set_created_at")})
+_ROTATE = _SAVE.values(id_hash=bindparam("new_hash"), created_at=bindparam("set_created_at"))
 _CREATE = insert(_TABLE).values(
     {**_SETS, "id_hash": bindparam("new_hash"), "created_at": bindparam("set_created_at"),
      "brand": bindparam("set_brand")})
