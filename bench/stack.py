@@ -94,6 +94,37 @@ def cpu_seconds(pid: int) -> float:
     return total / _CLOCK_TICKS
 
 
+def java_pid(pid: int) -> int:
+    """kc.sh execs java (same pid) or starts it as a child: the process whose name is java."""
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        if Path(f"/proc/{current}/comm").read_text().strip() == "java":
+            return current
+        for child in Path(f"/proc/{current}/task/{current}/children").read_text().split():
+            todo.append(int(child))
+    raise RuntimeError("no java process under Keycloak's")
+
+
+def compiler_seconds(java: int) -> float:
+    """User + system CPU of the JVM's JIT compiler threads (HotSpot names them "C1/C2
+    CompilerThreadN"), from /proc. A fresh Keycloak compiles for minutes: 10-60 ms of CPU per
+    sign-in through the first 500 sign-ins, on top of 64-71 ms of the sign-in's own work
+    (bench/NOTES.md, sixth pass); a long-running one has compiled its hot paths. A compiler
+    thread the JVM ends takes its CPU out of this sum (not out of the process's), so the
+    figure can only fall short: with 2 CPUs HotSpot runs one of each and keeps both."""
+    total = 0
+    for task in Path(f"/proc/{java}/task").iterdir():
+        try:
+            if "CompilerThre" not in (task / "comm").read_text():
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        total += int(fields[11]) + int(fields[12])
+    return total / _CLOCK_TICKS
+
+
 def _stat(pid: int) -> list[str] | None:
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
@@ -135,8 +166,13 @@ class Stack:
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each server's process tree (``rp``: the minimal relying
-        party, once started)."""
-        cpu = {"keycloak": cpu_seconds(self.keycloak_pid()),
+        party, once started). ``keycloak_jit``: the part of Keycloak's spent compiling (in
+        ``keycloak`` too, never to be added to it)."""
+        keycloak = self.keycloak_pid()
+        if self.extras.get("java_of") != keycloak:  # a restarted Keycloak is a new JVM
+            self.extras.update(java_of=keycloak, java_pid=java_pid(keycloak))
+        cpu = {"keycloak": cpu_seconds(keycloak),
+               "keycloak_jit": compiler_seconds(self.extras["java_pid"]),
                "bridge": cpu_seconds(self.bridge_pid())}
         if self.minimal_rp_process is not None:
             cpu["rp"] = cpu_seconds(self.minimal_rp_process.pid)

@@ -151,3 +151,38 @@ def test_one_client_is_judged_on_capacity_and_the_p50_the_bridge_adds():
     assert verdict(_level_with_requests(SAME, bridge_p50=0.115))[1] == "**short**"  # +15 ms
     # Unequal requests: judged side by side (0.88 ×), whatever the p50.
     assert verdict(_level_with_requests({**SAME, "bridge": 10}))[1] == "**short**"
+
+
+def _level_with_jit(jit: dict[str, float]) -> dict[str, Any]:
+    cpu = {"keycloak_alone": {"keycloak": 90, "bridge": 0, "rp": 0, "client": 8},
+           "bridge": {"keycloak": 99, "bridge": 3, "rp": 0, "client": 10},
+           "minimal_rp": {"keycloak": 96, "bridge": 0, "rp": 2, "client": 10}}
+    rates = {"keycloak_alone": 10, "bridge": 9, "minimal_rp": 9.5}
+    totals = {side: _side(rates[side], {**cpu[side], "keycloak_jit": jit[side]})
+              for side in cpu}
+    for t in totals.values():
+        t["keycloak_requests"] = 9 * len(t["latencies"])
+    rotation = Rotation([{"id": "p"}], 1)
+    rotation.min_gap = 0.5
+    return _level(totals, rotation)
+
+
+def test_the_steady_ratio_leaves_out_what_keycloaks_compiler_spent_on_every_side():
+    level = _level_with_jit({"keycloak_alone": 30, "bridge": 20, "minimal_rp": 25})
+    pooled = (90 * 100 + 99 * 90 + 96 * 95) / 285
+    jit = (30 * 100 + 20 * 90 + 25 * 95) / 285
+    assert level["keycloak_jit_ms_pooled"] == pytest.approx(jit)
+    assert level["server_cpu_ratio_steady"] == pytest.approx((pooled - jit) / (pooled - jit + 3))
+    assert level["minimal_rp"]["server_cpu_ratio_steady"] == pytest.approx(
+        (pooled - jit) / (pooled - jit + 2))
+    # Less of Keycloak's CPU to set the bridge's against: the steady ratio is the lower one.
+    assert level["server_cpu_ratio_steady"] < level["server_cpu_ratio_pooled"]
+    measured = report.rows(_results(level))[0][1]
+    assert f"without the {jit:.0f} ms of it Keycloak's JIT compiler spent, " \
+           f"{level['server_cpu_ratio_steady']:.2f} ×" in measured
+
+
+def test_results_from_before_the_jit_split_render_without_it():
+    level = _level_with_requests(SAME)
+    assert "server_cpu_ratio_steady" not in level
+    assert "JIT" not in report.rows(_results(level))[0][1]
