@@ -207,16 +207,16 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print,
     for user in users:  # warm: JIT, caches, themes
         one_sign_in(stack, Meter(stack), user)
     recording = stack.extras.get("jfr")
-    java = str(java_pid(stack.keycloak_pid()))
+    java = java_pid(stack.keycloak_pid())
     if recording:  # only the measured sign-ins: no start-up, no warm-up in the profile
-        _run(_jdk("jcmd"), java, "JFR.start", "name=bench", "settings=profile")
+        _run(_jdk("jcmd"), str(java), "JFR.start", "name=bench", "settings=profile")
     meter = Meter(stack)
-    compiling = compiler_seconds(int(java))
+    compiling = compiler_seconds(java)
     for i in range(sign_ins):
         one_sign_in(stack, meter, users[i % len(users)])
-    compiling = compiler_seconds(int(java)) - compiling
+    compiling = compiler_seconds(java) - compiling
     if recording:
-        _run(_jdk("jcmd"), java, "JFR.stop", "name=bench", f"filename={recording}")
+        _run(_jdk("jcmd"), str(java), "JFR.stop", "name=bench", f"filename={recording}")
     per_step = {name: round(1000 * meter.cpu[name] / sign_ins, 1) for name in meter.cpu}
     sign_in_ms = sum(v for k, v in per_step.items() if k not in ("refresh", "between steps"))
     result: dict[str, Any] = {

@@ -285,7 +285,7 @@ def _level(totals: dict[str, dict[str, Any]], rotation: Rotation) -> dict[str, A
     pooled = _pooled_keycloak(totals, level)
     if pooled is not None:
         level["server_cpu_ratio_pooled"] = pooled / (pooled + bridge_cpu["bridge"])
-    steady = _pooled_keycloak(totals, level, without_jit=True)
+    steady = None if pooled is None else _less_compiling(totals, level, pooled)
     if steady is not None:
         level["server_cpu_ratio_steady"] = steady / (steady + bridge_cpu["bridge"])
     if "minimal_rp" in level:  # the floor: the same, through the thinnest Flask RP
@@ -310,21 +310,15 @@ def _level(totals: dict[str, dict[str, Any]], rotation: Rotation) -> dict[str, A
 SAME_WORK = 0.02
 
 
-def _pooled_keycloak(totals: dict[str, dict[str, Any]], level: dict[str, Any],
-                     without_jit: bool = False) -> float | None:
+def _pooled_keycloak(totals: dict[str, dict[str, Any]],
+                     level: dict[str, Any]) -> float | None:
     """Keycloak's CPU per sign-in over every side together, when its access log shows each
     side asked it for the same requests per sign-in (None otherwise, or for runs without
     the counts). Side by side, Keycloak's CPU per sign-in differs by ±6 ms between sides
     making the same requests (a garbage collection or a compilation lands in one side's
     window or the other's), more than a relying party's whole cost; pooled, that noise
-    leaves the capacity ratio, and what each side adds of its own stays in it.
-
-    ``without_jit``: less what its JIT compiler threads spent meanwhile. A fresh Keycloak
-    still compiles 10-60 ms per sign-in, which a long-running one no longer does (the steady
-    state a plan sizes for; bench/NOTES.md, sixth pass)."""
+    leaves the capacity ratio, and what each side adds of its own stays in it."""
     if not all("keycloak_requests" in t for t in totals.values()):
-        return None
-    if without_jit and not all("keycloak_jit" in t["cpu"] for t in totals.values()):
         return None
     per_sign_in = {side: t["keycloak_requests"] / len(t["latencies"])
                    for side, t in totals.items()}
@@ -332,13 +326,23 @@ def _pooled_keycloak(totals: dict[str, dict[str, Any]], level: dict[str, Any],
     if max(per_sign_in.values()) > min(per_sign_in.values()) * (1 + SAME_WORK):
         return None
     sign_ins = sum(len(t["latencies"]) for t in totals.values())
-    if without_jit:
-        jit = 1000 * sum(t["cpu"]["keycloak_jit"] for t in totals.values()) / sign_ins
-        level["keycloak_jit_ms_pooled"] = jit
-        return float(level["keycloak_cpu_ms_pooled"]) - jit
     pooled = 1000 * sum(t["cpu"]["keycloak"] for t in totals.values()) / sign_ins
     level["keycloak_cpu_ms_pooled"] = pooled
     return pooled
+
+
+def _less_compiling(totals: dict[str, dict[str, Any]], level: dict[str, Any],
+                    pooled: float) -> float | None:
+    """The pooled figure less what Keycloak's JIT compiler threads spent meanwhile (None for
+    runs without it). A fresh Keycloak still compiles 10-60 ms per sign-in, which a
+    long-running one no longer does: the steady state a plan sizes for (bench/NOTES.md,
+    sixth pass)."""
+    if not all("keycloak_jit" in t["cpu"] for t in totals.values()):
+        return None
+    sign_ins = sum(len(t["latencies"]) for t in totals.values())
+    jit = 1000 * sum(t["cpu"]["keycloak_jit"] for t in totals.values()) / sign_ins
+    level["keycloak_jit_ms_pooled"] = jit
+    return pooled - jit
 
 
 def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:

@@ -116,12 +116,12 @@ def compiler_seconds(java: int) -> float:
     total = 0
     for task in Path(f"/proc/{java}/task").iterdir():
         try:
-            if "CompilerThre" not in (task / "comm").read_text():
-                continue
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            compiling = "CompilerThre" in (task / "comm").read_text()
         except OSError:
             continue  # the thread ended meanwhile
-        total += int(fields[11]) + int(fields[12])
+        stat = _stat(int(task.name)) if compiling else None  # /proc/<tid> is the thread
+        if stat:
+            total += int(stat[11]) + int(stat[12])  # utime, stime
     return total / _CLOCK_TICKS
 
 

@@ -16,13 +16,16 @@ from bench import report, stack
 
 
 def _fake_jvm(root: Path, threads: dict[str, tuple[int, int]]) -> int:
-    """A /proc/<pid>/task tree with these thread names and (utime, stime) ticks."""
+    """A /proc/<pid>/task tree with these thread names and (utime, stime) ticks; each
+    thread's stat also at /proc/<tid>/stat, as Linux serves it."""
     for tid, (name, (user, system)) in enumerate(threads.items(), start=100):
         task = root / "4242" / "task" / str(tid)
         task.mkdir(parents=True)
         (task / "comm").write_text(name + "\n")
         fields = ["S"] + ["0"] * 10 + [str(user), str(system)] + ["0"] * 5
-        (task / "stat").write_text(f"{tid} ({name}) " + " ".join(fields) + "\n")
+        (root / str(tid)).mkdir()
+        for where in (task, root / str(tid)):
+            (where / "stat").write_text(f"{tid} ({name}) " + " ".join(fields) + "\n")
     return 4242
 
 
