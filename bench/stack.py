@@ -119,15 +119,18 @@ def compiler_seconds(java: int) -> float:
             compiling = "CompilerThre" in (task / "comm").read_text()
         except OSError:
             continue  # the thread ended meanwhile
-        stat = _stat(int(task.name)) if compiling else None  # /proc/<tid> is the thread
+        # The thread's own figures are under task/: /proc/<tid>/stat is its whole process's.
+        stat = _stat(java, thread=int(task.name)) if compiling else None
         if stat:
             total += int(stat[11]) + int(stat[12])  # utime, stime
     return total / _CLOCK_TICKS
 
 
-def _stat(pid: int) -> list[str] | None:
+def _stat(pid: int, thread: int | None = None) -> list[str] | None:
+    """``pid``'s /proc stat fields, or one of its threads'."""
+    where = f"/proc/{pid}" if thread is None else f"/proc/{pid}/task/{thread}"
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        raw = Path(f"{where}/stat").read_text()
     except OSError:
         return None
     return raw.rsplit(")", 1)[1].split()  # fields from "state" on: [0]=state, [1]=ppid
@@ -329,7 +332,9 @@ def minimal_rp_env(stack: Stack, url: str) -> dict[str, str]:
     return {"MINIMAL_RP_ISSUER": f"{stack.keycloak_url}/realms/{REALM}",
             "MINIMAL_RP_CLIENT_ID": CLIENT_ID,
             "MINIMAL_RP_CLIENT_SECRET": stack.env["IDP_CLIENT_SECRET"],
-            "MINIMAL_RP_URL": url, "MINIMAL_RP_SECRET_KEY": "bench-only-minimal-rp-key"}
+            "MINIMAL_RP_URL": url, "MINIMAL_RP_SECRET_KEY": "bench-only-minimal-rp-key",
+            "MINIMAL_RP_SMTP_HOST": stack.env["IDP_SMTP_HOST"],
+            "MINIMAL_RP_SMTP_PORT": stack.env["IDP_SMTP_PORT"]}
 
 
 def start_minimal_rp(stack: Stack) -> str:

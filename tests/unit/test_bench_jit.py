@@ -16,16 +16,20 @@ from bench import report, stack
 
 
 def _fake_jvm(root: Path, threads: dict[str, tuple[int, int]]) -> int:
-    """A /proc/<pid>/task tree with these thread names and (utime, stime) ticks; each
-    thread's stat also at /proc/<tid>/stat, as Linux serves it."""
+    """A /proc/<pid>/task tree with these thread names and (utime, stime) ticks. As Linux
+    serves it, /proc/<tid>/stat is the whole process's: only task/<tid>/stat is the thread's."""
+    def stat(tid: int, name: str, user: int, system: int) -> str:
+        fields = ["S"] + ["0"] * 10 + [str(user), str(system)] + ["0"] * 5
+        return f"{tid} ({name}) " + " ".join(fields) + "\n"
+
+    whole = [sum(ticks[i] for ticks in threads.values()) for i in (0, 1)]
     for tid, (name, (user, system)) in enumerate(threads.items(), start=100):
         task = root / "4242" / "task" / str(tid)
         task.mkdir(parents=True)
         (task / "comm").write_text(name + "\n")
-        fields = ["S"] + ["0"] * 10 + [str(user), str(system)] + ["0"] * 5
+        (task / "stat").write_text(stat(tid, name, user, system))
         (root / str(tid)).mkdir()
-        for where in (task, root / str(tid)):
-            (where / "stat").write_text(f"{tid} ({name}) " + " ".join(fields) + "\n")
+        (root / str(tid) / "stat").write_text(stat(tid, name, *whole))
     return 4242
 
 
@@ -35,6 +39,40 @@ def test_only_the_compiler_threads_count(tmp_path: Path, monkeypatch: pytest.Mon
     real_path = stack.Path
     monkeypatch.setattr(stack, "Path", lambda p: real_path(str(p).replace("/proc", str(tmp_path))))
     assert stack.compiler_seconds(pid) == pytest.approx(375 / os.sysconf("SC_CLK_TCK"))
+
+
+SPINNING_COMPILER = """
+import threading, time
+spun = threading.Barrier(3)
+def spin(name, seconds):
+    if name:  # a thread may rename itself, as HotSpot names its compiler threads
+        with open(f"/proc/self/task/{threading.get_native_id()}/comm", "w") as comm:
+            comm.write(name)
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+    spun.wait()
+    time.sleep(30)  # alive, as the JVM keeps its compiler threads
+for name, seconds in (("C2 CompilerThre", 0.4), ("", 1.2)):
+    threading.Thread(target=spin, args=(name, seconds), daemon=True).start()
+spun.wait()
+print("done", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_real_compiler_thread_counts_its_own_cpu_not_its_processes():
+    child = subprocess.Popen([sys.executable, "-c", SPINNING_COMPILER], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "done"
+        compiling, whole = stack.compiler_seconds(child.pid), stack.cpu_seconds(child.pid)
+        assert whole >= 1.5
+        assert 0.3 <= compiling <= 0.6, (compiling, whole)
+    finally:
+        child.kill()
+        child.wait()
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
