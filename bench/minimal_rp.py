@@ -8,12 +8,13 @@ nothing else, to show the floor under the bridge's own CPU per sign-in.
 session by authlib); ``/auth/callback`` exchanges the code and checks the ID token (authlib's
 ``CodeIDToken``: signature against Keycloak's keys, iss, aud, exp, iat, nonce, at_hash), keeps
 the claims in the signed-cookie session and redirects to ``/``. No database, no server-side
-session, nothing of the bridge's: it imports only Flask and authlib. Nothing is turned off.
+session, nothing of the bridge's: the sign-in imports only Flask and authlib. Nothing is turned off.
 
 Configured from the environment (bench/stack.py sets it):
 MINIMAL_RP_ISSUER (Keycloak's realm URL), MINIMAL_RP_CLIENT_ID, MINIMAL_RP_CLIENT_SECRET,
-MINIMAL_RP_URL (its own external URL; the callback is MINIMAL_RP_URL/auth/callback) and
-MINIMAL_RP_SECRET_KEY (signs the session cookie).
+MINIMAL_RP_URL (its own external URL; the callback is MINIMAL_RP_URL/auth/callback),
+MINIMAL_RP_SECRET_KEY (signs the session cookie), and for the registration wizard
+(bench/minimal_wizard.py) MINIMAL_RP_SMTP_HOST and MINIMAL_RP_SMTP_PORT.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from collections.abc import Mapping
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, redirect, session
 from werkzeug.wrappers import Response
+
+from bench.minimal_wizard import add_wizard, callback_target
 
 SETTINGS = ("MINIMAL_RP_ISSUER", "MINIMAL_RP_CLIENT_ID", "MINIMAL_RP_CLIENT_SECRET",
             "MINIMAL_RP_URL", "MINIMAL_RP_SECRET_KEY")
@@ -60,6 +63,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     def callback() -> Response:
         token = keycloak.authorize_access_token()  # raises (a 500) on any failed check
         session["user"] = dict(token["userinfo"])
-        return redirect("/")
+        return redirect(callback_target())
 
+    add_wizard(app, keycloak, env, callback_url)
     return app

@@ -13,7 +13,7 @@ from typing import Any
 
 from bench import flows
 from bench.signin import gateway
-from bench.stack import GUNICORN_WORKERS, Stack
+from bench.stack import GUNICORN_WORKERS, Stack, start_minimal_rp
 from bench.stats import summary
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
@@ -75,6 +75,18 @@ def wizard(stack: Stack, org: dict[str, str], serial: int) -> dict[str, float]:
     return dict(http.steps)
 
 
+def minimal_wizard(stack: Stack, org: dict[str, str], serial: int) -> dict[str, float]:
+    """The same registration through the minimal wizard (bench/minimal_wizard.py): the same
+    client, pages, Keycloak calls and emails, with no database behind them."""
+    http = flows.TimedSession(stack)
+    client = WizardClient(start_minimal_rp(stack), stack.outbox, http=http)
+    email = f"min-reg-{serial}-{uuid.uuid4().hex[:6]}@clinic.test"
+    register_individual(client, org, email)
+    assert client.page is not None and client.page.url.endswith("/register/complete"), (
+        client.page.url if client.page is not None else "")
+    return dict(http.steps)
+
+
 def _requests_of(stack: Stack, registration: Callable[[], object]) -> dict[str, int]:
     """What one registration asked of Keycloak (browser and bridge alike), from its log."""
     offset = stack.keycloak_log_size()
@@ -89,9 +101,11 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     # land on one side (the ratio moved by 15 points between runs; bench/NOTES.md).
     rounds, per_round = (4, 1) if quick else (60, 1)
     org = seed_organization(stack)
+    start_minimal_rp(stack)
     sides: dict[str, Callable[[int], dict[str, float]]] = {
         "keycloak_alone": lambda i: keycloak_alone(stack, i),
         "wizard": lambda i: wizard(stack, org, i),
+        "minimal_wizard": lambda i: minimal_wizard(stack, org, i),
     }
     # Warm-up, untimed: twice as many as gunicorn has workers, so every worker has served
     # every step once (a fresh worker's first pass compiles statements and prepares them on
@@ -101,12 +115,12 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
             side(9000 + n)
     walls: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, dict[str, float]] = {
-        s: {"keycloak": 0.0, "keycloak_jit": 0.0, "bridge": 0.0} for s in sides}
+        s: {"keycloak": 0.0, "keycloak_jit": 0.0, "bridge": 0.0, "rp": 0.0} for s in sides}
     steps: dict[str, dict[str, float]] = {s: defaultdict(float) for s in sides}
     serial = 0
     names = list(sides)
     for r in range(rounds):
-        for side in names[r % 2:] + names[:r % 2]:
+        for side in names[r % len(names):] + names[:r % len(names)]:
             before = stack.cpu()
             for _ in range(per_round):
                 serial += 1
@@ -115,7 +129,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                     steps[side][step] += seconds
                 walls[side].append(time.perf_counter() - start)
             after = stack.cpu()
-            for k in cpu[side]:  # Keycloak (its JIT part) and the bridge, not another server
+            for k in cpu[side]:  # Keycloak (its JIT part), the bridge, the minimal wizard
                 cpu[side][k] += after[k] - before[k]
     out: dict[str, Any] = {"rounds": rounds, "per_round": per_round}
     for side in sides:
@@ -127,7 +141,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                                        for k, v in sorted(steps[side].items(),
                                                           key=lambda kv: -kv[1])}}
         spent = out[side]["cpu_s_per_registration"]
-        out[side]["cpu_s_total"] = spent["keycloak"] + spent["bridge"]
+        out[side]["cpu_s_total"] = spent["keycloak"] + spent["bridge"] + spent["rp"]
         out[side]["cpu_s_steady"] = out[side]["cpu_s_total"] - spent["keycloak_jit"]
     out["keycloak_requests_per_registration"] = {
         side: _requests_of(stack, lambda run=run, n=8000 + i: run(n))
@@ -138,10 +152,26 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     # Keycloak, which has compiled both paths, would spend.
     steady = out["keycloak_alone"]["cpu_s_steady"]
     out["cpu_added_fraction_steady"] = (out["wizard"]["cpu_s_steady"] - steady) / steady
+    out["floor"] = _floor(out)
     out["bridge_cpu_fraction_of_keycloak"] = (
         out["wizard"]["cpu_s_per_registration"]["bridge"]
         / out["wizard"]["cpu_s_per_registration"]["keycloak"])
     log(f"registration: Keycloak alone {out['keycloak_alone']['wall_s_mean']:.2f} s wall / "
         f"{alone:.2f} s CPU; wizard {out['wizard']['wall_s_mean']:.2f} s / "
-        f"{out['wizard']['cpu_s_total']:.2f} s CPU; added {out['cpu_added_fraction']:.0%}")
+        f"{out['wizard']['cpu_s_total']:.2f} s CPU; added {out['cpu_added_fraction']:.0%}; "
+        f"the minimal wizard {out['floor']['cpu_added_fraction']:.0%}")
     return out
+
+
+def _floor(out: dict[str, Any]) -> dict[str, float]:
+    """The minimal wizard beside Keycloak alone, as the wizard is, and the two servers' own
+    CPU side by side: the share any Flask wizard making the same calls would add, and how
+    many times that the bridge's own CPU is."""
+    alone, floor = out["keycloak_alone"], out["minimal_wizard"]
+    spent = floor["cpu_s_per_registration"]
+    return {"cpu_added_fraction": (floor["cpu_s_total"] - alone["cpu_s_total"])
+            / alone["cpu_s_total"],
+            "cpu_added_fraction_steady": (floor["cpu_s_steady"] - alone["cpu_s_steady"])
+            / alone["cpu_s_steady"],
+            "rp_cpu_s": spent["rp"], "keycloak_cpu_s": spent["keycloak"],
+            "bridge_vs_minimal": out["wizard"]["cpu_s_per_registration"]["bridge"] / spent["rp"]}

@@ -11,10 +11,7 @@ import pytest
 
 from bench import minimal_rp, report
 from bench.signin import Rotation, _level, _package, _where
-
-SETTINGS = {"MINIMAL_RP_ISSUER": "http://127.0.0.1:1/realms/provider-portal",
-            "MINIMAL_RP_CLIENT_ID": "idp-bridge", "MINIMAL_RP_CLIENT_SECRET": "s3cret",
-            "MINIMAL_RP_URL": "http://127.0.0.1:2", "MINIMAL_RP_SECRET_KEY": "k"}
+from tests.support.minimal_rp import SETTINGS
 
 
 def _app_knowing_keycloak() -> Any:

@@ -1,0 +1,127 @@
+"""The registration benchmark's third side (issue 26): the minimal Flask wizard
+(bench/minimal_wizard.py) refuses what a real wizard refuses, in the bridge's order, and its
+figures reach the report beside the bridge's without breaking older result files. It runs
+against the real Keycloak in the benchmark (``make bench``, quick mode in CI); here only what
+needs no Keycloak."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from bench import minimal_rp, minimal_wizard, registration, report
+from tests.support.minimal_rp import SETTINGS
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    mails: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(minimal_wizard, "_send", lambda env, batch: mails.extend(batch))
+    return mails
+
+
+@pytest.fixture
+def browser() -> Any:
+    return minimal_rp.create_app(SETTINGS).test_client()
+
+
+def _csrf(page: Any) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert match, page.get_data(as_text=True)
+    return match.group(1)
+
+
+def _at_individual(browser: Any) -> str:
+    page = browser.get("/register", follow_redirects=True)
+    token = _csrf(page)
+    page = browser.post("/register/account", data={
+        "csrf_token": token, "account_type": "individual", "npi": "1234567893",
+        "tin": "41-5599001"})
+    assert page.status_code == 302 and page.location.endswith("/register/individual")
+    return token
+
+
+PERSON = {"first_name": "Jordan", "last_name": "Baker", "phone": "608-555-0142",
+          "job_title": "Office Manager", "email": "jordan@clinic.test", "opt_in": "in"}
+
+
+def test_a_post_without_the_pages_csrf_token_is_refused(browser: Any):
+    browser.get("/register", follow_redirects=True)
+    page = browser.post("/register/account", data={
+        "account_type": "individual", "npi": "1234567893", "tin": "41-5599001"})
+    assert page.status_code == 400
+
+
+@pytest.mark.parametrize("npi", ["1234567890", "123456789", "12345678931", "abcdefghij"])
+def test_an_npi_failing_its_check_digit_keeps_the_account_step(browser: Any, npi: str):
+    token = _csrf(browser.get("/register", follow_redirects=True))
+    page = browser.post("/register/account", data={
+        "csrf_token": token, "account_type": "individual", "npi": npi, "tin": "41-5599001"})
+    assert page.status_code == 422 and "Check the NPI and TIN." in page.get_data(as_text=True)
+    assert browser.get("/register/individual").location.endswith("/register")
+
+
+def test_the_emailed_code_must_match_and_be_verified_before_continue(browser: Any, sent: list):
+    token = _at_individual(browser)
+    page = browser.post("/register/individual",
+                        data={"csrf_token": token, "action": "send_code", **PERSON})
+    assert page.status_code == 200 and sent[-1][0] == PERSON["email"]
+    code = re.search(r"\d{6}", sent[-1][2])
+    assert code
+    wrong = f"{(int(code.group(0)) + 1) % 10**6:06d}"
+    page = browser.post("/register/individual", data={
+        "csrf_token": token, "action": "verify_code", "email_code": wrong, **PERSON})
+    assert page.status_code == 422 and "That code is not right." in page.get_data(as_text=True)
+    page = browser.post("/register/individual",
+                        data={"csrf_token": token, "action": "continue", **PERSON})
+    assert page.status_code == 422 and "Verify your email first." in page.get_data(as_text=True)
+    app = browser.application
+    kept = app.session_interface.get_signing_serializer(app).loads(
+        browser.get_cookie("session").value)
+    assert kept["code"] and code.group(0) not in str(kept)  # only its keyed hash
+
+
+def test_a_step_out_of_order_goes_back_to_the_start(browser: Any):
+    _at_individual(browser)
+    assert browser.get("/register/password").location.endswith("/register")
+    assert browser.get("/register/finish").location.endswith("/register")
+
+
+def _side(keycloak: float, jit: float, bridge: float, rp: float) -> dict[str, Any]:
+    return {"wall_s_mean": 0.5, "cpu_s_total": keycloak + bridge + rp,
+            "cpu_s_steady": keycloak - jit + bridge + rp,
+            "cpu_s_per_registration": {"keycloak": keycloak, "keycloak_jit": jit,
+                                       "bridge": bridge, "rp": rp}}
+
+
+def _measured() -> dict[str, Any]:
+    out = {"keycloak_alone": _side(0.20, 0.05, 0.0, 0.0),
+           "wizard": _side(0.19, 0.06, 0.08, 0.0),
+           "minimal_wizard": _side(0.19, 0.06, 0.0, 0.04)}
+    out["cpu_added_fraction"] = 0.35
+    out["cpu_added_fraction_steady"] = (0.21 - 0.15) / 0.15
+    out["floor"] = registration._floor(out)
+    return out
+
+
+def test_the_floor_is_the_minimal_wizard_beside_keycloak_alone():
+    floor = _measured()["floor"]
+    assert floor["cpu_added_fraction"] == pytest.approx((0.23 - 0.20) / 0.20)
+    assert floor["cpu_added_fraction_steady"] == pytest.approx((0.17 - 0.15) / 0.15)
+    assert floor["bridge_vs_minimal"] == pytest.approx(2.0)
+
+
+def test_the_report_sets_the_floor_under_the_registration_row():
+    rows = report.rows({"sections": {"registration": _measured()}})
+    assert len(rows) == 2 and rows[0][3] == "**short**"
+    assert "minimal Flask wizard" in rows[1][0] and rows[1][3] == ""
+    assert "15%; without Keycloak's JIT compiling 13%" in rows[1][1]
+    assert "the bridge's own 80 ms = 2.00 × the minimal wizard's" in rows[1][1]
+
+
+def test_registration_results_from_before_the_floor_render_one_row():
+    older = {k: v for k, v in _measured().items() if k not in ("floor", "minimal_wizard")}
+    rows = report.rows({"sections": {"registration": older}})
+    assert len(rows) == 1 and "minimal" not in rows[0][0]
