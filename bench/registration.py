@@ -1,7 +1,9 @@
 """A whole registration: Keycloak alone (admin create user + set password + first sign-in with
 phone enrollment and the terms) vs the bridge's wizard (an individual joining an approved
 organization: account, individual enrollment with the emailed code, password, then the same
-first sign-in). Interleaved rounds; wall time, per-step time and CPU of each process."""
+first sign-in) vs the same registration through the minimal wizard (bench/minimal_wizard.py:
+no database; the floor under the bridge's share). Interleaved rounds; wall time, per-step time
+and CPU of each process."""
 
 from __future__ import annotations
 
