@@ -29,7 +29,8 @@ from werkzeug.wrappers import Response
 from bench.minimal_wizard import add_wizard, callback_target
 
 SETTINGS = ("MINIMAL_RP_ISSUER", "MINIMAL_RP_CLIENT_ID", "MINIMAL_RP_CLIENT_SECRET",
-            "MINIMAL_RP_URL", "MINIMAL_RP_SECRET_KEY")
+            "MINIMAL_RP_URL", "MINIMAL_RP_SECRET_KEY", "MINIMAL_RP_SMTP_HOST",
+            "MINIMAL_RP_SMTP_PORT")
 
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:

@@ -149,11 +149,10 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
         side: _requests_of(stack, lambda run=run, n=8000 + i: run(n))
         for i, (side, run) in enumerate(sides.items())}
     alone = out["keycloak_alone"]["cpu_s_total"]
-    out["cpu_added_fraction"] = (out["wizard"]["cpu_s_total"] - alone) / alone
+    out["cpu_added_fraction"] = _added(out, "wizard", "cpu_s_total")
     # Without Keycloak's JIT compiling (bench/stack.compiler_seconds): as a long-running
     # Keycloak, which has compiled both paths, would spend.
-    steady = out["keycloak_alone"]["cpu_s_steady"]
-    out["cpu_added_fraction_steady"] = (out["wizard"]["cpu_s_steady"] - steady) / steady
+    out["cpu_added_fraction_steady"] = _added(out, "wizard", "cpu_s_steady")
     out["floor"] = _floor(out)
     out["bridge_cpu_fraction_of_keycloak"] = (
         out["wizard"]["cpu_s_per_registration"]["bridge"]
@@ -165,15 +164,18 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     return out
 
 
+def _added(out: dict[str, Any], side: str, figure: str) -> float:
+    """What ``side`` spends over Keycloak alone, as a share of Keycloak alone's ``figure``."""
+    alone = out["keycloak_alone"][figure]
+    return float((out[side][figure] - alone) / alone)
+
+
 def _floor(out: dict[str, Any]) -> dict[str, float]:
     """The minimal wizard beside Keycloak alone, as the wizard is, and the two servers' own
     CPU side by side: the share any Flask wizard making the same calls would add, and how
     many times that the bridge's own CPU is."""
-    alone, floor = out["keycloak_alone"], out["minimal_wizard"]
-    spent = floor["cpu_s_per_registration"]
-    return {"cpu_added_fraction": (floor["cpu_s_total"] - alone["cpu_s_total"])
-            / alone["cpu_s_total"],
-            "cpu_added_fraction_steady": (floor["cpu_s_steady"] - alone["cpu_s_steady"])
-            / alone["cpu_s_steady"],
+    spent = out["minimal_wizard"]["cpu_s_per_registration"]
+    return {"cpu_added_fraction": _added(out, "minimal_wizard", "cpu_s_total"),
+            "cpu_added_fraction_steady": _added(out, "minimal_wizard", "cpu_s_steady"),
             "rp_cpu_s": spent["rp"], "keycloak_cpu_s": spent["keycloak"],
             "bridge_vs_minimal": out["wizard"]["cpu_s_per_registration"]["bridge"] / spent["rp"]}
