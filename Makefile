@@ -61,8 +61,22 @@ lint: setup
 	$(VENV)/bin/mypy idp_bridge tests/support/fake_keycloak.py  # the fake satisfies Gateway
 
 # Side by side with Keycloak alone; BENCH_ARGS=--quick is the few-minute smoke run CI uses.
-bench: setup keycloak
-	$(PY) -m bench $(BENCH_ARGS)
+# The bridge's CPU depends on how its interpreter was built: the image's (python:3.11-slim)
+# has profile-guided and link-time optimization; a plain source build (pyenv's default) runs
+# pure Python a fifth slower, the bridge's registration 5 % slower. BENCH_PYTHON names the
+# interpreter to measure with, in a venv of its own (e.g. Debian's /usr/bin/python3.11,
+# built with both); every run records which one it used (bench/interpreter.py).
+BENCH_PYTHON ?=
+BENCH_VENV := $(if $(BENCH_PYTHON),.venv-bench,$(VENV))
+
+bench: setup keycloak $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m bench $(BENCH_ARGS)
+
+.venv-bench/.installed: pyproject.toml
+	$(BENCH_PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install -q --upgrade pip
+	.venv-bench/bin/python -m pip install -q -e '.[dev,postgres]'
+	touch $@
 
 # Forget dev accounts and registrations (Keycloak's embedded database, the bridge's rows, the
 # outbox) but keep the imported National Provider registry; the next `make run` re-imports
@@ -71,4 +85,4 @@ reset: setup
 	$(PY) -m idp_bridge.devstack.reset
 
 clean:
-	rm -rf $(VENV) keycloak/target var node_modules
+	rm -rf $(VENV) .venv-bench keycloak/target var node_modules

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import interpreter, report
 
 HERE = Path(__file__).resolve().parent
 SECTIONS = ("signin", "registration", "approvals", "registry", "tokens", "keycloak_cost")
@@ -77,12 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "host": socket.gethostname(), "cpus": _cpus(), "python": platform.python_version(),
+        # The bridge's CPU depends on how this interpreter was built (bench/interpreter.py).
+        "interpreter": interpreter.describe(),
         "quick": args.quick, "sizes": sizes, "sections": {}, "errors": {},
         "database": "postgresql" if args.postgres else "sqlite",
         "keycloak_mode": "production" if args.production else "dev",
         "only": args.only.split(",") if args.only else [],
         "load_average_before": os.getloadavg(),
     }
+    log(interpreter.label(results["interpreter"]))
     if set(STACK_SECTIONS) & set(sections):
         _with_stack(args, sections, sizes, results)
     for name in ("registry", "tokens"):
@@ -186,6 +189,7 @@ def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
                 into["errors"][name] = error
         for key in ("host", "cpus", "python"):
             into[key] = data[key]
+        into.setdefault("interpreters", {})[candidate.name] = data.get("interpreter")
     return [merged[k] for k in sorted(merged, key=lambda d: d != "sqlite")]
 
 

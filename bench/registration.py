@@ -15,7 +15,7 @@ from typing import Any
 
 from bench import flows
 from bench.signin import gateway
-from bench.stack import GUNICORN_WORKERS, Stack, start_minimal_rp
+from bench.stack import Stack, start_minimal_rp
 from bench.stats import summary
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
@@ -24,6 +24,9 @@ from idp_bridge.organizations.models import Membership, Organization, Organizati
 from tests.support.wizard import WizardClient, register_individual
 
 TIN = "415599001"
+# Registrations of each side before the measured ones (about two minutes in all): enough for
+# Keycloak's JIT to have compiled both paths (see run()).
+WARM_UP_PER_SIDE = 200
 
 
 def seed_organization(stack: Stack) -> dict[str, str]:
@@ -109,12 +112,17 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
         "wizard": lambda i: wizard(stack, org, i),
         "minimal_wizard": lambda i: minimal_wizard(stack, org, i),
     }
-    # Warm-up, untimed: twice as many as gunicorn has workers, so every worker has served
-    # every step once (a fresh worker's first pass compiles statements and prepares them on
-    # its connections; bench/NOTES.md "steady state").
-    for side in sides.values():
-        for n in range(1 if quick else 2 * GUNICORN_WORKERS):
-            side(9000 + n)
+    # Warm-up, untimed, the sides in turn. Every gunicorn worker serves every step (a fresh
+    # worker's first pass compiles statements and prepares them on its connections), and
+    # Keycloak runs each side's path until its JIT has compiled it: a plan's Keycloak has
+    # run for days. After 8 a side a fresh Keycloak still spent 64-105 ms a registration
+    # compiling, and Keycloak alone's CPU differed by 51 ms between fresh Keycloaks (the
+    # verdict swung from 29 % to 58 %); after 200 a side it compiles 8-20 ms a registration
+    # and two fresh Keycloaks agree within 5 ms (bench/NOTES.md, eighth pass).
+    warm = 1 if quick else WARM_UP_PER_SIDE
+    for n in range(warm):
+        for side in sides.values():
+            side(10_000 + n)
     walls: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, dict[str, float]] = {
         s: {"keycloak": 0.0, "keycloak_jit": 0.0, "bridge": 0.0, "rp": 0.0} for s in sides}

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.interpreter import label
+
 Row = tuple[str, str, str, str]  # work, measured, target, verdict
 
 # The issue's (#13) targets; issue 26 set the one-client sign-in's as server capacity and
@@ -299,12 +301,14 @@ def markdown(runs: list[dict[str, Any]]) -> str:
            "was shared with other work during every run: see the load averages.", ""]
     for results in runs:
         files = results.get("files") or {"all": results.get("file", "")}
+        interpreters = results.get("interpreters") or {}
         sources = "; ".join(f"{', '.join(n for n, f in files.items() if f == name)}: "
-                            f"`bench/results/{name}`" for name in dict.fromkeys(files.values()))
+                            f"`bench/results/{name}` ({label(interpreters.get(name))})"
+                            for name in dict.fromkeys(files.values()))
         mode = ", production-mode Keycloak" \
             if results.get("keycloak_mode") == "production" else ""
         out += [f"## {results.get('database', 'sqlite')}{mode}: {results['host']} "
-                f"({results['cpus']} CPUs, Python {results['python']})", "",
+                f"({results['cpus']} CPUs)", "",
                 f"Figures from {sources}.", "", table(results), ""]
     notes = Path(__file__).with_name("NOTES.md")
     if notes.exists():
