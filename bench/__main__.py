@@ -189,7 +189,8 @@ def _latest_full_runs(out: Path) -> list[dict[str, Any]]:
                 into["errors"][name] = error
         for key in ("host", "cpus", "python"):
             into[key] = data[key]
-        into.setdefault("interpreters", {})[candidate.name] = data.get("interpreter")
+        into.setdefault("interpreters", {})[candidate.name] = (
+            data.get("interpreter") or {"version": data["python"]})
     return [merged[k] for k in sorted(merged, key=lambda d: d != "sqlite")]
 
 

@@ -72,9 +72,11 @@ def describe() -> dict[str, Any]:
 
 
 def label(interpreter: dict[str, Any] | None) -> str:
-    """``Python 3.11.2 at /usr (calibration 31.0 ms)``; runs from before this module:
-    their version only."""
+    """``Python 3.11.2 at /usr (calibration 31.0 ms)``; runs from before this module
+    recorded only the version."""
     if not interpreter:
         return "interpreter not recorded"
+    if "calibration_ms" not in interpreter:
+        return f"Python {interpreter['version']}, its build not recorded"
     return (f"Python {interpreter['version']} at {interpreter['base']} "
             f"(calibration {interpreter['calibration_ms']} ms)")

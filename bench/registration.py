@@ -141,7 +141,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
             after = stack.cpu()
             for k in cpu[side]:  # Keycloak (its JIT part), the bridge, the minimal wizard
                 cpu[side][k] += after[k] - before[k]
-    out: dict[str, Any] = {"rounds": rounds, "per_round": per_round}
+    out: dict[str, Any] = {"rounds": rounds, "per_round": per_round, "warm_up_per_side": warm}
     for side in sides:
         n = len(walls[side])
         out[side] = {"registrations": n, **summary(walls[side]),

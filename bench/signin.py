@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import flows, minimal_rp
-from bench.stack import GUNICORN_WORKERS, Stack, minimal_rp_env, start_minimal_rp
+from bench.stack import Stack, minimal_rp_env, start_minimal_rp
 from bench.stats import letters, summary
 from idp_bridge.keycloak.gateway import KeycloakGateway
 from tests.support.keycloak_login import LoopbackSession
@@ -35,6 +35,8 @@ from tests.support.keycloak_login import LoopbackSession
 # ended (0.7-1.2 s in the 2026-12-06 production run; reported as ``min_gap_same_person_ms``),
 # not ~30 ms after it.
 PEOPLE_PER_CLIENT = 8
+# Sign-ins of each side before the timed ones (see run()).
+WARM_UP_PER_SIDE = 150
 MAX_CLIENTS = 4
 
 SIDES: dict[str, Callable[[Stack, dict[str, str]], dict[str, float]]] = {
@@ -349,16 +351,20 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     rounds, per_client = (2, 3) if quick else (6, 10)
     users = enrolled_users(stack, MAX_CLIENTS * PEOPLE_PER_CLIENT)
     log(f"minimal relying party {start_minimal_rp(stack)} (gunicorn, same workers)")
-    # Warm every path (JIT, connection pools, JWKS) before timing, on every gunicorn worker.
-    warm = users[:3] if quick else (users * 2)[:2 * GUNICORN_WORKERS]
-    for side in SIDES:
-        for person in warm:
+    # Warm every path (connection pools, JWKS, every gunicorn worker) and let Keycloak's JIT
+    # compile each side's path before timing, the sides in turn: a plan's Keycloak has run
+    # for days (eight sign-ins a side left it compiling 10-60 ms a sign-in; bench/NOTES.md,
+    # sixth and eighth passes).
+    warm = users[:3] if quick else [users[n % len(users)] for n in range(WARM_UP_PER_SIDE)]
+    for person in warm:
+        for side in SIDES:
             if side == "minimal_rp":  # it really signs people in: its home page names them
                 flows.sign_in_through_minimal_rp(stack, person, confirm=True)
             else:
                 SIDES[side](stack, person)
     results: dict[str, Any] = {"rounds": rounds, "per_client_per_round": per_client,
-                               "people_per_client": PEOPLE_PER_CLIENT}
+                               "people_per_client": PEOPLE_PER_CLIENT,
+                               "warm_up_per_side": len(warm)}
     for clients in (1, 4):
         totals: dict[str, dict[str, Any]] = {
             s: {"wall": 0.0, "latencies": [],

@@ -62,4 +62,4 @@ def test_results_md_names_the_interpreter_of_each_file(tmp_path: Path):
     _run(tmp_path, "05", "approvals", None)
     text = markdown(_latest_full_runs(tmp_path))
     assert "Python 3.11.2 at /usr (calibration 31.5 ms)" in text
-    assert "interpreter not recorded" in text
+    assert "Python 3.11.2, its build not recorded" in text
