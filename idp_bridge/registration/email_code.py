@@ -139,7 +139,9 @@ class DraftEmailCode:
         expected = pyotp.HOTP(self.state.secret).at(sends)
         if not (code.isdigit() and hmac.compare_digest(code, expected)):
             raise _wrong_code(tries)
-        self._change(code_wrong_tries=RegistrationDraft.code_wrong_tries - 1)  # only wrong count
+        # Only wrong codes count: the try is given back by the draft's own UPDATE when the
+        # submit commits (issue 26: one statement fewer than an UPDATE of its own).
+        self.draft.code_wrong_tries = RegistrationDraft.code_wrong_tries - 1
         self.state.used = True
         self.state.verified_email = self.state.email
         self._save()
@@ -161,10 +163,11 @@ class DraftEmailCode:
     # The columns ---------------------------------------------------------------------
 
     def _precheck(self, email: str) -> None:
-        """Refusals that don't use up a try (no code sent, used, expired, locked)."""
-        last_send, wrong_tries = db.session.connection().execute(
-            select(RegistrationDraft.code_last_send, RegistrationDraft.code_wrong_tries)
-            .where(RegistrationDraft.id == self.draft.id)).one()
+        """Refusals that don't use up a try (no code sent, used, expired, locked). The counts
+        are the draft's as read under its row lock, which nothing else changes before this
+        request commits (issue 26: no statement to read them again); the tries themselves
+        are still bounded by ``_reserve_try``'s conditional UPDATE, lock or no lock."""
+        last_send, wrong_tries = self.draft.code_last_send, self.draft.code_wrong_tries
         if (wrong_tries or 0) >= limit("MAX_WRONG_TRIES"):
             raise CodeRefused("code.too_many_tries")
         if last_send is None or email.strip().lower() != self.state.email:

@@ -10,13 +10,15 @@ from contextlib import suppress
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
-from sqlalchemy import bindparam
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.auth.handoff import start_handoff_sign_in
-from idp_bridge.extensions import commit_keeping_loaded, db
+from idp_bridge.extensions import commit_keeping_loaded, db, one_statement
 from idp_bridge.forms import attach, submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
@@ -72,6 +74,26 @@ def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft 
     return draft
 
 
+# A screen that only shows the draft reads it with one statement on a connection of its own:
+# no ORM session, no transaction begun and rolled back around it (issue 26).
+_DRAFTS = RegistrationDraft.__table__
+_SHOW_DRAFT = select(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
+
+
+def _shown_draft() -> RegistrationDraft | None:
+    """The browser's draft, to show and never to change: it belongs to no session."""
+    draft_id = session.get(DRAFT_KEY)
+    if not draft_id:
+        return None
+    with one_statement() as connection:
+        row = connection.execute(_SHOW_DRAFT, {"draft_id": draft_id}).mappings().first()
+    if row is None:
+        return None
+    draft = RegistrationDraft(**row)
+    make_transient_to_detached(draft)
+    return None if draft.expired else draft
+
+
 def _render(draft: RegistrationDraft, result: Result | None = None,
             typed: dict[str, Any] | None = None, note: Problem | None = None,
             status: int = 200, join_offer: bool = False) -> tuple[str, int]:
@@ -117,6 +139,9 @@ def start() -> Response:
         session.pop(DRAFT_KEY, None)
         draft = _current_draft(create=True)
         assert draft is not None
+    # The first screen's form needs the session's CSRF token: made now, it is stored by the
+    # session's first write rather than by a second one at that screen (issue 26).
+    generate_csrf()
     return redirect(url_for("registration.step", name=draft.step))
 
 
@@ -124,7 +149,7 @@ def start() -> Response:
 def step(name: str) -> Any:
     if name not in STAGES:
         abort(404)
-    draft = _current_draft(create=False)
+    draft = _shown_draft()
     if draft is None:
         return redirect(url_for("registration.start"))
     if name != draft.step:
@@ -145,7 +170,7 @@ def handoff() -> Any:
     password is not asked again), back at /finish signed in. Opening it again replaces the
     previous hand-off. If Keycloak will not hand off (phone already verified, or away), the
     sign-in page offers the ordinary Log In."""
-    draft = _current_draft(create=False)
+    draft = _shown_draft()
     if draft is None or draft.step != AT_KEYCLOAK or not draft.keycloak_user_id:
         return redirect(url_for("registration.start"))
     try:
