@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -51,11 +52,15 @@ def test_a_screen_only_shown_reads_the_session_and_the_draft_and_begins_nothing(
 
 
 def test_a_screen_shown_for_an_expired_or_missing_draft_starts_again(wizard_at, app):
-    at = wizard_at("password", account_type="individual")
+    expired, missing = (wizard_at("password", account_type="individual") for _ in range(2))
     with app.app_context():
-        db.session.execute(db.text("DELETE FROM registrations"))
+        db.session.execute(db.text("UPDATE registrations SET expires_at = :past WHERE id = :id"),
+                           {"past": datetime(2000, 1, 1), "id": expired.draft_id})
+        db.session.execute(db.text("DELETE FROM registrations WHERE id = :id"),
+                           {"id": missing.draft_id})
         db.session.commit()
-    assert at.get().headers["Location"].endswith("/register")
+    for at in (expired, missing):
+        assert at.get().headers["Location"].endswith("/register")
 
 
 def test_the_first_screen_writes_the_new_session_once(app):
