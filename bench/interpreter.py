@@ -3,11 +3,11 @@
 The bridge's CPU is Python's, so it depends on how the interpreter was built. The image the
 bridge ships in (``Dockerfile``: ``python:3.11-slim``) builds CPython with profile-guided and
 link-time optimization (``--enable-optimizations --with-lto``); a plain source build, such
-as pyenv's default, has neither and runs the same code about a quarter slower (bench/NOTES.md,
-eighth pass). Keycloak's JVM is not affected, so the interpreter moves every ratio of the
-bridge to Keycloak alone. Each run records its interpreter and a calibration figure (the CPU
-of one fixed piece of pure-Python work), so runs made on different interpreters are never
-compared as if they were alike.
+as pyenv's default, has neither and runs pure Python about a fifth slower, the bridge's
+registration about 4 % slower (bench/NOTES.md, eighth pass). Keycloak's JVM is not
+affected, so the interpreter moves every ratio of the bridge to Keycloak alone. Each run
+records its interpreter and a calibration figure (the CPU of one fixed piece of pure-Python
+work), so runs made on different interpreters are never compared as if they were alike.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import platform
 import sys
-import sysconfig
 import time
 from typing import Any
 
@@ -61,13 +60,10 @@ def calibration_ms(rounds: int = ROUNDS) -> float:
 def describe() -> dict[str, Any]:
     """The interpreter of this process (gunicorn's workers run the same one: bench/stack.py
     starts them from this venv)."""
-    configure = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    # Not the build flags: a distribution that optimizes in its own build rules (Debian)
+    # leaves no trace of them in sysconfig. The calibration figure shows what they do.
     return {"version": platform.python_version(), "executable": sys.executable,
             "base": sys.base_prefix, "compiler": platform.python_compiler(),
-            # Recorded when configure was given them; distributions that optimize in their
-            # own build rules (Debian) leave no trace here, hence the calibration figure.
-            "configured_pgo": "--enable-optimizations" in configure,
-            "configured_lto": "--with-lto" in configure,
             "calibration_ms": calibration_ms()}
 
 

@@ -310,7 +310,8 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         files = results.get("files") or {"all": results.get("file", "")}
         interpreters = results.get("interpreters") or {}
         sources = "; ".join(f"{', '.join(n for n, f in files.items() if f == name)}: "
-                            f"`bench/results/{name}` ({label(interpreters.get(name))})"
+                            f"`bench/results/{name}` "
+                            f"({label(interpreters.get(name) or results.get('interpreter'))})"
                             for name in dict.fromkeys(files.values()))
         mode = ", production-mode Keycloak" \
             if results.get("keycloak_mode") == "production" else ""

@@ -55,3 +55,11 @@ def test_results_md_names_the_interpreter_of_each_file(tmp_path: Path):
     text = markdown(_latest_full_runs(tmp_path))
     assert "Python 3.11.2 at /usr (calibration 31.5 ms)" in text
     assert "Python 3.11.2, its build not recorded" in text
+
+
+def test_a_single_runs_page_names_its_own_interpreter():
+    """The quick run's own page (one run, not merged with others) shows its record too."""
+    record = {"version": "3.11.2", "base": "/usr", "calibration_ms": 6.5, "executable": "x"}
+    page = markdown([{"host": "vm", "cpus": 2, "python": "3.11.2", "file": "quick.json",
+                      "sections": {}, "errors": {}, "interpreter": record}])
+    assert "`bench/results/quick.json` (Python 3.11.2 at /usr (calibration 6.5 ms))" in page
