@@ -1,6 +1,16 @@
-"""gunicorn's settings for the bridge: ``gunicorn -c gunicorn.conf.py -w 4 -b 0.0.0.0:5000
+"""gunicorn's settings for the bridge: ``gunicorn -c gunicorn.conf.py -b 0.0.0.0:5000
 'idp_bridge:create_app()'`` (gunicorn also reads this file by itself from the directory it
 starts in; the image's /app).
+
+One process with eight threads per container (``gthread``), not four single-threaded
+processes. A request spends most of its time waiting on Keycloak or the database, which
+threads do in parallel; its CPU is what they share. On a 2-vCPU host, four processes taking
+turns with one user's requests cost 10-12 % more CPU per registration than one process
+serving them all (two bridges side by side on one Keycloak, registrations alternated:
+bench/NOTES.md, issue 26), because each request found the CPU's caches full of another
+process's objects. One process's Python needs 7 ms of a core per sign-in against Keycloak's
+70, so the GIL is never what limits a container; add containers for availability and
+capacity (docs/deploy.md). ``-w`` and ``--threads`` on the command line override these.
 
 Prometheus in several workers: each worker writes its counters to files in
 PROMETHEUS_MULTIPROC_DIR (set here before any worker imports prometheus-client, emptied at
@@ -18,6 +28,9 @@ _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
     prefix="idp-bridge-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
+workers = 1
+worker_class = "gthread"
+threads = 8  # at most SQLAlchemy's pool (5 + 10 overflow) connections at once
 accesslog = None  # the bridge logs one line per request itself (operations/logs.py)
 
 

@@ -39,7 +39,12 @@ from idp_bridge.outbox.mail_sink import MailSink
 
 REALM = "provider-portal"
 CLIENT_ID = "idp-bridge"
-GUNICORN_WORKERS = 4  # as the Dockerfile runs it
+# How gunicorn.conf.py serves the bridge (one process, eight threads; the image runs it so):
+# the minimal relying party is served the same way, so neither side is measured in another
+# serving model (tests/unit/bench checks these against the file).
+GUNICORN_WORKERS = 1
+GUNICORN_WORKER_CLASS = "gthread"
+GUNICORN_THREADS = 8
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -270,7 +275,7 @@ def start(postgres_server: str | None = None, log=print,  # type: ignore[no-unty
         stop(stack)
         raise
     log(f"Keycloak {stack.keycloak_url}, bridge {stack.bridge_url} (gunicorn, "
-        f"{GUNICORN_WORKERS} workers)")
+        f"{GUNICORN_WORKERS} process, {GUNICORN_THREADS} threads)")
     return stack
 
 
@@ -315,12 +320,13 @@ def _gunicorn(stack: Stack, port: int) -> subprocess.Popen[bytes]:
 
 def _gunicorn_serving(stack: Stack, app: str, bind: str, name: str, cwd: Path,
                       env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    """``app`` under gunicorn with the benchmark's worker count, logging to <name>.log in the
-    run's directory (gunicorn reads a gunicorn.conf.py in ``cwd``)."""
+    """``app`` under gunicorn, served as the bridge's config serves it, logging to <name>.log
+    in the run's directory (gunicorn reads a gunicorn.conf.py in ``cwd``)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = (stack.workdir / f"{name}.log").open("wb")
     return subprocess.Popen(  # noqa: S603 (fixed argv)
-        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-b", bind, *args,
+        [str(gunicorn), "-w", str(GUNICORN_WORKERS), "-k", GUNICORN_WORKER_CLASS,
+         "--threads", str(GUNICORN_THREADS), "-b", bind, *args,
          "--log-level", "warning", app],
         cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
@@ -338,7 +344,7 @@ def minimal_rp_env(stack: Stack, url: str) -> dict[str, str]:
 
 
 def start_minimal_rp(stack: Stack) -> str:
-    """bench/minimal_rp.py under plain gunicorn (as many workers as the bridge, no config
+    """bench/minimal_rp.py under plain gunicorn (served as the bridge is, no config
     file: it starts in the run's directory, so the bridge's gunicorn.conf.py is not read) on
     a free port; its callback added to the client's redirect URIs. Its URL; stop() ends it."""
     if stack.minimal_rp_url is not None:

@@ -1,4 +1,5 @@
-"""Races under ``gunicorn -w 4`` (four processes sharing the database, as in production):
+"""Races under ``gunicorn -w 4`` with gunicorn.conf.py's eight threads each (four processes
+sharing the database, as four containers of the image do, and threads within each):
 50 registrations at once, the last two Site Administrators demoting or removing each other,
 40 wrong codes and 20 Send Code at once, the same NPI/TIN pair and the same email finishing
 together. The invariants are the database's, so they hold across processes."""
@@ -46,7 +47,8 @@ pytestmark = pytest.mark.keycloak
 @pytest.fixture(scope="module")
 def gunicorn(stack_env: dict[str, str], live_app, bridge,  # type: ignore[no-untyped-def]
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The live app's configuration, served by four gunicorn workers."""
+    """The live app's configuration, served by four gunicorn processes (gunicorn reads
+    gunicorn.conf.py from its directory: eight threads each)."""
     port = free_port()
     env = {**os.environ, **stack_env, "IDP_TEST_EMAIL_CODE_COOLDOWN_SECONDS": "0"}
     # Its log goes to a file: a pipe nobody reads fills up with the request lines (one per

@@ -1,4 +1,4 @@
-"""The bridge as gunicorn serves it in production (``gunicorn -w 4 ...``), configured only
+"""The bridge as gunicorn serves it in production (gunicorn.conf.py), configured only
 through the environment; the suite points it at its own Keycloak, database and mail sink.
 
 IDP_TEST_EMAIL_CODE_COOLDOWN_SECONDS: the wait between two emailed codes (30 s in
