@@ -72,6 +72,17 @@ def test_the_compose_topology_trusts_exactly_its_one_nginx() -> None:
     assert "IDP_TRUSTED_PROXIES" not in str(compose["services"]["proxy"])
 
 
+def test_a_slow_client_is_held_by_the_proxy_not_by_the_bridges_threads() -> None:
+    """The image serves the bridge from one process with a few threads (gunicorn.conf.py):
+    eight clients dribbling their requests in would hold them all. nginx reads every request
+    whole before it passes it on, and the bridge publishes no port of its own around it."""
+    nginx = (REPO_ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_request_buffering on;" in nginx
+    assert "proxy_request_buffering off" not in nginx
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    assert not compose["services"]["bridge"].get("ports")  # reached only through nginx
+
+
 @pytest.fixture(scope="module")
 def dev_keycloak(stack_env: dict[str, str],
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
