@@ -6,6 +6,8 @@ registration than one with threads)."""
 import ast
 from pathlib import Path
 
+import yaml
+
 from bench import stack
 
 CONFIG = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
@@ -32,3 +34,7 @@ def test_the_image_leaves_the_serving_model_to_the_config() -> None:
     assert "gunicorn -c gunicorn.conf.py" in command
     assert " -w " not in command and "--workers" not in command
     assert "--threads" not in command
+    compose = yaml.safe_load((CONFIG.parent / "docker-compose.yml").read_text())
+    argv = compose["services"]["bridge"]["command"]
+    assert argv[:3] == ["gunicorn", "-c", "gunicorn.conf.py"]
+    assert not {"-w", "--workers", "--threads", "-k"} & set(argv)

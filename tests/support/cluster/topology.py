@@ -74,7 +74,8 @@ def jgroups_port(taken: set[int]) -> int:
 
 
 class BridgeProcess:
-    """One bridge under gunicorn, as the Dockerfile runs it (one worker, a few threads)."""
+    """One bridge under gunicorn, as the image runs it (gunicorn.conf.py: one process, eight
+    threads)."""
 
     def __init__(self, port: int, env: dict[str, str], log_path: Path) -> None:
         self.port = port
@@ -88,7 +89,6 @@ class BridgeProcess:
 
     def start(self) -> BridgeProcess:
         command = [sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "gunicorn.conf.py"),
-                   "-w", "1", "--threads", "4",
                    "-b", f"127.0.0.1:{self.port}", "idp_bridge:create_app()"]
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
             command, env={**os.environ, **self.env}, stdout=self.log_path.open("ab"),
