@@ -14,6 +14,7 @@ from idp_bridge import forms, keycloak, operations, sqlite_tuning
 from idp_bridge.brand import BRANDS, brand_url_setting, current_brand
 from idp_bridge.brand.routing import BrandRouter
 from idp_bridge.config import load_settings
+from idp_bridge.database_timeouts import engine_options
 from idp_bridge.extensions import csrf, db, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -31,6 +32,8 @@ def create_app(
     logging.basicConfig(level=logging.INFO)
 
     sqlite_tuning.install()  # WAL: commits without fsync waits (see the module)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(  # a silent server is given up
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
     db.init_app(app)
     _import_models()
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
