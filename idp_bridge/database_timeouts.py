@@ -12,8 +12,8 @@ starts after two hours. So every PostgreSQL connection the bridge opens says
 - ``tcp_user_timeout``: data sent and not acknowledged for 25 s fails the connection too.
 
 A healthy long statement is not cut short: the server's kernel answers the keepalives while
-it works. The request then fails with the database's ordinary error, which the screens
-already answer with a clear message to try again, and the thread is free.
+it works. The request then fails as it does when the database refuses connections, and the
+thread is free for the next one.
 """
 
 from __future__ import annotations
