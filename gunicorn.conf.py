@@ -5,12 +5,13 @@ starts in; the image's /app).
 One process with eight threads per container (``gthread``), not four single-threaded
 processes. A request spends most of its time waiting on Keycloak or the database, which
 threads do in parallel; its CPU is what they share. On a 2-vCPU host, four processes taking
-turns with one user's requests cost 10-12 % more CPU per registration than one process
+turns with one user's requests cost 9-15 % more CPU per registration than one process
 serving them all (two bridges side by side on one Keycloak, registrations alternated:
-bench/NOTES.md, issue 26), because each request found the CPU's caches full of another
-process's objects. One process's Python needs 7 ms of a core per sign-in against Keycloak's
-70, so the GIL is never what limits a container; add containers for availability and
-capacity (docs/deploy.md). ``-w`` and ``--threads`` on the command line override these.
+bench/NOTES.md, issue 26, ninth pass), most likely because each request found the CPU's
+caches full of another process's copies. One process's Python needs 5-7 ms of a core per
+sign-in against Keycloak's 40-70, so the GIL is never what limits a container; add
+containers for availability and capacity (docs/deploy.md). ``-w`` and ``--threads`` on the
+command line override these.
 
 Prometheus in several workers: each worker writes its counters to files in
 PROMETHEUS_MULTIPROC_DIR (set here before any worker imports prometheus-client, emptied at

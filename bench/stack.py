@@ -41,7 +41,7 @@ REALM = "provider-portal"
 CLIENT_ID = "idp-bridge"
 # How gunicorn.conf.py serves the bridge (one process, eight threads; the image runs it so):
 # the minimal relying party is served the same way, so neither side is measured in another
-# serving model (tests/unit/bench checks these against the file).
+# serving model (tests/unit/test_bench_serving.py holds these to the file).
 GUNICORN_WORKERS = 1
 GUNICORN_WORKER_CLASS = "gthread"
 GUNICORN_THREADS = 8

@@ -1,6 +1,6 @@
 """The benchmark serves the bridge (and the minimal relying party beside it) the way
 gunicorn.conf.py, and so the image, serves it: a figure measured in another serving model
-would not be the one a plan sizes from (issue 26: four processes cost 10-12 % more CPU per
+would not be the one a plan sizes from (issue 26: four processes cost 9-15 % more CPU per
 registration than one with threads)."""
 
 import ast
