@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 SILENT_SERVER_ARGS: Mapping[str, int] = {
     "connect_timeout": 5,
     "keepalives": 1,
@@ -35,6 +37,6 @@ def engine_options(uri: str, configured: Mapping[str, Any] | None) -> dict[str, 
     """``SQLALCHEMY_ENGINE_OPTIONS`` for ``uri``: on PostgreSQL the bounds above, under any
     options the app was created with (``create_app(overrides=...)``: those win)."""
     options = dict(configured or {})
-    if uri.startswith(("postgresql:", "postgresql+")):
+    if make_url(uri).get_backend_name() == "postgresql":
         options["connect_args"] = {**SILENT_SERVER_ARGS, **options.get("connect_args", {})}
     return options
