@@ -71,6 +71,18 @@ OBSERVABILITY_BUILD_OPTIONS = ("--metrics-enabled=true", "--event-metrics-user-e
 BUILD_TIME_OPTIONS = frozenset({"KC_SPI_PHONE_SENDER__PROVIDER"})
 
 
+# The JVM settings every node runs with, as docker-compose.yml passes them: the password
+# hash's compile commands (the file says why).
+PASSWORD_HASH_COMPILER = REPO_ROOT / "keycloak" / "jvm" / "password-hash.compiler"
+
+
+def jvm_options(env: Mapping[str, str]) -> dict[str, str]:
+    """``JAVA_OPTS_APPEND`` for kc.sh: whatever the caller set, then ours."""
+    ours = f"-XX:CompileCommandFile={PASSWORD_HASH_COMPILER}"
+    theirs = env.get("JAVA_OPTS_APPEND", "").strip()
+    return {"JAVA_OPTS_APPEND": f"{theirs} {ours}".strip()}
+
+
 def plugin_options(env: Mapping[str, str]) -> dict[str, str]:
     """The plugin's SPI options for the stack settings present in ``env``."""
     return {option: env[name] for name, option in PLUGIN_OPTIONS.items() if env.get(name)}
@@ -212,6 +224,7 @@ class KeycloakServer:
     def start(self) -> KeycloakServer:
         env = {**os.environ, **self.env, **plugin_options(self.env), "KC_HEALTH_ENABLED": "true",
                **OBSERVABILITY_ENV}
+        env.update(jvm_options(env))
         command = [
             str(self.home / "bin" / "kc.sh"), self.mode,
             "--http-host", "127.0.0.1",
