@@ -15,7 +15,7 @@ from typing import Any
 
 from bench import flows
 from bench.signin import gateway
-from bench.stack import Stack, start_minimal_rp
+from bench.stack import Stack, inlined_methods, start_minimal_rp
 from bench.stats import summary
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
@@ -162,6 +162,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     # Keycloak, which has compiled both paths, would spend.
     out["cpu_added_fraction_steady"] = _added(out, "wizard", "cpu_s_steady")
     out["floor"] = _floor(out)
+    out["keycloak_inlined"] = inlined_methods(
+        stack.keycloak.log_path.read_text(errors="replace"))
     out["bridge_cpu_fraction_of_keycloak"] = (
         out["wizard"]["cpu_s_per_registration"]["bridge"]
         / out["wizard"]["cpu_s_per_registration"]["keycloak"])

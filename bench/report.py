@@ -127,18 +127,28 @@ def _registration(s: dict[str, Any]) -> Iterator[Row]:
            f"{alone['cpu_s_total']:.2f} s CPU; wizard {wizard['wall_s_mean']:.2f} s wall / "
            f"{wizard['cpu_s_total']:.2f} s CPU, of which the bridge "
            f"{1000 * wizard['cpu_s_per_registration']['bridge']:.0f} ms"
-           f"{_steady_registration(s)}{_warmed(s)}{_hash(alone)})",
+           f"{_steady_registration(s)}{_warmed(s)}{_hash(alone, s.get('keycloak_inlined'))})",
            f"≤ {REGISTRATION_ADDED_CPU:.0%}", _verdict(judged <= REGISTRATION_ADDED_CPU))
     if "floor" in s:  # runs since the minimal wizard (bench/minimal_wizard.py)
         yield _registration_floor(s)
 
 
-def _hash(alone: dict[str, Any]) -> str:
+def _hash(alone: dict[str, Any], inlined: list[str] | None) -> str:
     """Keycloak's password hash this run (the admin's set-password call, wall): the share
-    is of Keycloak alone's CPU, two thirds of which are two such hashes, and on this VM one
-    hash took 21-60 ms from run to run with the same code (bench/NOTES.md, ninth pass)."""
+    is of Keycloak alone's CPU, two thirds of which are two such hashes. Before the tenth
+    pass its speed was a draw per Keycloak start (21-60 ms on one VM, bench/NOTES.md);
+    since then each run says whether Keycloak loaded the fix (``inlined``: None in runs
+    that did not record it)."""
     hashing = alone.get("steps_ms_mean", {}).get("admin: set password")
-    return f"; Keycloak's password hash {hashing:.0f} ms" if hashing else ""
+    if not hashing:
+        return ""
+    if inlined is None:
+        how = ""
+    elif inlined:
+        how = " (its Blake2b steps inlined, keycloak/jvm/password-hash.compiler)"
+    else:
+        how = " (the JIT's default: the hash's speed a draw per Keycloak start)"
+    return f"; Keycloak's password hash {hashing:.0f} ms{how}"
 
 
 def _warmed(s: dict[str, Any]) -> str:

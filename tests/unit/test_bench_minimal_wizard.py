@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bench import minimal_rp, minimal_wizard, registration, report
+from bench.stack import inlined_methods
 from tests.support.minimal_rp import SETTINGS
 
 
@@ -128,6 +129,25 @@ def test_the_registration_row_names_the_runs_password_hash():
     assert "Keycloak's password hash 39 ms" in report.rows(
         {"sections": {"registration": measured}})[0][1]
     assert "password hash" not in report.rows({"sections": {"registration": _measured()}})[0][1]
+    assert "inlined" not in report.rows({"sections": {"registration": measured}})[0][1]
+
+
+def test_the_registration_row_says_whether_keycloak_loaded_the_hash_fix():
+    measured = _measured()
+    measured["keycloak_alone"]["steps_ms_mean"] = {"admin: set password": 24.0}
+    measured["keycloak_inlined"] = inlined_methods(
+        "2026-12-07 INFO boot\n"
+        "CompileCommand: inline org/bouncycastle/crypto/generators/Argon2BytesGenerator.F "
+        "bool inline = true\n"
+        "CompileCommand: inline org/bouncycastle/crypto/generators/Argon2BytesGenerator.F "
+        "bool inline = true\n")
+    assert measured["keycloak_inlined"] == [
+        "org/bouncycastle/crypto/generators/Argon2BytesGenerator.F"]
+    row = report.rows({"sections": {"registration": measured}})[0][1]
+    assert "Keycloak's password hash 24 ms (its Blake2b steps inlined" in row
+    measured["keycloak_inlined"] = inlined_methods("no compile commands at start\n")
+    row = report.rows({"sections": {"registration": measured}})[0][1]
+    assert "Keycloak's password hash 24 ms (the JIT's default" in row
 
 
 def test_registration_results_from_before_the_floor_render_one_row():
