@@ -40,7 +40,15 @@ import requests
 
 from bench import flows
 from bench.signin import enrolled_users
-from bench.stack import CLIENT_ID, REALM, Stack, compiler_seconds, cpu_seconds, java_pid
+from bench.stack import (
+    CLIENT_ID,
+    REALM,
+    Stack,
+    compiler_seconds,
+    cpu_seconds,
+    inlined_methods,
+    java_pid,
+)
 from tests.support.forms import form_by_id
 from tests.support.keycloak_login import LoopbackSession, e164
 from tests.support.wizard import PASSWORD
@@ -228,6 +236,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print,
         "jit_ms_per_sign_in": round(1000 * compiling / sign_ins, 1),
         "sizing_guide_ms": round(SIZING_GUIDE_MS_PER_PASSWORD_SIGN_IN, 1)}
     log(f"Keycloak CPU per sign-in: {sign_in_ms:.0f} ms ({per_step})")
+    result["keycloak_inlined"] = inlined_methods(
+        stack.keycloak.log_path.read_text(errors="replace"))
     result["memory_before"] = memory(stack)
     took = open_sessions(stack, [u["id"] for u in users], extra_sessions)
     result["memory_after"] = {**memory(stack), "extra_sessions": extra_sessions,

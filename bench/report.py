@@ -135,20 +135,23 @@ def _registration(s: dict[str, Any]) -> Iterator[Row]:
 
 def _hash(alone: dict[str, Any], inlined: list[str] | None) -> str:
     """Keycloak's password hash this run (the admin's set-password call, wall): the share
-    is of Keycloak alone's CPU, two thirds of which are two such hashes. Before the tenth
-    pass its speed was a draw per Keycloak start (21-60 ms on one VM, bench/NOTES.md);
-    since then each run says whether Keycloak loaded the fix (``inlined``: None in runs
-    that did not record it)."""
+    is of Keycloak alone's CPU, two thirds of which are two such hashes."""
     hashing = alone.get("steps_ms_mean", {}).get("admin: set password")
     if not hashing:
         return ""
+    how = _hash_inlining(inlined)
+    return f"; Keycloak's password hash {hashing:.0f} ms{f' ({how})' if how else ''}"
+
+
+def _hash_inlining(inlined: list[str] | None) -> str:
+    """Whether Keycloak's JVM loaded the hash's compile commands. Before the tenth pass the
+    hash's speed was a draw per Keycloak start (21-60 ms on one VM, bench/NOTES.md); runs
+    since then record the JVM's own echo (``inlined``: None in runs that did not)."""
     if inlined is None:
-        how = ""
-    elif inlined:
-        how = " (its Blake2b steps inlined, keycloak/jvm/password-hash.compiler)"
-    else:
-        how = " (the JIT's default: the hash's speed a draw per Keycloak start)"
-    return f"; Keycloak's password hash {hashing:.0f} ms{how}"
+        return ""
+    if inlined:
+        return "its Blake2b steps inlined, keycloak/jvm/password-hash.compiler"
+    return "the JIT's default: the hash's speed a draw per Keycloak start"
 
 
 def _warmed(s: dict[str, Any]) -> str:
@@ -252,7 +255,8 @@ def _keycloak_cost(s: dict[str, Any]) -> Iterator[Row]:
     steps = ", ".join(f"{k} {v:.0f}" for k, v in s["cpu_ms_per_step"].items())
     yield (f"Keycloak CPU per sign-in (password + phone code + code exchange), {s['mode']} "
            "mode, vs Keycloak's sizing guide (15 password sign-ins/s per vCPU)",
-           f"{s['cpu_ms_per_sign_in']:.0f} ms ({steps} ms){_compiling(s)}",
+           f"{s['cpu_ms_per_sign_in']:.0f} ms ({steps} ms){_compiling(s)}"
+           f"{_hash_note(s.get('keycloak_inlined'))}",
            f"guide: {s['sizing_guide_ms']:.0f} ms (password only)", "")
     before, after = s["memory_before"], s["memory_after"]
     yield (f"Keycloak memory, {after['extra_sessions']:,} more sessions",
@@ -267,6 +271,11 @@ def _keycloak_cost(s: dict[str, Any]) -> Iterator[Row]:
         shares = "; ".join(f"{k} {v:.0%}" for k, v in s["jfr"]["share"].items())
         yield (f"Keycloak CPU samples by part (JFR, {s['jfr']['samples']:,} samples)",
                shares, "—", "")
+
+
+def _hash_note(inlined: list[str] | None) -> str:
+    how = _hash_inlining(inlined)
+    return f"; the password hash: {how}" if how else ""
 
 
 def _compiling(s: dict[str, Any]) -> str:
