@@ -40,15 +40,8 @@ import requests
 
 from bench import flows
 from bench.signin import enrolled_users
-from bench.stack import (
-    CLIENT_ID,
-    REALM,
-    Stack,
-    compiler_seconds,
-    cpu_seconds,
-    inlined_methods,
-    java_pid,
-)
+from bench.stack import CLIENT_ID, REALM, Stack, compiler_seconds, cpu_seconds, java_pid
+from idp_bridge.devstack.keycloak_server import inlined_methods
 from tests.support.forms import form_by_id
 from tests.support.keycloak_login import LoopbackSession, e164
 from tests.support.wizard import PASSWORD

@@ -15,8 +15,9 @@ from typing import Any
 
 from bench import flows
 from bench.signin import gateway
-from bench.stack import Stack, inlined_methods, start_minimal_rp
+from bench.stack import Stack, start_minimal_rp
 from bench.stats import summary
+from idp_bridge.devstack.keycloak_server import inlined_methods
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
 from idp_bridge.organizations.keys import key_for

@@ -111,17 +111,6 @@ def java_pid(pid: int) -> int:
     raise RuntimeError("no java process under Keycloak's")
 
 
-# How the JVM echoes each compile command it loaded at start (-XX:CompileCommandFile).
-_INLINED = re.compile(r"^CompileCommand: inline (\S+) bool inline = true$", re.MULTILINE)
-
-
-def inlined_methods(log_text: str) -> list[str]:
-    """The methods Keycloak's JVM was told to inline, as it said at start: the password
-    hash's Blake2b steps (keycloak/jvm/password-hash.compiler) since the tenth pass of issue
-    26; none before, when the hash's speed was a draw per start (bench/NOTES.md)."""
-    return sorted(set(_INLINED.findall(log_text)))
-
-
 def compiler_seconds(java: int) -> float:
     """User + system CPU of the JVM's JIT compiler threads (HotSpot names them "C1/C2
     CompilerThreadN"), from /proc. A fresh Keycloak compiles for minutes: 10-60 ms of CPU per

@@ -76,6 +76,16 @@ BUILD_TIME_OPTIONS = frozenset({"KC_SPI_PHONE_SENDER__PROVIDER"})
 PASSWORD_HASH_COMPILER = REPO_ROOT / "keycloak" / "jvm" / "password-hash.compiler"
 
 
+# How the JVM echoes each compile command it loaded at start (-XX:CompileCommandFile).
+_INLINED = re.compile(r"^CompileCommand: inline (\S+) bool inline = true$", re.MULTILINE)
+
+
+def inlined_methods(log_text: str) -> list[str]:
+    """The methods a node's JVM was told to inline, as it said at start in ``log_text``
+    (``org/bouncycastle/.../Argon2BytesGenerator.F``): the file above took, or did not."""
+    return sorted(set(_INLINED.findall(log_text)))
+
+
 def jvm_options(env: Mapping[str, str]) -> dict[str, str]:
     """``JAVA_OPTS_APPEND`` for kc.sh: whatever the caller set, then ours."""
     ours = f"-XX:CompileCommandFile={PASSWORD_HASH_COMPILER}"

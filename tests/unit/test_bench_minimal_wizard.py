@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bench import minimal_rp, minimal_wizard, registration, report
-from bench.stack import inlined_methods
+from idp_bridge.devstack.keycloak_server import inlined_methods
 from tests.support.minimal_rp import SETTINGS
 
 
