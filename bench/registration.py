@@ -7,17 +7,22 @@ and CPU of each process."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from bench import flows
+from werkzeug.serving import make_server
+
+from bench import flows, minimal_rp
+from bench.parts import Parts
 from bench.signin import gateway
-from bench.stack import Stack, start_minimal_rp
+from bench.stack import Stack, allow_redirect_uri, minimal_rp_env, start_minimal_rp
 from bench.stats import summary
-from idp_bridge.devstack.keycloak_server import inlined_methods
+from idp_bridge import create_app
+from idp_bridge.devstack.keycloak_server import free_port, inlined_methods
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
 from idp_bridge.organizations.keys import key_for
@@ -72,25 +77,69 @@ def keycloak_alone(stack: Stack, serial: int) -> dict[str, float]:
             "admin: set password": password_set - created, **http.steps}
 
 
-def wizard(stack: Stack, org: dict[str, str], serial: int) -> dict[str, float]:
+def wizard(stack: Stack, org: dict[str, str], serial: int,
+           url: str | None = None) -> dict[str, float]:
+    """An individual joins ``org`` through the bridge (at ``url``: by default the stack's)."""
     http = flows.TimedSession(stack)
-    client = WizardClient(stack.bridge_url, stack.outbox, http=http)
+    url = url or stack.bridge_url
+    client = WizardClient(url, stack.outbox, http=http)
     email = f"wiz-reg-{serial}-{uuid.uuid4().hex[:6]}@clinic.test"
     register_individual(client, org, email)
-    assert client.page is not None and client.page.url.startswith(stack.bridge_url)
+    assert client.page is not None and client.page.url.startswith(url)
     return dict(http.steps)
 
 
-def minimal_wizard(stack: Stack, org: dict[str, str], serial: int) -> dict[str, float]:
+def minimal_wizard(stack: Stack, org: dict[str, str], serial: int,
+                   url: str | None = None) -> dict[str, float]:
     """The same registration through the minimal wizard (bench/minimal_wizard.py): the same
     client, pages, Keycloak calls and emails, with no database behind them."""
     http = flows.TimedSession(stack)
-    client = WizardClient(start_minimal_rp(stack), stack.outbox, http=http)
+    client = WizardClient(url or start_minimal_rp(stack), stack.outbox, http=http)
     email = f"min-reg-{serial}-{uuid.uuid4().hex[:6]}@clinic.test"
     register_individual(client, org, email)
     assert client.page is not None and client.page.url.endswith("/register/complete"), (
         client.page.url if client.page is not None else "")
     return dict(http.steps)
+
+
+# Registrations of each side whose server part is measured part by part (after as many
+# untimed: pools, statements, templates, Keycloak's token).
+PROFILED = 20
+
+
+def profile(stack: Stack, org: dict[str, str], count: int = PROFILED) -> dict[str, Any]:
+    """Where the wizard's own CPU goes, part by part (bench/parts.py), beside the minimal
+    wizard's: each served in this process on a port of its own, one thread (werkzeug's
+    server, not gunicorn: its HTTP parsing is left out on both sides), Keycloak over HTTP.
+    Milliseconds per registration by part, and SQL statements per registration."""
+    out: dict[str, Any] = {"registrations": count}
+    with Parts() as parts:
+        for side, drive in (("wizard", wizard), ("minimal_wizard", minimal_wizard)):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            allow_redirect_uri(stack, f"{url}/auth/callback")
+            server = make_server("127.0.0.1", port, parts.wsgi(_app(stack, side, url)),
+                                 threaded=False)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            try:
+                for n in range(2 * count):
+                    parts.on = n >= count
+                    drive(stack, org, 70_000 + n, url=url)
+            finally:
+                parts.on = False
+                server.shutdown()
+            out[side] = parts.per(count)
+            parts.reset()
+    return out
+
+
+def _app(stack: Stack, side: str, url: str) -> Any:
+    """The bridge, or the minimal RP, configured to be served at ``url``."""
+    if side == "minimal_wizard":
+        return minimal_rp.create_app(minimal_rp_env(stack, url))
+    own = stack.bridge_url.rsplit(":", 1)[1]
+    port = url.rsplit(":", 1)[1]
+    return create_app(env={k: v.replace(f":{own}", f":{port}") for k, v in stack.env.items()})
 
 
 def _requests_of(stack: Stack, registration: Callable[[], object]) -> dict[str, int]:
@@ -163,6 +212,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     # Keycloak, which has compiled both paths, would spend.
     out["cpu_added_fraction_steady"] = _added(out, "wizard", "cpu_s_steady")
     out["floor"] = _floor(out)
+    out["profile"] = profile(stack, org, count=2 if quick else PROFILED)
     out["keycloak_inlined"] = inlined_methods(
         stack.keycloak.log_path.read_text(errors="replace"))
     out["bridge_cpu_fraction_of_keycloak"] = (

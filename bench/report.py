@@ -131,6 +131,8 @@ def _registration(s: dict[str, Any]) -> Iterator[Row]:
            f"≤ {REGISTRATION_ADDED_CPU:.0%}", _verdict(judged <= REGISTRATION_ADDED_CPU))
     if "floor" in s:  # runs since the minimal wizard (bench/minimal_wizard.py)
         yield _registration_floor(s)
+    if "profile" in s:  # runs since the eleventh pass (bench/parts.py)
+        yield _registration_parts(s["profile"])
 
 
 def _hash(alone: dict[str, Any], inlined: list[str] | None) -> str:
@@ -173,6 +175,20 @@ def _registration_floor(s: dict[str, Any]) -> Row:
             f"ms, {rp['wall_s_mean']:.2f} s wall; the bridge's own "
             f"{s['wizard']['cpu_s_per_registration']['bridge'] * 1000:.0f} ms = "
             f"{floor['bridge_vs_minimal']:.2f} × the minimal wizard's)", "—", "")
+
+
+def _registration_parts(profile: dict[str, Any]) -> Row:
+    """Where each wizard's own CPU goes, part by part, in one thread in the benchmark's
+    process (bench/registration.profile): the parts the minimal wizard has too, and those
+    only the bridge has."""
+    bridge, minimal = profile["wizard"], profile["minimal_wizard"]
+    parts = ", ".join(f"{label} {ms:.1f}" for label, ms in bridge["ms_by_part"].items())
+    return ("… where each wizard's own CPU goes in a registration (in process, one thread, "
+            "exclusive parts; werkzeug's server, not gunicorn)",
+            f"the bridge {bridge['total_ms']:.1f} ms ({bridge['statements']:.0f} SQL "
+            f"statements): {parts}; the minimal wizard {minimal['total_ms']:.1f} ms: "
+            + ", ".join(f"{label} {ms:.1f}" for label, ms in minimal["ms_by_part"].items()),
+            "—", "")
 
 
 def _steady_registration(s: dict[str, Any]) -> str:

@@ -60,6 +60,9 @@ COMPLETED: list[Callable[[RegistrationDraft, str], None]] = []
 
 
 def complete_registration(draft: RegistrationDraft, user_id: str) -> None:
+    """Record the membership (and the organization, terms, audit event and mails) for
+    ``user_id``. The caller holds the draft's row (registration/draft_rows.py) and hands the
+    draft to this session (``draft_rows.attached``)."""
     if draft.completed_at is not None:
         return
     login = _hold(draft, user_id)
@@ -101,7 +104,7 @@ def _hold(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
     cleanup that removed it (or this registration) first is answered here, not by a
     membership for a login that no longer exists."""
     try:
-        return hold_login(draft, user_id)
+        return hold_login(draft, user_id, held=True)
     except RegistrationGone as exc:
         db.session.rollback()
         raise CompletionFailed(problem("registration.gone")) from exc

@@ -30,6 +30,7 @@ from typing import Any
 import pyotp
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from idp_bridge import clock, limits
 from idp_bridge.config import setting_default
@@ -182,8 +183,7 @@ class DraftEmailCode:
         own tries. Returns the new send count (the code's HOTP counter)."""
         now, cooldown = self.now(), limit("COOLDOWN_SECONDS")
         draft = RegistrationDraft
-        sent = self._change_returning(
-            (draft.code_sends,),
+        sent = self._change(
             draft.code_sends < limit("MAX_SENDS_PER_DRAFT"),
             or_(draft.code_last_send.is_(None), draft.code_last_send <= now - cooldown),
             code_sends=draft.code_sends + 1, code_last_send=now, code_wrong_tries=0)
@@ -200,37 +200,31 @@ class DraftEmailCode:
         used now and the send count (the HOTP counter of the live code), both as the
         reservation left them."""
         draft = RegistrationDraft
-        taken = self._change_returning(
-            (draft.code_wrong_tries, draft.code_sends),
+        taken = self._change(
             draft.code_wrong_tries < limit("MAX_WRONG_TRIES"),
             code_wrong_tries=draft.code_wrong_tries + 1)
         return None if taken is None else (int(taken.code_wrong_tries), int(taken.code_sends or 0))
 
-    # Both run as plain statements on the request's connection: the draft object is told
-    # what changed (``_stale``), so the ORM's bulk-update path, which cost more than the
-    # statement itself (issue 26), has nothing to add.
-    def _change(self, *conditions: Any, **values: Any) -> bool:
-        result = db.session.connection().execute(
-            update(RegistrationDraft)
-            .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values))
-        self._stale(values)
-        return result.rowcount == 1
-
-    def _change_returning(self, columns: tuple[Any, ...], *conditions: Any,
-                          **values: Any) -> Any:
-        """``_change`` answering ``columns`` as the change left them (one statement), or
-        None when the conditions did not hold."""
+    # A plain statement on the request's connection; the draft object is told what the row
+    # now holds (``_mirror``), so nothing reads it again, and a draft held by a submit
+    # (registration/draft_rows.py), which no ORM session knows, stays true to its row.
+    def _change(self, *conditions: Any, **values: Any) -> Any:
+        """One conditional UPDATE of the draft's code columns: the row's code columns as the
+        change left them, or None when the conditions did not hold (then nothing changed,
+        and the submit holds the row, so the object is still what the row is)."""
         changed = db.session.connection().execute(
             update(RegistrationDraft)
             .where(RegistrationDraft.id == self.draft.id, *conditions).values(**values)
-            .returning(*columns)).first()
-        self._stale(values)
+            .returning(*_CODE_COLUMNS)).first()
+        if changed is not None:
+            self._mirror(changed)
         return changed
 
-    def _stale(self, values: dict[str, Any]) -> None:
-        """The draft object no longer knows these columns (changed in the database, not on
-        it): read again if anything asks, even after a commit that keeps loaded values."""
-        db.session.expire(self.draft, list(values))
+    def _mirror(self, row: Any) -> None:
+        """The draft object holds the code columns as the row now does (not as changes of
+        its own to write back)."""
+        for column in _CODE_COLUMNS:
+            set_committed_value(self.draft, column.key, getattr(row, column.key))
 
     def _column(self, name: str) -> Any:
         value = db.session.scalar(select(getattr(RegistrationDraft, name))
@@ -239,6 +233,10 @@ class DraftEmailCode:
 
     def _save(self) -> None:
         self.ctx.email_code = asdict(self.state)
+
+
+_CODE_COLUMNS = (RegistrationDraft.code_sends, RegistrationDraft.code_last_send,
+                 RegistrationDraft.code_wrong_tries)
 
 
 def _send_refusal(refused: Refused) -> CodeRefused:

@@ -11,19 +11,17 @@ from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.auth.handoff import start_handoff_sign_in
-from idp_bridge.extensions import commit_keeping_loaded, db, one_statement
+from idp_bridge.extensions import commit_keeping_loaded, db
 from idp_bridge.forms import attach, submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.npi.pairs import owner_of_pair
-from idp_bridge.registration import bp, context
+from idp_bridge.registration import bp, context, draft_rows
 from idp_bridge.registration.completion import (
     CompletionFailed,
     complete_registration,
@@ -45,23 +43,18 @@ from idp_bridge.registration.engine import (
 from idp_bridge.registration.forms import NoFieldsForm, PrimaryPair
 from idp_bridge.registration.models import RegistrationDraft
 from idp_bridge.registration.stages import STAGES
-from idp_bridge.row_locks import holding_statement
 
 bp.add_app_template_global(message, "message")
-
-# Every submit's first statement, written once (issue 26).
-_HOLD_DRAFT = holding_statement(RegistrationDraft, RegistrationDraft.id == bindparam("draft_id"))
-
 
 def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft | None:
     """The browser's draft. ``for_change``: read under its row's lock (held to commit), so
     two submits of one draft (a double click, two tabs) run one after the other, each on
     what the other saved. Without it the later commit wrote back the context it had read
-    before the earlier one committed, and the code just emailed no longer verified."""
+    before the earlier one committed, and the code just emailed no longer verified. A draft
+    read for change belongs to no ORM session: ``draft_rows.save`` writes it."""
     draft_id = session.get(DRAFT_KEY)
     if draft_id and for_change:
-        # Locked and read in one statement (issue 26: one round trip less per submit).
-        draft = db.session.scalars(_HOLD_DRAFT, {"draft_id": draft_id}).first()
+        draft = draft_rows.held(draft_id)  # locked and read in one statement
     else:
         draft = db.session.get(RegistrationDraft, draft_id) if draft_id else None
     if draft is not None and draft.expired:
@@ -74,24 +67,12 @@ def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft 
     return draft
 
 
-# A screen that only shows the draft reads it with one statement on a connection of its own:
-# no ORM session, no transaction begun and rolled back around it (issue 26).
-_DRAFTS = RegistrationDraft.__table__
-_SHOW_DRAFT = select(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
-
-
 def _shown_draft() -> RegistrationDraft | None:
-    """The browser's draft, to show and never to change: it belongs to no session."""
+    """The browser's draft, to show and never to change (issue 26: one statement, on a
+    connection of its own)."""
     draft_id = session.get(DRAFT_KEY)
-    if not draft_id:
-        return None
-    with one_statement() as connection:
-        row = connection.execute(_SHOW_DRAFT, {"draft_id": draft_id}).mappings().first()
-    if row is None:
-        return None
-    draft = RegistrationDraft(**row)
-    make_transient_to_detached(draft)
-    return None if draft.expired else draft
+    draft = draft_rows.shown(draft_id) if draft_id else None
+    return None if draft is None or draft.expired else draft
 
 
 def _render(draft: RegistrationDraft, result: Result | None = None,
@@ -208,7 +189,7 @@ def submit(name: str) -> Any:
                       or url_for("registration.step", name=draft.step))
         # A refusal keeps code sends and wrong tries, and what was typed; the page drawn
         # next shows the draft as just written (no read of it again).
-        commit_keeping_loaded()
+        draft_rows.commit(draft)
     except GatewayError:
         return _retry_later(name, "wizard.unavailable", typed)
     except SQLAlchemyError:
@@ -232,7 +213,7 @@ def _retry_later(name: str, code: str, typed: dict[str, Any]) -> Any:
 @bp.get("/finish")
 def finish() -> Any:
     """Keycloak sends the new user back here after phone verification and the terms."""
-    draft = _current_draft(create=False)
+    draft = _current_draft(create=False, for_change=True)
     if draft is None:
         return redirect(url_for("registration.start"))
     if draft.step != AT_KEYCLOAK:
@@ -244,6 +225,8 @@ def finish() -> Any:
 
 
 def _finish(draft: RegistrationDraft, user_id: str) -> Any:
+    """Complete ``draft`` (held by this request: ``_current_draft(for_change=True)``)."""
+    draft = draft_rows.attached(draft)
     try:
         complete_registration(draft, user_id)
     except CompletionFailed as exc:
@@ -261,7 +244,7 @@ def join() -> Any:
     """17712 at the last step: register as an Individual with the organization that now
     exists, keeping the login, phone and terms already set up."""
     submitted(NoFieldsForm)
-    draft = _current_draft(create=False)
+    draft = _current_draft(create=False, for_change=True)
     if draft is None:
         return redirect(url_for("registration.start"))
     if draft.account_type != "organization" or \

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp_bridge.clock import epoch
-from idp_bridge.extensions import commit_keeping_loaded, db
+from idp_bridge.extensions import db
 from idp_bridge.keycloak import user_profile
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import (
@@ -24,6 +24,7 @@ from idp_bridge.keycloak.gateway import (
 )
 from idp_bridge.messages import Problem, message, problem
 from idp_bridge.organizations.models import Membership
+from idp_bridge.registration import draft_rows
 from idp_bridge.registration.context import Person, RegistrationContext
 from idp_bridge.registration.drafts import unanswered_login
 from idp_bridge.registration.engine import Advance, Invalid, Result, Stage
@@ -155,7 +156,7 @@ class PasswordStage(Stage):
         if user_id is None or Membership.query.filter_by(user_id=user_id).first():
             return None
         draft.keycloak_user_id = user_id
-        commit_keeping_loaded()
+        draft_rows.commit(draft)
         return user_id
 
     def _create_user(self, draft: RegistrationDraft, ctx: RegistrationContext) -> str:
@@ -169,7 +170,7 @@ class PasswordStage(Stage):
         draft.keycloak_user_id = user_id
         try:
             # Kept as loaded: the submit goes on with the draft it read under its lock.
-            commit_keeping_loaded()
+            draft_rows.commit(draft)
         except SQLAlchemyError:
             # Nothing remembers this login: remove it now rather than leave a half-account.
             db.session.rollback()

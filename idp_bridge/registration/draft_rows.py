@@ -1,0 +1,85 @@
+"""The draft a wizard request works on, read and written as plain statements (issue 26).
+
+A submit holds its draft's row until its transaction ends and reads the row in the same
+statement (:func:`held`); it writes back, in one UPDATE, only the columns it changed
+(:func:`save`). A screen that only shows the draft reads it with one statement on a
+connection of its own (:func:`shown`). Either way the object belongs to no ORM session: no
+identity map, no unit of work, no flush, which cost a submit about as much again as its two
+statements. Completing a registration does go through the ORM (memberships, the audit chain,
+the outbox, the metrics that count completed drafts): :func:`attached` hands the draft over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.orm import InstanceState, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from idp_bridge.extensions import commit_keeping_loaded, db, one_statement
+from idp_bridge.registration.models import RegistrationDraft
+
+_TABLE = RegistrationDraft.__table__
+# Written once (issue 26): the hold is a no-op UPDATE, a row lock on PostgreSQL and the write
+# lock on SQLite (row_locks.py), answering the row as the previous holder left it.
+_HOLD = (update(_TABLE).where(_TABLE.c.id == bindparam("draft_id"))
+         .values(id=_TABLE.c.id).returning(*_TABLE.c))
+_SHOW = select(_TABLE).where(_TABLE.c.id == bindparam("draft_id"))
+
+
+def held(draft_id: str) -> RegistrationDraft | None:
+    """The draft, its row held until the request's transaction ends (None if it is gone)."""
+    row = db.session.connection().execute(_HOLD, {"draft_id": draft_id}).mappings().first()
+    return None if row is None else _unattached(row)
+
+
+def shown(draft_id: str) -> RegistrationDraft | None:
+    """The draft to show, read on a connection of its own: no transaction begun and rolled
+    back around it, nothing that could write it by accident."""
+    with one_statement() as connection:
+        row = connection.execute(_SHOW, {"draft_id": draft_id}).mappings().first()
+    return None if row is None else _unattached(row)
+
+
+def _unattached(row: Any) -> RegistrationDraft:
+    draft = RegistrationDraft(**row)
+    make_transient_to_detached(draft)  # as read: nothing changed yet
+    return draft
+
+
+def save(draft: RegistrationDraft) -> None:
+    """Write what the request changed on ``draft`` (one UPDATE, in its transaction); the
+    object then holds what the row holds. A column may be set to an expression over the row
+    (the email code gives back a try as ``code_wrong_tries - 1``); its result is read back.
+
+    Raises StaleDataError, as the ORM's flush would, if the row was removed meanwhile."""
+    state: InstanceState[RegistrationDraft] = inspect(draft)
+    changed = {attribute.key: attribute.history.added[0]
+               for attribute in state.attrs if attribute.history.added}
+    if not changed:
+        return
+    row = db.session.connection().execute(
+        update(_TABLE).where(_TABLE.c.id == draft.id).values(changed)
+        .returning(*(_TABLE.c[name] for name in changed))).mappings().first()
+    if row is None:
+        raise StaleDataError(f"registration draft {draft.id} was removed meanwhile")
+    for name in changed:
+        set_committed_value(draft, name, row[name])
+
+
+def commit(draft: RegistrationDraft) -> None:
+    """:func:`save`, then commit: the row's hold ends here, and what the request goes on
+    with is the draft as just written."""
+    save(draft)
+    commit_keeping_loaded()
+
+
+def attached(draft: RegistrationDraft) -> RegistrationDraft:
+    """The same draft in the ORM session, what the request changed written first (no read:
+    the session takes the object's values as the row's; this request has loaded no other
+    copy of it)."""
+    save(draft)
+    db.session.add(draft)
+    return draft
