@@ -7,21 +7,17 @@ and CPU of each process."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.serving import make_server
-
-from bench import flows, minimal_rp
-from bench.parts import Parts
+from bench import flows
+from bench.parts import ProfiledServer
 from bench.signin import gateway
 from bench.stack import Stack, allow_redirect_uri, minimal_rp_env, start_minimal_rp
 from bench.stats import summary
-from idp_bridge import create_app
 from idp_bridge.devstack.keycloak_server import free_port, inlined_methods
 from idp_bridge.extensions import db
 from idp_bridge.npi.models import NpiRecord
@@ -109,37 +105,35 @@ PROFILED = 20
 
 def profile(stack: Stack, org: dict[str, str], count: int = PROFILED) -> dict[str, Any]:
     """Where the wizard's own CPU goes, part by part (bench/parts.py), beside the minimal
-    wizard's: each served in this process on a port of its own, one thread (werkzeug's
-    server, not gunicorn: its HTTP parsing is left out on both sides), Keycloak over HTTP.
-    Milliseconds per registration by part, and SQL statements per registration."""
+    wizard's: each served by a process of its own on a port of its own, one thread
+    (werkzeug's server, not gunicorn: its HTTP parsing is left out on both sides), Keycloak
+    over HTTP. Milliseconds per registration by part, and SQL statements per registration."""
     out: dict[str, Any] = {"registrations": count}
-    with Parts() as parts:
-        for side, drive in (("wizard", wizard), ("minimal_wizard", minimal_wizard)):
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            allow_redirect_uri(stack, f"{url}/auth/callback")
-            server = make_server("127.0.0.1", port, parts.wsgi(_app(stack, side, url)),
-                                 threaded=False)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            try:
-                for n in range(2 * count):
-                    parts.on = n >= count
-                    drive(stack, org, 70_000 + n, url=url)
-            finally:
-                parts.on = False
-                server.shutdown()
-            out[side] = parts.per(count)
-            parts.reset()
+    for side, drive in (("wizard", wizard), ("minimal_wizard", minimal_wizard)):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        allow_redirect_uri(stack, f"{url}/auth/callback")
+        factory, args = _app(stack, side, url)
+        with ProfiledServer(factory, args, port, log=stack.workdir / f"profiled-{side}.log") \
+                as server:
+            for n in range(count):  # pools, statements, templates, Keycloak's token
+                drive(stack, org, 70_000 + n, url=url)
+            server.measure()
+            for n in range(count, 2 * count):
+                drive(stack, org, 70_000 + n, url=url)
+            out[side] = server.results(count)
     return out
 
 
-def _app(stack: Stack, side: str, url: str) -> Any:
-    """The bridge, or the minimal RP, configured to be served at ``url``."""
+def _app(stack: Stack, side: str, url: str) -> tuple[str, list[Any]]:
+    """How to make the bridge, or the minimal RP, configured to be served at ``url``: the
+    factory ("module:function") and its arguments."""
     if side == "minimal_wizard":
-        return minimal_rp.create_app(minimal_rp_env(stack, url))
+        return "bench.minimal_rp:create_app", [minimal_rp_env(stack, url)]
     own = stack.bridge_url.rsplit(":", 1)[1]
     port = url.rsplit(":", 1)[1]
-    return create_app(env={k: v.replace(f":{own}", f":{port}") for k, v in stack.env.items()})
+    return "idp_bridge:create_app", [  # create_app(overrides, env)
+        None, {k: v.replace(f":{own}", f":{port}") for k, v in stack.env.items()}]
 
 
 def _requests_of(stack: Stack, registration: Callable[[], object]) -> dict[str, int]:

@@ -114,3 +114,29 @@ def test_a_function_is_measured_under_the_names_other_modules_imported_it_by():
     with Parts((Part("bench.stats", None, "summary", "statistics"),)):
         assert stats.summary is not original and registration.summary is stats.summary
     assert stats.summary is original and registration.summary is original
+
+
+def tiny_app() -> flask.Flask:
+    """A page drawn from a template, for the profiled server's test."""
+    app = flask.Flask(__name__)
+    app.add_url_rule("/", "page", lambda: flask.render_template_string("{{ 6 * 7 }}"))
+    return app
+
+
+def test_a_profiled_server_counts_only_what_it_serves_once_measuring():
+    import requests
+
+    from bench.parts import ProfiledServer
+    from idp_bridge.devstack.keycloak_server import free_port
+
+    port = free_port()
+    with ProfiledServer("tests.unit.test_bench_parts:tiny_app", [], port) as server:
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).text == "42"
+        server.measure()
+        for _ in range(3):
+            requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+        measured = server.results(3)
+        process = server._process
+    assert set(measured["ms_by_part"]) >= {REQUEST, "templates"}
+    assert measured["total_ms"] > 0 and measured["statements"] == 0
+    assert process is not None and process.poll() is not None  # ended with the block
