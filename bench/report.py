@@ -178,13 +178,13 @@ def _registration_floor(s: dict[str, Any]) -> Row:
 
 
 def _registration_parts(profile: dict[str, Any]) -> Row:
-    """Where each wizard's own CPU goes, part by part, in one thread in the benchmark's
-    process (bench/registration.profile): the parts the minimal wizard has too, and those
+    """Where each wizard's own CPU goes, part by part, each served by one thread of a process
+    of its own (bench/registration.profile): the parts the minimal wizard has too, and those
     only the bridge has."""
     bridge, minimal = profile["wizard"], profile["minimal_wizard"]
     parts = ", ".join(f"{label} {ms:.1f}" for label, ms in bridge["ms_by_part"].items())
-    return ("… where each wizard's own CPU goes in a registration (in process, one thread, "
-            "exclusive parts; werkzeug's server, not gunicorn)",
+    return ("… where each wizard's own CPU goes in a registration (each in a process of its "
+            "own, one thread, exclusive parts; werkzeug's server, not gunicorn)",
             f"the bridge {bridge['total_ms']:.1f} ms ({bridge['statements']:.0f} SQL "
             f"statements): {parts}; the minimal wizard {minimal['total_ms']:.1f} ms: "
             + ", ".join(f"{label} {ms:.1f}" for label, ms in minimal["ms_by_part"].items()),
