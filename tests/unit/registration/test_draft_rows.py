@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from idp_bridge.extensions import db
 from idp_bridge.registration import draft_rows
 from idp_bridge.registration.models import RegistrationDraft
-from tests.unit.registration.test_round_trips import statements
+from tests.support.statements import statements
 
 
 @pytest.fixture

@@ -5,39 +5,16 @@ rules themselves are tests/registration/test_email_code.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import event
 
 from idp_bridge.extensions import db
 from tests.support.drafts import last_code
 from tests.support.forms import forms
+from tests.support.statements import statements
 
 ME = {"first_name": "Avery", "last_name": "Stone", "phone": "608-555-0142",
       "email": "avery@clinic.test", "job_title": "Office Manager", "opt_in": "in",
       "site_admin": "yes"}
-
-
-@contextmanager
-def statements(app: Any) -> Iterator[list[tuple[str, bool]]]:
-    """Each statement run meanwhile, and whether it ran on an autocommit connection (one
-    that begins no transaction)."""
-    seen: list[tuple[str, bool]] = []
-
-    def record(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
-        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-        seen.append((" ".join(statement.split()), autocommit))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_screen_only_shown_reads_the_session_and_the_draft_and_begins_nothing(
