@@ -182,13 +182,15 @@ def _registration_parts(profile: dict[str, Any]) -> Row:
     of its own (bench/registration.profile): the parts the minimal wizard has too, and those
     only the bridge has."""
     bridge, minimal = profile["wizard"], profile["minimal_wizard"]
-    parts = ", ".join(f"{label} {ms:.1f}" for label, ms in bridge["ms_by_part"].items())
     return ("… where each wizard's own CPU goes in a registration (each in a process of its "
             "own, one thread, exclusive parts; werkzeug's server, not gunicorn)",
             f"the bridge {bridge['total_ms']:.1f} ms ({bridge['statements']:.0f} SQL "
-            f"statements): {parts}; the minimal wizard {minimal['total_ms']:.1f} ms: "
-            + ", ".join(f"{label} {ms:.1f}" for label, ms in minimal["ms_by_part"].items()),
-            "—", "")
+            f"statements): {_by_part(bridge)}; the minimal wizard {minimal['total_ms']:.1f} "
+            f"ms: {_by_part(minimal)}", "—", "")
+
+
+def _by_part(side: dict[str, Any]) -> str:
+    return ", ".join(f"{label} {ms:.1f}" for label, ms in side["ms_by_part"].items())
 
 
 def _steady_registration(s: dict[str, Any]) -> str:

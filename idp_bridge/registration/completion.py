@@ -104,7 +104,7 @@ def _hold(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
     cleanup that removed it (or this registration) first is answered here, not by a
     membership for a login that no longer exists."""
     try:
-        return hold_login(draft, user_id, held=True)
+        return hold_login(draft, user_id)
     except RegistrationGone as exc:
         db.session.rollback()
         raise CompletionFailed(problem("registration.gone")) from exc

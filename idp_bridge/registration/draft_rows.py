@@ -11,10 +11,9 @@ the outbox, the metrics that count completed drafts): :func:`attached` hands the
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from sqlalchemy import ClauseElement, Executable, bindparam, inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,37 +56,17 @@ def save(draft: RegistrationDraft) -> None:
 
     Raises StaleDataError, as the ORM's flush would, if the row was removed meanwhile."""
     state: InstanceState[RegistrationDraft] = inspect(draft)
-    names = frozenset(state.committed_state)  # the attributes set since it was read
-    if not names:
+    changed = {attribute.key: attribute.history.added[0]
+               for attribute in state.attrs if attribute.history.added}
+    if not changed:
         return
-    values = {name: getattr(draft, name) for name in names}
-    if any(isinstance(value, ClauseElement) for value in values.values()):
-        statement: Executable = _writing_expressions(values)
-        parameters = {"draft_id": draft.id}
-    else:
-        statement = _writing(names)
-        parameters = {"draft_id": draft.id, **{f"set_{n}": v for n, v in values.items()}}
-    row = db.session.connection().execute(statement, parameters).mappings().first()
+    row = db.session.connection().execute(
+        update(_TABLE).where(_TABLE.c.id == draft.id).values(changed)
+        .returning(*(_TABLE.c[name] for name in changed))).mappings().first()
     if row is None:
         raise StaleDataError(f"registration draft {draft.id} was removed meanwhile")
-    for name in names:
+    for name in changed:
         set_committed_value(draft, name, row[name])
-
-
-@functools.cache
-def _writing(names: frozenset[str]) -> Executable:
-    """The UPDATE of these columns, built once per set of them (a submit changes one of a
-    few sets: issue 26, building and keying a statement per call cost as much as running
-    it)."""
-    ordered = sorted(names)
-    return (update(_TABLE).where(_TABLE.c.id == bindparam("draft_id"))
-            .values({name: bindparam(f"set_{name}") for name in ordered})
-            .returning(*(_TABLE.c[name] for name in ordered)))
-
-
-def _writing_expressions(values: dict[str, Any]) -> Executable:
-    return (update(_TABLE).where(_TABLE.c.id == bindparam("draft_id")).values(values)
-            .returning(*(_TABLE.c[name] for name in values)))
 
 
 def commit(draft: RegistrationDraft) -> None:

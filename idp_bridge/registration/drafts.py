@@ -216,22 +216,16 @@ def remove_expired(now: datetime | None = None) -> Cleanup:
     return summary
 
 
-def hold_login(draft: RegistrationDraft, user_id: str, *, held: bool = False) -> KeycloakUser:
-    """Before a registration completes for ``user_id``: lock this draft and the draft that
-    created the login (if another one did), then make sure the login still exists. Until
-    the caller commits or rolls back, no cleanup can remove either. ``held``: the caller
-    read this draft under its row's lock in this transaction (draft_rows.held), so the row
-    is there and is what the object says (issue 26: one statement fewer a completion).
+def hold_login(draft: RegistrationDraft, user_id: str) -> KeycloakUser:
+    """Before a registration completes for ``user_id``: the caller holds this draft's row
+    (``draft_rows.held``, in this transaction); lock the draft that created the login too (if
+    another one did), then make sure the login still exists. Until the caller commits or
+    rolls back, no cleanup can remove either.
 
     Raises RegistrationGone, LoginGone, or GatewayError (Keycloak unreachable).
     """
-    if held:
-        if draft.completed_at is not None:
-            raise RegistrationGone(draft.id)
-    else:
-        mine = and_(RegistrationDraft.id == draft.id, RegistrationDraft.completed_at.is_(None))
-        if not hold(RegistrationDraft, mine):
-            raise RegistrationGone(draft.id)
+    if draft.completed_at is not None:
+        raise RegistrationGone(draft.id)
     hold(RegistrationDraft, and_(RegistrationDraft.keycloak_user_id == user_id,
                                  RegistrationDraft.id != draft.id))
     try:

@@ -19,7 +19,7 @@ from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.extensions import db
 from idp_bridge.keycloak import init_app
 from idp_bridge.organizations.models import Membership, Organization
-from idp_bridge.registration import drafts
+from idp_bridge.registration import draft_rows, drafts
 from idp_bridge.registration.drafts import DraftFacts, Fate, OtherUse, fate
 from idp_bridge.registration.models import RegistrationDraft
 from tests.support.waiting import wait_for_lock_waiter
@@ -175,7 +175,7 @@ def test_completion_refuses_a_login_cleanup_removed(app_context, fake_keycloak, 
     assert drafts.remove_expired(NOW).logins_removed == 1
 
     with pytest.raises(drafts.LoginGone):
-        drafts.hold_login(newer, login)
+        drafts.hold_login(draft_rows.held(newer.id), login)  # held, as completion does
     db.session.rollback()
 
 
@@ -220,15 +220,19 @@ def _in_thread(app: Flask, work, errors: list[BaseException],  # type: ignore[no
 
 def _reaching_the_lock(monkeypatch, thread_name: str) -> threading.Event:  # type: ignore[no-untyped-def]
     """Set when the thread named ``thread_name`` asks for a draft's row lock (the barrier
-    before it blocks; on PostgreSQL the test then also sees it waiting in pg_locks)."""
-    reached, real_hold = threading.Event(), drafts.hold
+    before it blocks; on PostgreSQL the test then also sees it waiting in pg_locks): cleanup
+    asks through ``drafts.hold``, a completion first through ``draft_rows.held``."""
+    reached = threading.Event()
 
-    def watched_hold(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if threading.current_thread().name == thread_name:
-            reached.set()
-        return real_hold(*args, **kwargs)
+    def watched(real):  # type: ignore[no-untyped-def]
+        def asking(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if threading.current_thread().name == thread_name:
+                reached.set()
+            return real(*args, **kwargs)
+        return asking
 
-    monkeypatch.setattr(drafts, "hold", watched_hold)
+    monkeypatch.setattr(drafts, "hold", watched(drafts.hold))
+    monkeypatch.setattr(draft_rows, "held", watched(draft_rows.held))
     return reached
 
 
@@ -246,7 +250,7 @@ def test_cleanup_waits_for_a_completion_holding_the_login(any_db, fake_keycloak,
     cleanup_locking = _reaching_the_lock(monkeypatch, "cleanup")
 
     def complete() -> None:  # what completion does: hold, record, commit
-        drafts.hold_login(db.session.get(RegistrationDraft, newer_id), user)
+        drafts.hold_login(draft_rows.held(newer_id), user)
         held.set()
         assert cleanup_locking.wait(15)  # cleanup runs meanwhile, and waits for the lock
         wait_for_lock_waiter(db.engine)
@@ -289,7 +293,7 @@ def test_a_completion_after_cleanup_removed_the_login_is_refused(any_db, fake_ke
     def complete() -> None:
         removing.wait(5)
         with pytest.raises(drafts.LoginGone):
-            drafts.hold_login(db.session.get(RegistrationDraft, newer_id), user)
+            drafts.hold_login(draft_rows.held(newer_id), user)
         db.session.rollback()
 
     threads = [_in_thread(app, lambda: drafts.remove_expired(NOW), errors),
