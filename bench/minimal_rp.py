@@ -14,7 +14,9 @@ Configured from the environment (bench/stack.py sets it):
 MINIMAL_RP_ISSUER (Keycloak's realm URL), MINIMAL_RP_CLIENT_ID, MINIMAL_RP_CLIENT_SECRET,
 MINIMAL_RP_URL (its own external URL; the callback is MINIMAL_RP_URL/auth/callback),
 MINIMAL_RP_SECRET_KEY (signs the session cookie), and for the registration wizard
-(bench/minimal_wizard.py) MINIMAL_RP_SMTP_HOST and MINIMAL_RP_SMTP_PORT.
+(bench/minimal_wizard.py) MINIMAL_RP_SMTP_HOST and MINIMAL_RP_SMTP_PORT. With
+MINIMAL_RP_DATABASE (a SQLAlchemy URL: PostgreSQL through psycopg, or SQLite) its sessions and
+the wizard's records live in that database (bench/minimal_store.py: the durable wizard).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, redirect, session
 from werkzeug.wrappers import Response
 
+from bench import minimal_store, minimal_wizard
 from bench.minimal_wizard import add_wizard, callback_target
 
 SETTINGS = ("MINIMAL_RP_ISSUER", "MINIMAL_RP_CLIENT_ID", "MINIMAL_RP_CLIENT_SECRET",
@@ -66,5 +69,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         session["user"] = dict(token["userinfo"])
         return redirect(callback_target())
 
-    add_wizard(app, keycloak, env, callback_url)
+    store = minimal_store.install(app, env["MINIMAL_RP_DATABASE"],
+                                 lambda mail: minimal_wizard.send_mail(env, mail)) \
+        if env.get("MINIMAL_RP_DATABASE") else None
+    add_wizard(app, keycloak, env, callback_url, store)
     return app

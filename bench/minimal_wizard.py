@@ -20,6 +20,11 @@ no database (the draft, the CSRF token and the code's hash live in Flask's signe
 session), no registry or organization lookup (an NPI passes on its check digit, a TIN on its
 nine digits), no membership, audit, outbox or rate limits, no retry after a failure, and pages
 of a few lines. Its figure is a floor, not a design.
+
+Given a ``store`` (bench/minimal_store.py: the minimal RP's MINIMAL_RP_DATABASE), the same
+wizard keeps what a system of record must, in plain statements: its session and draft in a
+row, the organization looked up, rate counters, mail through an outbox, the membership, the
+terms and an audit chain. That is the *durable* minimal wizard, the benchmark's fourth side.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ import requests
 from flask import Flask, abort, current_app, redirect, render_template, request, session
 from stdnum import luhn
 from werkzeug.wrappers import Response
+
+from bench import minimal_store
+from bench.minimal_store import Database
 
 SITE_ADMIN = "boss@clinic.test"  # the seeded organization's Site Administrator (bench)
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}")
@@ -109,7 +117,7 @@ def _npi_ok(npi: str) -> bool:
     return re.fullmatch(r"\d{10}", npi) is not None and luhn.is_valid("80840" + npi)
 
 
-def _send(env: Mapping[str, str], messages: list[tuple[str, str, str]]) -> None:
+def send_mail(env: Mapping[str, str], messages: list[tuple[str, str, str]]) -> None:
     with smtplib.SMTP(env["MINIMAL_RP_SMTP_HOST"], int(env["MINIMAL_RP_SMTP_PORT"]),
                       timeout=10) as smtp:
         for to, subject, body in messages:
@@ -126,9 +134,10 @@ def _code_hash(code: str) -> str:
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 
-def add_wizard(app: Flask, keycloak: Any, env: Mapping[str, str], callback_url: str) -> None:
+def add_wizard(app: Flask, keycloak: Any, env: Mapping[str, str], callback_url: str,
+               store: Database | None = None) -> None:
     """The wizard's routes on the minimal RP's ``app`` (which checked ``env`` holds the
-    settings); ``keycloak`` its authlib client."""
+    settings); ``keycloak`` its authlib client; ``store``: the durable wizard's database."""
     admin = KeycloakAdmin(env["MINIMAL_RP_ISSUER"], env["MINIMAL_RP_CLIENT_ID"],
                           env["MINIMAL_RP_CLIENT_SECRET"])
     # Compiled once, as Flask keeps a template file (render_template_string compiles its
@@ -175,6 +184,15 @@ def add_wizard(app: Flask, keycloak: Any, env: Mapping[str, str], callback_url: 
         if form.get("account_type") != "individual" or not _npi_ok(form.get("npi", "")) \
                 or not re.fullmatch(r"\d{2}-?\d{7}", form.get("tin", "")):
             return page("account", "Check the NPI and TIN.", 422)
+        if store is not None:
+            tin = form["tin"].replace("-", "")
+            found = minimal_store.organization(store, form["npi"], tin)
+            if found is None:
+                minimal_store.counted(store, [f"pair:{request.remote_addr}",
+                                              f"pair-npi:{form['npi']}"],
+                                      minimal_store.PAIR_MISSES_PER_HOUR)
+                return page("account", "Check the NPI and TIN.", 422)
+            session["organization_id"] = found
         session.update(step="individual", npi=form["npi"])
         return redirect("/register/individual")
 
@@ -191,12 +209,24 @@ def add_wizard(app: Flask, keycloak: Any, env: Mapping[str, str], callback_url: 
         action = form.get("action")
         if action == "send_code":
             code = f"{secrets.randbelow(10**6):06d}"
-            session.update(code=_code_hash(code), verified="")
-            _send(env, [(person["email"], "Your code", f"Your code is {code}.")])
+            session.update(code=_code_hash(code), verified="", wrong_tries=0)
+            mail = [(person["email"], "Your code", f"Your code is {code}.")]
+            if store is None:
+                send_mail(env, mail)
+            elif minimal_store.counted(store, [f"code:{request.remote_addr}",
+                                               f"code:{person['email']}"],
+                                       minimal_store.CODE_SENDS_PER_HOUR):
+                minimal_store.queue(store, mail)
+            else:
+                return page("individual", "Too many codes; try again later.", 429)
             return page("individual", "We sent a code.")
         if action == "verify_code":
             if not hmac.compare_digest(_code_hash(form.get("email_code", "")),
                                        session.get("code", "")):
+                # Counted in the locked row; the signed cookie could be replayed instead.
+                session["wrong_tries"] = session.get("wrong_tries", 0) + 1
+                if session["wrong_tries"] >= 5:
+                    session["code"] = ""
                 return page("individual", "That code is not right.", 422)
             if admin.call("GET", "/users", email=person["email"], exact="true").json():
                 return page("individual", "An account already has this email.", 422)
@@ -250,10 +280,21 @@ def add_wizard(app: Flask, keycloak: Any, env: Mapping[str, str], callback_url: 
             return redirect("/register")
         login = admin.call("GET", f"/users/{session['user_id']}").json()
         person = session["person"]
-        _send(env, [(login["email"], "Registration received", "We received it."),
-                    (SITE_ADMIN, "A registration awaits your review",
-                     f"{person['first_name']} {person['last_name']} asks to join "
-                     f"(NPI {session['npi']}).")])
+        mail = [(login["email"], "Registration received", "We received it."),
+                (SITE_ADMIN, "A registration awaits your review",
+                 f"{person['first_name']} {person['last_name']} asks to join "
+                 f"(NPI {session['npi']}).")]
+        if store is None:
+            send_mail(env, mail)
+        else:
+            if not minimal_store.record_membership(store, session["organization_id"],
+                                                   login["id"], person):
+                return page("complete", "This registration could not be recorded.", 409)
+            minimal_store.audit(store, current_app.config["SECRET_KEY"],
+                                "registration.complete", login["id"],
+                                {"organization": session["organization_id"],
+                                 "email": person["email"]})
+            minimal_store.queue(store, mail)
         session["step"] = "complete"
         return redirect("/register/complete")
 

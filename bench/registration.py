@@ -2,8 +2,9 @@
 phone enrollment and the terms) vs the bridge's wizard (an individual joining an approved
 organization: account, individual enrollment with the emailed code, password, then the same
 first sign-in) vs the same registration through the minimal wizard (bench/minimal_wizard.py:
-no database; the floor under the bridge's share). Interleaved rounds; wall time, per-step time
-and CPU of each process."""
+no database; the floor under the bridge's share) vs the minimal wizard keeping its state in the
+database (bench/minimal_store.py: the floor under a system of record). Interleaved rounds;
+wall time, per-step time and CPU of each process."""
 
 from __future__ import annotations
 
@@ -89,9 +90,23 @@ def minimal_wizard(stack: Stack, org: dict[str, str], serial: int,
                    url: str | None = None) -> dict[str, float]:
     """The same registration through the minimal wizard (bench/minimal_wizard.py): the same
     client, pages, Keycloak calls and emails, with no database behind them."""
+    return _through_minimal(stack, org, f"min-reg-{serial}",
+                            url or start_minimal_rp(stack))
+
+
+def durable_wizard(stack: Stack, org: dict[str, str], serial: int,
+                   url: str | None = None) -> dict[str, float]:
+    """The same registration through the minimal wizard keeping its state in the bridge's
+    database (bench/minimal_store.py)."""
+    return _through_minimal(stack, org, f"dur-reg-{serial}",
+                            url or start_minimal_rp(stack, durable=True))
+
+
+def _through_minimal(stack: Stack, org: dict[str, str], name: str,
+                     url: str) -> dict[str, float]:
     http = flows.TimedSession(stack)
-    client = WizardClient(url or start_minimal_rp(stack), stack.outbox, http=http)
-    email = f"min-reg-{serial}-{uuid.uuid4().hex[:6]}@clinic.test"
+    client = WizardClient(url, stack.outbox, http=http)
+    email = f"{name}-{uuid.uuid4().hex[:6]}@clinic.test"
     register_individual(client, org, email)
     assert client.page is not None and client.page.url.endswith("/register/complete"), (
         client.page.url if client.page is not None else "")
@@ -109,7 +124,8 @@ def profile(stack: Stack, org: dict[str, str], count: int = PROFILED) -> dict[st
     (werkzeug's server, not gunicorn: its HTTP parsing is left out on both sides), Keycloak
     over HTTP. Milliseconds per registration by part, and SQL statements per registration."""
     out: dict[str, Any] = {"registrations": count}
-    for side, drive in (("wizard", wizard), ("minimal_wizard", minimal_wizard)):
+    for side, drive in (("wizard", wizard), ("minimal_wizard", minimal_wizard),
+                        ("durable_wizard", durable_wizard)):
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         allow_redirect_uri(stack, f"{url}/auth/callback")
@@ -128,8 +144,9 @@ def profile(stack: Stack, org: dict[str, str], count: int = PROFILED) -> dict[st
 def _app(stack: Stack, side: str, url: str) -> tuple[str, list[Any]]:
     """How to make the bridge, or the minimal RP, configured to be served at ``url``: the
     factory ("module:function") and its arguments."""
-    if side == "minimal_wizard":
-        return "bench.minimal_rp:create_app", [minimal_rp_env(stack, url)]
+    if side != "wizard":
+        return "bench.minimal_rp:create_app", [
+            minimal_rp_env(stack, url, durable=side == "durable_wizard")]
     own = stack.bridge_url.rsplit(":", 1)[1]
     port = url.rsplit(":", 1)[1]
     return "idp_bridge:create_app", [  # create_app(overrides, env)
@@ -151,10 +168,12 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     rounds, per_round = (4, 1) if quick else (60, 1)
     org = seed_organization(stack)
     start_minimal_rp(stack)
+    start_minimal_rp(stack, durable=True)
     sides: dict[str, Callable[[int], dict[str, float]]] = {
         "keycloak_alone": lambda i: keycloak_alone(stack, i),
         "wizard": lambda i: wizard(stack, org, i),
         "minimal_wizard": lambda i: minimal_wizard(stack, org, i),
+        "durable_wizard": lambda i: durable_wizard(stack, org, i),
     }
     # Warm-up, untimed, the sides in turn. Every gunicorn worker serves every step (a fresh
     # worker's first pass compiles statements and prepares them on its connections), and
@@ -169,7 +188,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
             side(10_000 + n)
     walls: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, dict[str, float]] = {
-        s: {"keycloak": 0.0, "keycloak_jit": 0.0, "bridge": 0.0, "rp": 0.0} for s in sides}
+        s: dict.fromkeys(("keycloak", "keycloak_jit", "bridge", "rp", "durable_rp"), 0.0)
+        for s in sides}
     steps: dict[str, dict[str, float]] = {s: defaultdict(float) for s in sides}
     serial = 0
     names = list(sides)
@@ -183,7 +203,7 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                     steps[side][step] += seconds
                 walls[side].append(time.perf_counter() - start)
             after = stack.cpu()
-            for k in cpu[side]:  # Keycloak (its JIT part), the bridge, the minimal wizard
+            for k in cpu[side]:  # Keycloak (its JIT part), the bridge, the minimal wizards
                 cpu[side][k] += after[k] - before[k]
     out: dict[str, Any] = {"rounds": rounds, "per_round": per_round, "warm_up_per_side": warm}
     for side in sides:
@@ -195,7 +215,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
                                        for k, v in sorted(steps[side].items(),
                                                           key=lambda kv: -kv[1])}}
         spent = out[side]["cpu_s_per_registration"]
-        out[side]["cpu_s_total"] = spent["keycloak"] + spent["bridge"] + spent["rp"]
+        out[side]["cpu_s_total"] = (spent["keycloak"] + spent["bridge"] + spent["rp"]
+                                    + spent["durable_rp"])
         out[side]["cpu_s_steady"] = out[side]["cpu_s_total"] - spent["keycloak_jit"]
     out["keycloak_requests_per_registration"] = {
         side: _requests_of(stack, lambda run=run, n=8000 + i: run(n))
@@ -215,7 +236,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     log(f"registration: Keycloak alone {out['keycloak_alone']['wall_s_mean']:.2f} s wall / "
         f"{alone:.2f} s CPU; wizard {out['wizard']['wall_s_mean']:.2f} s / "
         f"{out['wizard']['cpu_s_total']:.2f} s CPU; added {out['cpu_added_fraction']:.0%}; "
-        f"the minimal wizard {out['floor']['cpu_added_fraction']:.0%}")
+        f"the minimal wizard {out['floor']['cpu_added_fraction']:.0%}, "
+        f"durable {out['floor']['durable']['cpu_added_fraction']:.0%}")
     return out
 
 
@@ -225,12 +247,23 @@ def _added(out: dict[str, Any], side: str, figure: str) -> float:
     return float((out[side][figure] - alone) / alone)
 
 
-def _floor(out: dict[str, Any]) -> dict[str, float]:
+def _floor(out: dict[str, Any]) -> dict[str, Any]:
     """The minimal wizard beside Keycloak alone, as the wizard is, and the two servers' own
     CPU side by side: the share any Flask wizard making the same calls would add, and how
-    many times that the bridge's own CPU is."""
+    many times that the bridge's own CPU is. ``durable``: the same for the minimal wizard
+    keeping its state in the database (the floor under a system of record)."""
+    bridge = out["wizard"]["cpu_s_per_registration"]["bridge"]
     spent = out["minimal_wizard"]["cpu_s_per_registration"]
-    return {"cpu_added_fraction": _added(out, "minimal_wizard", "cpu_s_total"),
-            "cpu_added_fraction_steady": _added(out, "minimal_wizard", "cpu_s_steady"),
-            "rp_cpu_s": spent["rp"], "keycloak_cpu_s": spent["keycloak"],
-            "bridge_vs_minimal": out["wizard"]["cpu_s_per_registration"]["bridge"] / spent["rp"]}
+    floor: dict[str, Any] = {
+        "cpu_added_fraction": _added(out, "minimal_wizard", "cpu_s_total"),
+        "cpu_added_fraction_steady": _added(out, "minimal_wizard", "cpu_s_steady"),
+        "rp_cpu_s": spent["rp"], "keycloak_cpu_s": spent["keycloak"],
+        "bridge_vs_minimal": bridge / spent["rp"]}
+    if "durable_wizard" in out:
+        durable = out["durable_wizard"]["cpu_s_per_registration"]
+        floor["durable"] = {
+            "cpu_added_fraction": _added(out, "durable_wizard", "cpu_s_total"),
+            "cpu_added_fraction_steady": _added(out, "durable_wizard", "cpu_s_steady"),
+            "rp_cpu_s": durable["durable_rp"], "keycloak_cpu_s": durable["keycloak"],
+            "bridge_vs_durable": bridge / durable["durable_rp"]}
+    return floor

@@ -153,6 +153,9 @@ class Stack:
     # The sign-in section's third side (bench/minimal_rp.py), started by start_minimal_rp.
     minimal_rp_url: str | None = None
     minimal_rp_process: subprocess.Popen[bytes] | None = None
+    # The same app keeping its state in the bridge's database (the registration's fourth side).
+    durable_rp_url: str | None = None
+    durable_rp_process: subprocess.Popen[bytes] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -184,6 +187,8 @@ class Stack:
                "bridge": cpu_seconds(self.bridge_pid())}
         if self.minimal_rp_process is not None:
             cpu["rp"] = cpu_seconds(self.minimal_rp_process.pid)
+        if self.durable_rp_process is not None:
+            cpu["durable_rp"] = cpu_seconds(self.durable_rp_process.pid)
         return cpu
 
     def keycloak_log_size(self) -> int:
@@ -332,30 +337,38 @@ def _gunicorn_serving(stack: Stack, app: str, bind: str, name: str, cwd: Path,
         start_new_session=True)
 
 
-def minimal_rp_env(stack: Stack, url: str) -> dict[str, str]:
+def minimal_rp_env(stack: Stack, url: str, durable: bool = False) -> dict[str, str]:
     """The minimal relying party's settings: the bridge's own Keycloak client (same mappers,
-    same tokens: Keycloak's work is the bridge side's), its own URL and session key."""
+    same tokens: Keycloak's work is the bridge side's), its own URL and session key;
+    ``durable``: its state in the bridge's database (bench/minimal_store.py)."""
     return {"MINIMAL_RP_ISSUER": f"{stack.keycloak_url}/realms/{REALM}",
             "MINIMAL_RP_CLIENT_ID": CLIENT_ID,
             "MINIMAL_RP_CLIENT_SECRET": stack.env["IDP_CLIENT_SECRET"],
             "MINIMAL_RP_URL": url, "MINIMAL_RP_SECRET_KEY": "bench-only-minimal-rp-key",
             "MINIMAL_RP_SMTP_HOST": stack.env["IDP_SMTP_HOST"],
-            "MINIMAL_RP_SMTP_PORT": stack.env["IDP_SMTP_PORT"]}
+            "MINIMAL_RP_SMTP_PORT": stack.env["IDP_SMTP_PORT"],
+            **({"MINIMAL_RP_DATABASE": stack.env["DATABASE_URL"]} if durable else {})}
 
 
-def start_minimal_rp(stack: Stack) -> str:
+def start_minimal_rp(stack: Stack, durable: bool = False) -> str:
     """bench/minimal_rp.py under plain gunicorn (served as the bridge is, no config
     file: it starts in the run's directory, so the bridge's gunicorn.conf.py is not read) on
-    a free port; its callback added to the client's redirect URIs. Its URL; stop() ends it."""
-    if stack.minimal_rp_url is not None:
-        return stack.minimal_rp_url
+    a free port; its callback added to the client's redirect URIs. Its URL; stop() ends it.
+    ``durable``: a second one, keeping its state in the bridge's database."""
+    known = stack.durable_rp_url if durable else stack.minimal_rp_url
+    if known is not None:
+        return known
     url = f"http://127.0.0.1:{free_port()}"
+    name = "durable_rp" if durable else "minimal_rp"
     allow_redirect_uri(stack, f"{url}/auth/callback")
-    stack.minimal_rp_process = _gunicorn_serving(
-        stack, "bench.minimal_rp:create_app()", url.removeprefix("http://"), "minimal_rp",
-        stack.workdir, minimal_rp_env(stack, url), "--pythonpath", str(REPO_ROOT))
-    _wait_http(url + "/", stack.minimal_rp_process, name="minimal_rp")
-    stack.minimal_rp_url = url
+    process = _gunicorn_serving(
+        stack, "bench.minimal_rp:create_app()", url.removeprefix("http://"), name,
+        stack.workdir, minimal_rp_env(stack, url, durable), "--pythonpath", str(REPO_ROOT))
+    _wait_http(url + "/", process, name=name)
+    if durable:
+        stack.durable_rp_url, stack.durable_rp_process = url, process
+    else:
+        stack.minimal_rp_url, stack.minimal_rp_process = url, process
     return url
 
 
@@ -389,6 +402,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60,
 
 def stop(stack: Stack, keep: bool = False) -> None:
     stop_process_group(stack.minimal_rp_process, grace_seconds=20)
+    stop_process_group(stack.durable_rp_process, grace_seconds=20)
     stop_process_group(stack.bridge_process, grace_seconds=20)
     stack.keycloak.stop()
     if stack.sink is not None:
