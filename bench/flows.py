@@ -151,11 +151,12 @@ def sign_in_through_bridge(stack: Stack, user: dict[str, str]) -> dict[str, floa
     return http.steps
 
 
-def sign_in_through_minimal_rp(stack: Stack, user: dict[str, str],
-                               confirm: bool = False) -> dict[str, float]:
-    """As ``sign_in_through_bridge``, through the minimal relying party; ``confirm``: also
-    open its home page and check it names the person (the warm-up does, once per person)."""
-    rp = stack.minimal_rp_url
+def sign_in_through_minimal_rp(stack: Stack, user: dict[str, str], confirm: bool = False,
+                               durable: bool = False) -> dict[str, float]:
+    """As ``sign_in_through_bridge``, through the minimal relying party (``durable``: the one
+    keeping its session in the database); ``confirm``: also open its home page and check it
+    names the person (the warm-up does, once per person)."""
+    rp = stack.durable_rp_url if durable else stack.minimal_rp_url
     assert rp is not None, "bench.stack.start_minimal_rp first"
     http = TimedSession(stack)
     login_page, _ = _walk(http, http.get(f"{rp}/login", allow_redirects=False, timeout=60),

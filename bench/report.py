@@ -91,29 +91,38 @@ def _one_client(level: dict[str, Any]) -> Row:
                      >= SIGN_IN_RATIO and added <= SIGN_IN_ADDED_P50_MS))
 
 
+# The floors under a sign-in: the side, what it is, the key of its CPU, its name in a row.
+_SIGN_IN_FLOORS = (
+    ("minimal_rp", "authlib's Flask client, signed-cookie session, no database", "rp",
+     "minimal RP"),
+    ("durable_rp", "authlib's Flask client, its session a database row the server can "
+     "revoke, a new id at sign-in", "durable_rp", "durable RP"))
+
+
 def _minimal_rp_rows(clients: int, level: dict[str, Any]) -> Iterator[Row]:
-    if "minimal_rp" in level:  # runs since issue 26's floor (older results lack it)
-        yield _minimal_rp(clients, level)
+    for side, what, key, name in _SIGN_IN_FLOORS:
+        if side in level:  # the minimal RP since issue 26's floor, the durable since its 12th
+            yield _minimal_rp(clients, level, side, what, key, name)
 
 
-def _minimal_rp(clients: int, level: dict[str, Any]) -> Row:
-    """The floor beside the bridge: the same sign-in through the thinnest Flask RP
+def _minimal_rp(clients: int, level: dict[str, Any], side: str, what: str, key: str,
+                name: str) -> Row:
+    """A floor beside the bridge: the same sign-in through the thinnest Flask RP
     (bench/minimal_rp.py), for scale; no target of its own."""
-    alone, rp = level["keycloak_alone"], level["minimal_rp"]
-    cpu, floor = rp["cpu_ms_per_sign_in"], level["bridge_vs_minimal_rp"]
+    alone, rp = level["keycloak_alone"], level[side]
+    cpu, floor = rp["cpu_ms_per_sign_in"], level[f"bridge_vs_{side}"]
     pooled = (f"{rp['server_cpu_ratio_pooled']:.2f} × with Keycloak's CPU pooled"
               + (f" ({rp['server_cpu_ratio_steady']:.2f} × without its JIT compiling)"
                  if "server_cpu_ratio_steady" in rp else "")
               + ", side by side " if "server_cpu_ratio_pooled" in rp else "")
-    return (f"… the same sign-in through a minimal Flask RP (authlib's Flask client, signed-"
-            f"cookie session, no database), {clients} client(s): server capacity ÷ Keycloak "
-            "alone",
+    return (f"… the same sign-in through a minimal Flask RP ({what}), {clients} client(s): "
+            "server capacity ÷ Keycloak alone",
             f"{pooled}{rp['server_cpu_ratio']:.2f} × ({rp['per_second']:.2f}/s vs "
             f"{alone['per_second']:.2f}/s; p50 {rp['p50_ms']:.0f} ms, p95 "
-            f"{rp['p95_ms']:.0f} ms; CPU per sign-in: the RP {cpu['rp']:.1f} ms, Keycloak "
+            f"{rp['p95_ms']:.0f} ms; CPU per sign-in: the RP {cpu[key]:.1f} ms, Keycloak "
             f"{cpu['keycloak']:.0f} ms, the benchmark's clients {cpu.get('client', 0):.0f} ms; "
             f"the bridge's own {floor['bridge_cpu_ms']:.1f} ms = {floor['ratio']:.2f} × the "
-            "minimal RP's)", "—", "")
+            f"{name}'s)", "—", "")
 
 
 def _registration(s: dict[str, Any]) -> Iterator[Row]:

@@ -1,7 +1,9 @@
 """Sign-in (password + phone code, authorization code + PKCE): Keycloak alone vs through the
 bridge vs through a minimal Flask relying party (bench/minimal_rp.py: authlib's Flask client
-and nothing else, the floor under the bridge's own cost; issue 26), at 1 and 4 concurrent
-clients, in interleaved rounds (ABC, BCA, CAB, ...) so machine noise hits every side alike.
+and nothing else, the floor under the bridge's own cost; issue 26) vs the same RP keeping its
+session in a database row (bench/minimal_store.py: the floor a revocable session allows), at
+1 and 4 concurrent clients, in interleaved rounds (ABCD, BCDA, ...) so machine noise hits
+every side alike.
 
 Each client signs in a rotation of PEOPLE_PER_CLIENT different people, never one person twice
 in a row: Keycloak refuses a person's password ("Invalid username or password.", event error
@@ -43,7 +45,13 @@ SIDES: dict[str, Callable[[Stack, dict[str, str]], dict[str, float]]] = {
     "keycloak_alone": flows.sign_in_keycloak_alone,
     "bridge": flows.sign_in_through_bridge,
     "minimal_rp": flows.sign_in_through_minimal_rp,
+    # The same RP with its session in a database row (bench/minimal_store.py): the floor
+    # the standards allow (a session the server can revoke, a new id at sign-in).
+    "durable_rp": lambda stack, person: flows.sign_in_through_minimal_rp(stack, person,
+                                                                          durable=True),
 }
+# The floors beside the bridge, and the key of each one's CPU in Stack.cpu().
+FLOORS = (("minimal_rp", "rp"), ("durable_rp", "durable_rp"))
 
 
 def gateway(stack: Stack) -> KeycloakGateway:
@@ -290,18 +298,20 @@ def _level(totals: dict[str, dict[str, Any]], rotation: Rotation) -> dict[str, A
     steady = None if pooled is None else _less_compiling(totals, level, pooled)
     if steady is not None:
         level["server_cpu_ratio_steady"] = steady / (steady + bridge_cpu["bridge"])
-    if "minimal_rp" in level:  # the floor: the same, through the thinnest Flask RP
-        rp = level["minimal_rp"]
-        rp_cpu = rp["cpu_ms_per_sign_in"]
+    for side, key in FLOORS:  # the floors: the same, through the thinnest Flask RPs
+        if side not in level:
+            continue
+        rp = level[side]
+        own = rp["cpu_ms_per_sign_in"][key]
         rp["throughput_ratio"] = rp["per_second"] / level["keycloak_alone"]["per_second"]
-        rp["server_cpu_ratio"] = alone_cpu / (rp_cpu["keycloak"] + rp_cpu["rp"])
+        rp["server_cpu_ratio"] = alone_cpu / (rp["cpu_ms_per_sign_in"]["keycloak"] + own)
         if pooled is not None:
-            rp["server_cpu_ratio_pooled"] = pooled / (pooled + rp_cpu["rp"])
+            rp["server_cpu_ratio_pooled"] = pooled / (pooled + own)
         if steady is not None:
-            rp["server_cpu_ratio_steady"] = steady / (steady + rp_cpu["rp"])
-        level["bridge_vs_minimal_rp"] = {
-            "bridge_cpu_ms": bridge_cpu["bridge"], "minimal_rp_cpu_ms": rp_cpu["rp"],
-            "ratio": bridge_cpu["bridge"] / rp_cpu["rp"] if rp_cpu["rp"] else float("nan")}
+            rp["server_cpu_ratio_steady"] = steady / (steady + own)
+        level[f"bridge_vs_{side}"] = {
+            "bridge_cpu_ms": bridge_cpu["bridge"], f"{side}_cpu_ms": own,
+            "ratio": bridge_cpu["bridge"] / own if own else float("nan")}
     level["min_gap_same_person_ms"] = round(1000 * rotation.min_gap, 1)
     return level
 
@@ -350,7 +360,8 @@ def _less_compiling(totals: dict[str, dict[str, Any]], level: dict[str, Any],
 def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
     rounds, per_client = (2, 3) if quick else (6, 10)
     users = enrolled_users(stack, MAX_CLIENTS * PEOPLE_PER_CLIENT)
-    log(f"minimal relying party {start_minimal_rp(stack)} (gunicorn, same workers)")
+    log(f"minimal relying party {start_minimal_rp(stack)}, its session in the database "
+        f"{start_minimal_rp(stack, durable=True)} (gunicorn, same workers)")
     # Warm every path (connection pools, JWKS, every gunicorn worker) and let Keycloak's JIT
     # compile each side's path before timing, the sides in turn: a plan's Keycloak has run
     # for days (eight sign-ins a side left it compiling 10-60 ms a sign-in; bench/NOTES.md,
@@ -358,8 +369,9 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     warm = users[:3] if quick else [users[n % len(users)] for n in range(WARM_UP_PER_SIDE)]
     for person in warm:
         for side in SIDES:
-            if side == "minimal_rp":  # it really signs people in: its home page names them
-                flows.sign_in_through_minimal_rp(stack, person, confirm=True)
+            if side in ("minimal_rp", "durable_rp"):  # its home page names whom it signed in
+                flows.sign_in_through_minimal_rp(stack, person, confirm=True,
+                                                 durable=side == "durable_rp")
             else:
                 SIDES[side](stack, person)
     results: dict[str, Any] = {"rounds": rounds, "per_client_per_round": per_client,
@@ -368,8 +380,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
     for clients in (1, 4):
         totals: dict[str, dict[str, Any]] = {
             s: {"wall": 0.0, "latencies": [],
-                "cpu": {"keycloak": 0.0, "keycloak_jit": 0.0, "bridge": 0.0, "rp": 0.0,
-                        "client": 0.0},
+                "cpu": dict.fromkeys(("keycloak", "keycloak_jit", "bridge", "rp",
+                                      "durable_rp", "client"), 0.0),
                 "steps": defaultdict(float), "keycloak_requests": 0}
             for s in SIDES}
         names = list(SIDES)
@@ -393,7 +405,8 @@ def run(stack: Stack, quick: bool, log: Callable[[str], None] = print) -> dict[s
             f"{level['bridge']['per_second']:.2f}/s, ratio {level['throughput_ratio']:.3f}; "
             f"minimal RP {level['minimal_rp']['per_second']:.2f}/s; own CPU per sign-in: "
             f"bridge {floor['bridge_cpu_ms']:.1f} ms, minimal RP "
-            f"{floor['minimal_rp_cpu_ms']:.1f} ms")
+            f"{floor['minimal_rp_cpu_ms']:.1f} ms, its session in the database "
+            f"{level['bridge_vs_durable_rp']['durable_rp_cpu_ms']:.1f} ms")
     results["profile_callback"] = profile_callback(stack, users[:PEOPLE_PER_CLIENT])
     results["profile_minimal_rp"] = profile_minimal_rp_callback(stack,
                                                                 users[:PEOPLE_PER_CLIENT])

@@ -73,6 +73,20 @@ def test_the_minimal_rps_capacity_and_cpu_are_set_beside_the_bridges():
         {"bridge_cpu_ms": 10, "minimal_rp_cpu_ms": 4, "ratio": 2.5})
 
 
+def test_the_rp_with_its_session_in_the_database_is_set_beside_them_as_a_second_floor():
+    totals = {"keycloak_alone": _side(10, {"keycloak": 90, "client": 8}),
+              "bridge": _side(9, {"keycloak": 95, "bridge": 10, "client": 10}),
+              "minimal_rp": _side(9.5, {"keycloak": 95, "rp": 4, "client": 10}),
+              "durable_rp": _side(9.4, {"keycloak": 95, "durable_rp": 5, "client": 10})}
+    level = _level(totals, Rotation([{"id": "p"}], 1))
+    assert level["durable_rp"]["server_cpu_ratio"] == pytest.approx(90 / (95 + 5))
+    assert level["bridge_vs_durable_rp"] == pytest.approx(
+        {"bridge_cpu_ms": 10, "durable_rp_cpu_ms": 5, "ratio": 2.0})
+    rows = [r for r in report.rows(_results(level)) if "database row" in r[0]]
+    assert len(rows) == 2 and "the RP 5.0 ms" in rows[0][1]
+    assert "the bridge's own 10.0 ms = 2.00 × the durable RP's" in rows[0][1]
+
+
 def _results(level: dict[str, Any]) -> dict[str, Any]:
     return {"sections": {"signin": {"clients_1": level, "clients_4": level}}}
 
