@@ -199,7 +199,8 @@ def _registration_durable_floor(s: dict[str, Any]) -> Row:
             f"{floor['cpu_added_fraction']:.0%}; without Keycloak's JIT compiling "
             f"{floor['cpu_added_fraction_steady']:.0%} (the wizard "
             f"{floor['rp_cpu_s'] * 1000:.0f} ms, Keycloak {floor['keycloak_cpu_s'] * 1000:.0f} "
-            f"ms, {rp['wall_s_mean']:.2f} s wall; the bridge's own = "
+            f"ms, {rp['wall_s_mean']:.2f} s wall; the bridge's own "
+            f"{s['wizard']['cpu_s_per_registration']['bridge'] * 1000:.0f} ms = "
             f"{floor['bridge_vs_durable']:.2f} × the durable wizard's)", "—", "")
 
 

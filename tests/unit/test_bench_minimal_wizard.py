@@ -129,7 +129,7 @@ def test_the_durable_floor_is_set_under_the_minimal_one_when_the_run_measured_it
     rows = report.rows({"sections": {"registration": _measured(durable=True)}})
     assert len(rows) == 3 and "keeping its state in the database" in rows[2][0]
     assert rows[2][3] == "" and "20%; without Keycloak's JIT compiling 20%" in rows[2][1]
-    assert "the bridge's own = 1.60 × the durable wizard's" in rows[2][1]
+    assert "the bridge's own 80 ms = 1.60 × the durable wizard's" in rows[2][1]
 
 
 def test_the_registration_row_names_the_runs_password_hash():
