@@ -42,7 +42,6 @@ from werkzeug.wrappers import Response
 
 COOKIE = "minimal_session"
 SESSION_LIFETIME = timedelta(hours=8)
-RATE_WINDOW = timedelta(hours=1)
 # The bench's registrants are one client on loopback (the bridge's limits are raised alike).
 CODE_SENDS_PER_HOUR = 1_000_000
 PAIR_MISSES_PER_HOUR = 1_000_000
@@ -80,8 +79,8 @@ def install(app: Flask, url: str, send: Callable[[list[tuple[str, str, str]]], N
     made if missing); ``send`` delivers committed mail. The wizard's store."""
     db = Database(url)
     db.create_tables()
-    app.session_interface = RowSessions(db)
-    app.extensions.update(minimal_db=db, minimal_send=send)
+    app.session_interface = RowSessions(db, send)
+    app.extensions["minimal_db"] = db
     # A request that failed before its session was saved lets go of its row.
     app.teardown_request(lambda _error: db.end(commit=False))
     return db
@@ -159,8 +158,10 @@ class RowSessions(SessionInterface):
     """Server-side sessions: the cookie holds a random token, the row (by the token's SHA-256)
     the data; removing the row revokes it. The id changes when the session signs in."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database,
+                 send: Callable[[list[tuple[str, str, str]]], None]) -> None:
         self.db = db
+        self.send = send  # delivers the request's mail once it has committed
 
     def open_session(self, app: Flask, request: Request) -> RowSession:
         locked = request.method == "POST" or request.path in LOCKED_PATHS
@@ -183,7 +184,7 @@ class RowSessions(SessionInterface):
         if session.modified or (session.id_hash is None and session):
             self._store(app, session, response)
         self.db.end(commit=True)
-        deliver(app)
+        deliver(self.db, self.send)
 
     def _store(self, app: Flask, session: RowSession, response: Response) -> None:
         data, expires = json.dumps(dict(session)), now() + SESSION_LIFETIME
@@ -223,16 +224,16 @@ def queue(db: Database, messages: Sequence[tuple[str, str, str]]) -> None:
                                                strict=True))
 
 
-def deliver(app: Flask) -> None:
+def deliver(db: Database, send: Callable[[list[tuple[str, str, str]]], None]) -> None:
     """The request's committed mail, over SMTP, then marked sent (a crash between the two sends
     a message twice, never loses one)."""
     queued = g.pop("queued_mail", None)
     if not queued:
         return
-    app.extensions["minimal_send"]([message for _, message in queued])
+    send([message for _, message in queued])
     ids = [mail_id for mail_id, _ in queued]
     marks = ", ".join("%s" for _ in ids)
-    app.extensions["minimal_db"].run(
+    db.run(
         f"UPDATE minimal_outbox SET sent_at = %s WHERE id IN ({marks})", [now(), *ids])  # noqa: S608 (placeholders and fixed clauses only)
 
 

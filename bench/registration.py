@@ -252,18 +252,17 @@ def _floor(out: dict[str, Any]) -> dict[str, Any]:
     CPU side by side: the share any Flask wizard making the same calls would add, and how
     many times that the bridge's own CPU is. ``durable``: the same for the minimal wizard
     keeping its state in the database (the floor under a system of record)."""
-    bridge = out["wizard"]["cpu_s_per_registration"]["bridge"]
-    spent = out["minimal_wizard"]["cpu_s_per_registration"]
-    floor: dict[str, Any] = {
-        "cpu_added_fraction": _added(out, "minimal_wizard", "cpu_s_total"),
-        "cpu_added_fraction_steady": _added(out, "minimal_wizard", "cpu_s_steady"),
-        "rp_cpu_s": spent["rp"], "keycloak_cpu_s": spent["keycloak"],
-        "bridge_vs_minimal": bridge / spent["rp"]}
+    floor = _floor_of(out, "minimal_wizard", "rp", "bridge_vs_minimal")
     if "durable_wizard" in out:
-        durable = out["durable_wizard"]["cpu_s_per_registration"]
-        floor["durable"] = {
-            "cpu_added_fraction": _added(out, "durable_wizard", "cpu_s_total"),
-            "cpu_added_fraction_steady": _added(out, "durable_wizard", "cpu_s_steady"),
-            "rp_cpu_s": durable["durable_rp"], "keycloak_cpu_s": durable["keycloak"],
-            "bridge_vs_durable": bridge / durable["durable_rp"]}
+        floor["durable"] = _floor_of(out, "durable_wizard", "durable_rp", "bridge_vs_durable")
     return floor
+
+
+def _floor_of(out: dict[str, Any], side: str, own: str, ratio: str) -> dict[str, Any]:
+    """One floor's figures: ``own`` its server's CPU key, ``ratio`` the name of the bridge's
+    own CPU over it."""
+    spent = out[side]["cpu_s_per_registration"]
+    return {"cpu_added_fraction": _added(out, side, "cpu_s_total"),
+            "cpu_added_fraction_steady": _added(out, side, "cpu_s_steady"),
+            "rp_cpu_s": spent[own], "keycloak_cpu_s": spent["keycloak"],
+            ratio: out["wizard"]["cpu_s_per_registration"]["bridge"] / spent[own]}
