@@ -4,12 +4,13 @@ authorization share."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import abort
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import joinedload
 
-from idp_bridge.extensions import db
+from idp_bridge.extensions import db, one_statement
 from idp_bridge.organizations.models import Membership, Organization
 
 
@@ -47,23 +48,30 @@ def not_suspended() -> ColumnElement[bool]:
 
 def organization_choices(subject: str) -> list[OrgChoice]:
     """Every organization the person registered with, usable ones first, then by name.
-    Usable only while approved in an active organization; the rest show their status."""
-    rows = db.session.execute(
-        db.select(Membership, not_suspended().label("not_held")).join(Organization)
-        .where(Membership.user_id == subject).options(joinedload(Membership.organization)))
-    choices = [_choice(membership, bool(not_held)) for membership, not_held in rows]
+    Usable only while approved in an active organization; the rest show their status.
+
+    Read as one statement committing by itself (issue 26: the header's switcher is on every
+    signed-in page, and through the ORM it began a transaction only to roll it back)."""
+    statement = (db.select(Organization.key, Organization.name,
+                           Organization.status.label("organization_status"),
+                           Membership.status, Membership.is_site_admin, Membership.roles,
+                           not_suspended().label("not_held"))
+                 .join(Organization, Membership.organization_id == Organization.id)
+                 .where(Membership.user_id == subject))
+    with one_statement() as connection:
+        choices = [_choice(row) for row in connection.execute(statement)]
     return sorted(choices, key=lambda c: (not c.usable, c.name))
 
 
-def _choice(membership: Membership, not_held: bool = True) -> OrgChoice:
-    organization = membership.organization
-    usable = membership.status == "approved" and organization.status == "active" and not_held
-    status = "pending" if organization.status == "pending" else membership.status
-    if membership.status == "approved" and organization.status == "active" and not not_held:
+def _choice(row: Any) -> OrgChoice:
+    active, approved = row.organization_status == "active", row.status == "approved"
+    usable = approved and active and bool(row.not_held)
+    status = "pending" if row.organization_status == "pending" else row.status
+    if approved and active and not row.not_held:
         status = "suspended"  # an eligibility flag holds the organization's access
-    return OrgChoice(organization.key, organization.name, status, usable,
-                     site_admin=usable and membership.is_site_admin,
-                     roles=tuple(membership.roles or []) if usable else ())
+    return OrgChoice(row.key, row.name, status, usable,
+                     site_admin=usable and row.is_site_admin,
+                     roles=tuple(row.roles or []) if usable else ())
 
 
 def active_organization(key: str) -> Organization | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import Connection, bindparam, inspect, select, update
 from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,7 +32,7 @@ _SHOW = select(_TABLE).where(_TABLE.c.id == bindparam("draft_id"))
 def held(draft_id: str) -> RegistrationDraft | None:
     """The draft, its row held until the request's transaction ends (None if it is gone)."""
     row = db.session.connection().execute(_HOLD, {"draft_id": draft_id}).mappings().first()
-    return None if row is None else _unattached(row)
+    return None if row is None else from_row(row)
 
 
 def shown(draft_id: str) -> RegistrationDraft | None:
@@ -40,19 +40,21 @@ def shown(draft_id: str) -> RegistrationDraft | None:
     back around it, nothing that could write it by accident."""
     with one_statement() as connection:
         row = connection.execute(_SHOW, {"draft_id": draft_id}).mappings().first()
-    return None if row is None else _unattached(row)
+    return None if row is None else from_row(row)
 
 
-def _unattached(row: Any) -> RegistrationDraft:
+def from_row(row: Any) -> RegistrationDraft:
+    """The draft a statement answered with all its columns, in no ORM session."""
     draft = RegistrationDraft(**row)
     make_transient_to_detached(draft)  # as read: nothing changed yet
     return draft
 
 
-def save(draft: RegistrationDraft) -> None:
-    """Write what the request changed on ``draft`` (one UPDATE, in its transaction); the
-    object then holds what the row holds. A column may be set to an expression over the row
-    (the email code gives back a try as ``code_wrong_tries - 1``); its result is read back.
+def save(draft: RegistrationDraft, connection: Connection | None = None) -> None:
+    """Write what the request changed on ``draft`` (one UPDATE, in its transaction, or on
+    ``connection``); the object then holds what the row holds. A column may be set to an
+    expression over the row (the email code gives back a try as ``code_wrong_tries - 1``);
+    its result is read back.
 
     Raises StaleDataError, as the ORM's flush would, if the row was removed meanwhile."""
     state: InstanceState[RegistrationDraft] = inspect(draft)
@@ -60,7 +62,7 @@ def save(draft: RegistrationDraft) -> None:
                for attribute in state.attrs if attribute.history.added}
     if not changed:
         return
-    row = db.session.connection().execute(
+    row = (connection or db.session.connection()).execute(
         update(_TABLE).where(_TABLE.c.id == draft.id).values(changed)
         .returning(*(_TABLE.c[name] for name in changed))).mappings().first()
     if row is None:
@@ -71,9 +73,17 @@ def save(draft: RegistrationDraft) -> None:
 
 def commit(draft: RegistrationDraft) -> None:
     """:func:`save`, then commit: the row's hold ends here, and what the request goes on
-    with is the draft as just written."""
-    save(draft)
-    commit_keeping_loaded()
+    with is the draft as just written. When the request has nothing else open (an earlier
+    commit of this request ended its hold: Password Setup commits the login it created
+    first), the UPDATE is a statement committing by itself: no transaction begun and
+    committed around it, two round trips fewer."""
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        save(draft)
+        commit_keeping_loaded()
+        return
+    with one_statement() as connection:
+        save(draft, connection)
 
 
 def attached(draft: RegistrationDraft) -> RegistrationDraft:

@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from idp_bridge.extensions import db
+from idp_bridge.extensions import one_statement
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.context import RegistrationContext
 from idp_bridge.registration.engine import Result, Stage, Stay
 from idp_bridge.registration.forms import NoFieldsForm
 from idp_bridge.registration.models import RegistrationDraft
+
+# The organization's name if this login's membership in it is approved already (one
+# statement, written once).
+_APPROVED_IN = (select(Organization.name).join(Membership,
+                                               Membership.organization_id == Organization.id)
+                .where(Organization.id == bindparam("organization"),
+                       Membership.user_id == bindparam("user"),
+                       Membership.status == "approved").limit(1))
 
 
 class CompleteStage(Stage):
@@ -28,13 +36,13 @@ class CompleteStage(Stage):
     def view(self, draft: RegistrationDraft, ctx: RegistrationContext) -> dict[str, Any]:
         # An invited registrant is approved at completion: the page says so, not "review".
         user_id = ctx.existing_user_id if ctx.merge else draft.keycloak_user_id
-        approved = draft.account_type != "organization" and db.session.scalar(
-            select(Membership).where(Membership.organization_id == ctx.organization_id,
-                                     Membership.user_id == user_id,
-                                     Membership.status == "approved")) is not None
-        organization = db.session.get(Organization, ctx.organization_id) if approved else None
+        approved_in = None
+        if draft.account_type != "organization":
+            with one_statement() as connection:  # a read: no transaction begun for it
+                approved_in = connection.execute(_APPROVED_IN, {
+                    "organization": ctx.organization_id, "user": user_id}).scalar()
         return {"new_organization": draft.account_type == "organization",
-                "approved_in": organization.name if organization else ""}
+                "approved_in": approved_in or ""}
 
     def submit(self, draft: RegistrationDraft, ctx: RegistrationContext,
                form: FlaskForm) -> Result:
