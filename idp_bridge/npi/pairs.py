@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from flask import current_app
+from sqlalchemy import bindparam, select
 
+from idp_bridge.extensions import db
 from idp_bridge.messages import Problem, problem
 from idp_bridge.npi import get_registry
 from idp_bridge.npi.identifiers import parse_pair
@@ -105,9 +107,14 @@ def _ask_registry(check: PairCheck, purpose: Purpose) -> None:
 
 def owner_of_pair(npi: str, tin: str, approved_only: bool = False) -> Organization | None:
     """The organization holding this NPI/TIN pair, whatever its status (pairs are unique);
-    ``approved_only``: only if the pair is approved (not a request waiting for review)."""
-    query = OrganizationIdentifier.query.filter_by(npi=npi, tin=tin)
-    if approved_only:
-        query = query.filter_by(status=APPROVED)
-    pair = query.first()
-    return pair.organization if pair is not None else None
+    ``approved_only``: only if the pair is approved (not a request waiting for review).
+    One statement (issue 26: the pair, then its organization, were two)."""
+    statement = _APPROVED_OWNER if approved_only else _OWNER
+    return db.session.scalars(statement, {"npi": npi, "tin": tin}).first()
+
+
+_OWNER = (select(Organization)
+          .join(OrganizationIdentifier, OrganizationIdentifier.organization_id == Organization.id)
+          .where(OrganizationIdentifier.npi == bindparam("npi"),
+                 OrganizationIdentifier.tin == bindparam("tin")).limit(1))
+_APPROVED_OWNER = _OWNER.where(OrganizationIdentifier.status == APPROVED)

@@ -29,6 +29,12 @@ def _note(session: Session, count: Callable[[], None]) -> None:
     session.info.setdefault(_PENDING, []).append(count)
 
 
+def count_started(brand: str | None) -> None:
+    """A draft inserted outside the ORM by a statement that committed by itself
+    (registration/draft_rows.py): counted by its writer, the commit being the statement's."""
+    metrics.REGISTRATIONS_STARTED.labels(brand or "").inc()
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     for row in session.new:
         if isinstance(row, RegistrationDraft):

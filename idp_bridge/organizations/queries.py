@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import ColumnElement
-from sqlalchemy.orm import joinedload
 
 from idp_bridge.extensions import db, one_statement
 from idp_bridge.organizations.models import Membership, Organization
@@ -26,14 +25,20 @@ class OrgChoice:
     roles: tuple[str, ...] = field(default_factory=tuple)
 
 
-def approved_memberships(subject: str) -> list[Membership]:
+def approved_memberships(subject: str) -> list[Any]:
     """Where ``subject`` is approved now, in an organization that is active now (and not
-    suspended by an eligibility flag, idp_bridge.exclusions)."""
-    return list(db.session.scalars(
-        db.select(Membership).join(Organization)
-        .where(Membership.user_id == subject, Membership.status == "approved",
-               Organization.status == "active", not_suspended())
-        .options(joinedload(Membership.organization))))
+    suspended by an eligibility flag, idp_bridge.exclusions): the organization's key and
+    the membership's Site Administrator flag and roles, what access is made of.
+
+    Read as one statement committing by itself (issue 26: asked on every signed-in page, it
+    began a transaction there only to roll it back)."""
+    statement = (db.select(Organization.key.label("organization_key"),
+                           Membership.is_site_admin, Membership.roles)
+                 .join(Organization, Membership.organization_id == Organization.id)
+                 .where(Membership.user_id == subject, Membership.status == "approved",
+                        Organization.status == "active", not_suspended()))
+    with one_statement() as connection:
+        return list(connection.execute(statement))
 
 
 def not_suspended() -> ColumnElement[bool]:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from idp_bridge.auth import current_user
 from idp_bridge.auth.handoff import start_handoff_sign_in
-from idp_bridge.extensions import commit_keeping_loaded, db
+from idp_bridge.extensions import db
 from idp_bridge.forms import attach, submitted
 from idp_bridge.keycloak.gateway import GatewayError
 from idp_bridge.messages import Problem, message, problem
@@ -60,9 +60,7 @@ def _current_draft(create: bool, for_change: bool = False) -> RegistrationDraft 
     if draft is not None and draft.expired:
         draft = None
     if draft is None and create:
-        draft = RegistrationDraft(step="account", context={})
-        db.session.add(draft)
-        commit_keeping_loaded()  # its id and step are what was just written
+        draft = draft_rows.created()
         session[DRAFT_KEY] = draft.id
     return draft
 

@@ -36,6 +36,18 @@ def test_metrics_registration_started_counted_on_commit_not_on_rollback(app: Fla
     assert value("idp_bridge_registrations_started_total", brand="dean") == before + 1
 
 
+def test_metrics_a_wizard_started_once_per_draft_it_creates(app: Flask) -> None:
+    """The wizard writes its first draft in one statement outside the ORM: still counted,
+    once, by the brand it was started under, and a reload of the same browser adds none."""
+    browser = app.test_client()
+    before = value("idp_bridge_registrations_started_total", brand="dean")
+    assert browser.get("/register").status_code == 302
+    assert browser.get("/register").status_code == 302  # the same draft, not a second one
+    assert value("idp_bridge_registrations_started_total", brand="dean") == before + 1
+    with app.app_context():
+        assert db.session.query(RegistrationDraft).count() == 1
+
+
 def test_metrics_abandoned_registration_counted_at_its_step(app: Flask) -> None:
     before = value("idp_bridge_registrations_abandoned_total", brand="dean", step="password")
     with app.test_request_context("/register"):
