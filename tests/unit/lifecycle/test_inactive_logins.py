@@ -12,10 +12,13 @@ import pytest
 from flask import Flask
 
 from idp_bridge.audit.models import AuditEvent
+from idp_bridge.brand import current_brand
+from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db
 from idp_bridge.lifecycle.inactivity import NotDisabled, reenable
-from idp_bridge.lifecycle.models import NOTICE_DISABLED, Login
+from idp_bridge.lifecycle.models import NOTICE_DISABLED, NOTICE_FIRST, NOTICE_NONE, Login
 from idp_bridge.lifecycle.scheduler import run_due
+from idp_bridge.lifecycle.sign_ins import record_portal_sign_in
 from idp_bridge.mail.models import OutboundEmail
 from idp_bridge.organizations.models import Membership
 from tests.support.fake_keycloak import FakeKeycloak
@@ -164,3 +167,24 @@ def test_inactive_disabling_undone_when_keycloak_fails(fake_keycloak: FakeKeyclo
     assert "1 to retry" in run_on(180)["inactive-logins"]
     assert login(person.user_id).notice < NOTICE_DISABLED and len(mails(person.email)) == 2
     assert "1 disabled" in run_on(180)["inactive-logins"]  # the next pass does it
+
+
+def test_a_portal_sign_in_is_recorded_at_once_with_or_without_a_login_row(
+        app: Flask, fake_keycloak: FakeKeycloak) -> None:
+    """The bridge's own callback records the sign-in as it happens: a login with no row yet
+    gets one; a warned login's count starts again (one statement when the row is there)."""
+    person = member(fake_keycloak)
+    with app.test_request_context("/"):
+        client = current_brand().client_id
+        record_portal_sign_in(person.user_id)  # no row yet: created
+        first = login(person.user_id)
+        assert first.last_sign_in_client == client
+        assert abs(first.last_sign_in_at - utcnow()) < timedelta(minutes=1)
+        first.active_since, first.notice = utcnow() - timedelta(days=160), NOTICE_FIRST
+        first.disable_on = utcnow() + timedelta(days=20)
+        db.session.commit()
+        record_portal_sign_in(person.user_id)  # the row is there: its count starts again
+        again = login(person.user_id)
+    assert (again.notice, again.disable_on) == (NOTICE_NONE, None)
+    assert abs(again.active_since - utcnow()) < timedelta(minutes=1)
+    assert again.last_sign_in_at >= first.last_sign_in_at
