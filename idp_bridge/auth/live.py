@@ -30,8 +30,7 @@ def live_group_paths(subject: str) -> list[str]:
 
 def _group_paths(subject: str) -> list[str]:
     return [path for membership in approved_memberships(subject)
-            for path in paths_for(membership.organization_key, membership.is_site_admin,
-                                  membership.roles or [])]
+            for path in paths_for(membership.key, membership.site_admin, list(membership.roles))]
 
 
 def live_access(subject: str, token_roles: list[str]) -> Access:

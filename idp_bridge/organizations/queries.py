@@ -25,20 +25,12 @@ class OrgChoice:
     roles: tuple[str, ...] = field(default_factory=tuple)
 
 
-def approved_memberships(subject: str) -> list[Any]:
+def approved_memberships(subject: str) -> list[OrgChoice]:
     """Where ``subject`` is approved now, in an organization that is active now (and not
-    suspended by an eligibility flag, idp_bridge.exclusions): the organization's key and
-    the membership's Site Administrator flag and roles, what access is made of.
-
-    Read as one statement committing by itself (issue 26: asked on every signed-in page, it
-    began a transaction there only to roll it back)."""
-    statement = (db.select(Organization.key.label("organization_key"),
-                           Membership.is_site_admin, Membership.roles)
-                 .join(Organization, Membership.organization_id == Organization.id)
-                 .where(Membership.user_id == subject, Membership.status == "approved",
-                        Organization.status == "active", not_suspended()))
-    with one_statement() as connection:
-        return list(connection.execute(statement))
+    suspended by an eligibility flag, idp_bridge.exclusions): the usable ones of
+    :func:`organization_choices`, with the Site Administrator flag and roles access is
+    made of."""
+    return [choice for choice in organization_choices(subject) if choice.usable]
 
 
 def not_suspended() -> ColumnElement[bool]:
