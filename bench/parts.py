@@ -72,6 +72,9 @@ PARTS = (
     Part("sqlalchemy.orm.session", "Session", "scalar", "the ORM (flush, commit, queries)"),
     Part("sqlalchemy.orm.session", "Session", "close", "the ORM (flush, commit, queries)"),
     Part("sqlalchemy.engine.base", "Connection", "execute", "SQL statements"),
+    # Statements committing by themselves, on the driver's cursor (counted by the engine's
+    # event, as SQLAlchemy's are).
+    Part("idp_bridge.autocommit", "AutocommitStatement", "run", "SQL statements"),
     Part("requests.sessions", "Session", "request", "HTTP to Keycloak"),
     Part("idp_bridge.mail.smtp", "Relay", "send", MAIL),
     Part("idp_bridge.mail.smtp", "Relay", "close", MAIL),

@@ -7,7 +7,8 @@ logout (looked up by Keycloak's session id ``sid``), or expiry.
 
 Rows are read and written on their own connection, never through ``db.session``: saving a
 session after a view must not commit, or be rolled back with, the view's own unit of work.
-Each read or write is one statement that commits by itself (``extensions.one_statement``).
+Each read or write is one statement that commits by itself, run on the driver's cursor
+(``idp_bridge.autocommit``: the read comes at every request).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.brand import DEFAULT_BRAND, current_brand
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import db, one_statement
@@ -52,15 +54,18 @@ class WebSession(db.Model):  # type: ignore[name-defined]
 _TABLE = WebSession.__table__
 # Read at every request and written at most once a request: each statement built once, every
 # value bound at execution (issue 26: building them per call cost more than running them).
-_READ = select(_TABLE).where(_TABLE.c.id_hash == bindparam("id_hash"))
+_READ = AutocommitStatement(select(_TABLE).where(_TABLE.c.id_hash == bindparam("id_hash")))
 _KEPT = ("data", "subject", "keycloak_sid", "last_seen_at", "expires_at")
 _SETS: dict[str, BindParameter[Any]] = {name: bindparam(f"set_{name}") for name in _KEPT}
-_SAVE = update(_TABLE).where(_TABLE.c.id_hash == bindparam("old_hash")).values(_SETS)
+_UPDATE = update(_TABLE).where(_TABLE.c.id_hash == bindparam("old_hash")).values(_SETS)
+_SAVE = AutocommitStatement(_UPDATE)
 # Sign-in: the row takes the new id in place (see _store).
-_ROTATE = _SAVE.values(id_hash=bindparam("new_hash"), created_at=bindparam("set_created_at"))
-_CREATE = insert(_TABLE).values(
+_ROTATE = AutocommitStatement(_UPDATE.values(id_hash=bindparam("new_hash"),
+                                             created_at=bindparam("set_created_at")))
+_CREATE = AutocommitStatement(insert(_TABLE).values(
     {**_SETS, "id_hash": bindparam("new_hash"), "created_at": bindparam("set_created_at"),
-     "brand": bindparam("set_brand")})
+     "brand": bindparam("set_brand")}))
+_END = AutocommitStatement(delete(_TABLE).where(_TABLE.c.id_hash == bindparam("id_hash")))
 
 
 def _hash(session_id: str) -> str:
@@ -110,8 +115,7 @@ class DatabaseSessionInterface(SessionInterface):
         value = request.cookies.get(self.get_cookie_name(app), "")
         if not _COOKIE_VALUE.fullmatch(value):
             return ServerSession()
-        with one_statement() as connection:
-            row = connection.execute(_READ, {"id_hash": _hash(value)}).mappings().first()
+        row = _READ.run(id_hash=_hash(value)).first()
         if row is None or row["expires_at"] <= utcnow() or row["brand"] != current_brand().key:
             # A Dean session id sent as WellFirst's cookie signs nobody in there.
             return ServerSession()
@@ -154,30 +158,25 @@ class DatabaseSessionInterface(SessionInterface):
         values = {"set_data": dict(session), "set_subject": user.get("sub"),
                   "set_keycloak_sid": session.get("keycloak_sid"), "set_last_seen_at": now,
                   "set_expires_at": expires}
-        with one_statement() as connection:
-            if ended is not None:
-                fresh = secrets.token_urlsafe(32)
-                if connection.execute(_ROTATE, {
-                        **values, "old_hash": _hash(ended), "new_hash": _hash(fresh),
-                        "set_created_at": session.created_at}).rowcount:
-                    session.session_id = fresh
-                    return
-            elif session.session_id is not None and connection.execute(_SAVE, {
-                    **values, "old_hash": _hash(session.session_id)}).rowcount:
+        if ended is not None:
+            fresh = secrets.token_urlsafe(32)
+            if _ROTATE.run(**values, old_hash=_hash(ended), new_hash=_hash(fresh),
+                           set_created_at=session.created_at).rowcount:
+                session.session_id = fresh
                 return
-            # New, rotated, or ended meanwhile (signed out in another tab): a fresh id,
-            # never the old one revived (a statement of its own: nothing to undo with the
-            # UPDATE that matched no row).
-            session.session_id = secrets.token_urlsafe(32)
-            connection.execute(_CREATE, {**values, "new_hash": _hash(session.session_id),
-                                         "set_created_at": session.created_at,
-                                         "set_brand": current_brand().key})
+        elif session.session_id is not None and _SAVE.run(
+                **values, old_hash=_hash(session.session_id)).rowcount:
+            return
+        # New, rotated, or ended meanwhile (signed out in another tab): a fresh id, never the
+        # old one revived (a statement of its own: nothing to undo with the UPDATE that
+        # matched no row).
+        session.session_id = secrets.token_urlsafe(32)
+        _CREATE.run(**values, new_hash=_hash(session.session_id),
+                    set_created_at=session.created_at, set_brand=current_brand().key)
 
 
 def end_session_by_id(session_id: str) -> None:
-    with one_statement() as connection:
-        connection.execute(delete(WebSession.__table__).where(
-            WebSession.id_hash == _hash(session_id)))
+    _END.run(id_hash=_hash(session_id))
 
 
 def end_keycloak_session(sid: str | None, subject: str | None) -> int:

@@ -21,9 +21,10 @@ from flask import current_app
 from sqlalchemy import Update, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.brand import current_brand
 from idp_bridge.clock import utcnow
-from idp_bridge.extensions import db, one_statement
+from idp_bridge.extensions import db
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.lifecycle.models import NOTICE_DISABLED, NOTICE_NONE, Login, ScheduledStep
 from idp_bridge.lifecycle.scheduler import read_cursor, write_cursor
@@ -62,6 +63,7 @@ def _recording() -> Update:
 # Run at every sign-in: built once and run as a plain statement on the request's
 # connection (issue 26: building it per call, through the ORM, cost more than running it).
 _RECORD = _recording()
+_RECORD_ALONE = AutocommitStatement(_RECORD)
 
 
 def record(user_id: str, when: datetime, client_id: str = "") -> None:
@@ -85,10 +87,8 @@ def record_portal_sign_in(user_id: str) -> None:
     committed around it (issue 26: two round trips fewer a sign-in); a login without one
     yet gets it in a transaction."""
     when, client = utcnow(), current_brand().client_id[:64]
-    with one_statement() as connection:
-        if connection.execute(_RECORD, {"user": user_id, "when": when,
-                                        "client": client}).rowcount:
-            return
+    if _RECORD_ALONE.run(user=user_id, when=when, client=client).rowcount:
+        return
     record(user_id, when, client)
     db.session.commit()
 

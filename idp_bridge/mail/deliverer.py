@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Executable, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.brand import brand_or_default
 from idp_bridge.clock import utcnow
 from idp_bridge.extensions import one_statement
@@ -52,37 +53,35 @@ _TO_SEND = (OutboundEmail.to, OutboundEmail.subject, OutboundEmail.body,
 
 # The claim and the two ways a claim ends, written once (issue 26: three of these for each
 # email a request sends).
-_CLAIM = (update(OutboundEmail)
-          .where(OutboundEmail.id == bindparam("email_id"), _claimable(bindparam("now")))
-          .values(claimed_until=bindparam("until"), claim_token=bindparam("token"))
-          .returning(*_TO_SEND))
+_CLAIM = AutocommitStatement(
+    update(OutboundEmail)
+    .where(OutboundEmail.id == bindparam("email_id"), _claimable(bindparam("now")))
+    .values(claimed_until=bindparam("until"), claim_token=bindparam("token"))
+    .returning(*_TO_SEND))
 
 
 def claim(message_id: int, now: datetime) -> tuple[str, Any] | None:
     """Take one row for sending: the claim's token and what to send; None if it is sent or
     another deliverer holds it."""
     token = uuid.uuid4().hex
-    with one_statement() as connection:
-        row = connection.execute(_CLAIM, {
-            "email_id": message_id, "now": now, "token": token,
-            "until": now + timedelta(seconds=CLAIM_SECONDS)}).first()
+    row = _CLAIM.run(email_id=message_id, now=now, token=token,
+                     until=now + timedelta(seconds=CLAIM_SECONDS)).first()
     return None if row is None else (token, row)
 
 
 @functools.cache
-def _ending(names: frozenset[str]) -> Executable:
-    return (update(OutboundEmail)
-            .where(OutboundEmail.id == bindparam("email_id"),
-                   OutboundEmail.claim_token == bindparam("token"))
-            .values(claimed_until=None, claim_token=None,
-                    **{name: bindparam(f"set_{name}") for name in sorted(names)}))
+def _ending(names: frozenset[str]) -> AutocommitStatement:
+    return AutocommitStatement(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == bindparam("email_id"),
+               OutboundEmail.claim_token == bindparam("token"))
+        .values(claimed_until=None, claim_token=None,
+                **{name: bindparam(f"set_{name}") for name in sorted(names)}))
 
 
 def _finish(message_id: int, token: str, **values: object) -> None:
-    with one_statement() as connection:
-        connection.execute(_ending(frozenset(values)), {
-            "email_id": message_id, "token": token,
-            **{f"set_{name}": value for name, value in values.items()}})
+    _ending(frozenset(values)).run(email_id=message_id, token=token,
+                                   **{f"set_{name}": value for name, value in values.items()})
 
 
 def deliver_one(message_id: int, timeout: float = 10,

@@ -3,13 +3,15 @@ authorization share."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 
-from idp_bridge.extensions import db, one_statement
+from idp_bridge.autocommit import AutocommitStatement
+from idp_bridge.extensions import db
 from idp_bridge.organizations.models import Membership, Organization
 
 
@@ -49,15 +51,19 @@ def organization_choices(subject: str) -> list[OrgChoice]:
 
     Read as one statement committing by itself (issue 26: the header's switcher is on every
     signed-in page, and through the ORM it began a transaction only to roll it back)."""
-    statement = (db.select(Organization.key, Organization.name,
-                           Organization.status.label("organization_status"),
-                           Membership.status, Membership.is_site_admin, Membership.roles,
-                           not_suspended().label("not_held"))
-                 .join(Organization, Membership.organization_id == Organization.id)
-                 .where(Membership.user_id == subject))
-    with one_statement() as connection:
-        choices = [_choice(row) for row in connection.execute(statement)]
+    choices = [_choice(row) for row in _choices_statement().run(subject=subject)]
     return sorted(choices, key=lambda c: (not c.usable, c.name))
+
+
+@functools.cache
+def _choices_statement() -> AutocommitStatement:
+    """Built at first use: ``not_suspended`` names a model that imports this module."""
+    return AutocommitStatement(
+        db.select(Organization.key, Organization.name,
+                  Organization.status.label("organization_status"), Membership.status,
+                  Membership.is_site_admin, Membership.roles, not_suspended().label("not_held"))
+        .join(Organization, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == bindparam("subject")))
 
 
 def _choice(row: Any) -> OrgChoice:

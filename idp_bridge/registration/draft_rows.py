@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.extensions import commit_keeping_loaded, db, one_statement
 from idp_bridge.operations import events
 from idp_bridge.registration.models import RegistrationDraft
@@ -27,7 +28,7 @@ _TABLE = RegistrationDraft.__table__
 # lock on SQLite (row_locks.py), answering the row as the previous holder left it.
 _HOLD = (update(_TABLE).where(_TABLE.c.id == bindparam("draft_id"))
          .values(id=_TABLE.c.id).returning(*_TABLE.c))
-_SHOW = select(_TABLE).where(_TABLE.c.id == bindparam("draft_id"))
+_SHOW = AutocommitStatement(select(_TABLE).where(_TABLE.c.id == bindparam("draft_id")))
 # A new draft: its id, brand and times are the columns' own defaults (issue 26: through the
 # ORM, a transaction begun and committed around one INSERT).
 _CREATE = insert(_TABLE).returning(*_TABLE.c)
@@ -51,8 +52,7 @@ def held(draft_id: str) -> RegistrationDraft | None:
 def shown(draft_id: str) -> RegistrationDraft | None:
     """The draft to show, read on a connection of its own: no transaction begun and rolled
     back around it, nothing that could write it by accident."""
-    with one_statement() as connection:
-        row = connection.execute(_SHOW, {"draft_id": draft_id}).mappings().first()
+    row = _SHOW.run(draft_id=draft_id).first()
     return None if row is None else from_row(row)
 
 

@@ -30,8 +30,9 @@ from sqlalchemy import ColumnElement, DateTime, and_, bindparam, exists, or_, se
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.clock import utcnow
-from idp_bridge.extensions import commit_keeping_loaded, db, one_statement
+from idp_bridge.extensions import commit_keeping_loaded, db
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.keycloak.gateway import KeycloakUser
@@ -253,9 +254,8 @@ def unfinished_for_login(user_id: str, now: datetime | None = None) -> Registrat
     moves on, so cleanup leaves it alone while it finishes: found and kept alive in one
     statement committing by itself (issue 26: a sign-in that finds none begins no
     transaction; one that does, three round trips fewer)."""
-    with one_statement() as connection:
-        row = connection.execute(_UNFINISHED_KEPT_ALIVE, {
-            "login": user_id, "expires": (now or utcnow()) + DRAFT_LIFETIME}).mappings().first()
+    row = _UNFINISHED_KEPT_ALIVE.run(
+        login=user_id, expires=(now or utcnow()) + DRAFT_LIFETIME).first()
     return None if row is None else draft_rows.from_row(row)
 
 
@@ -264,11 +264,12 @@ _KEEP_ALIVE = (update(RegistrationDraft.__table__)
                .where(RegistrationDraft.id == bindparam("draft"),
                       RegistrationDraft.completed_at.is_(None))
                .values(expires_at=bindparam("expires", type_=DateTime())))
-_UNFINISHED_KEPT_ALIVE = (update(RegistrationDraft.__table__)
-                         .where(RegistrationDraft.id == _UNFINISHED.scalar_subquery(),
-                                RegistrationDraft.completed_at.is_(None))
-                         .values(expires_at=bindparam("expires", type_=DateTime()))
-                         .returning(*RegistrationDraft.__table__.c))
+_UNFINISHED_KEPT_ALIVE = AutocommitStatement(
+    update(RegistrationDraft.__table__)
+    .where(RegistrationDraft.id == _UNFINISHED.scalar_subquery(),
+           RegistrationDraft.completed_at.is_(None))
+    .values(expires_at=bindparam("expires", type_=DateTime()))
+    .returning(*RegistrationDraft.__table__.c))
 
 
 def keep_alive(draft: RegistrationDraft, now: datetime | None = None) -> bool:

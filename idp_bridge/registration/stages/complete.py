@@ -7,7 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, select
 
-from idp_bridge.extensions import one_statement
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.organizations.models import Membership, Organization
 from idp_bridge.registration.context import RegistrationContext
 from idp_bridge.registration.engine import Result, Stage, Stay
@@ -16,11 +16,10 @@ from idp_bridge.registration.models import RegistrationDraft
 
 # The organization's name if this login's membership in it is approved already (one
 # statement, written once).
-_APPROVED_IN = (select(Organization.name).join(Membership,
-                                               Membership.organization_id == Organization.id)
-                .where(Organization.id == bindparam("organization"),
-                       Membership.user_id == bindparam("user"),
-                       Membership.status == "approved").limit(1))
+_APPROVED_IN = AutocommitStatement(
+    select(Organization.name).join(Membership, Membership.organization_id == Organization.id)
+    .where(Organization.id == bindparam("organization"), Membership.user_id == bindparam("user"),
+           Membership.status == "approved").limit(1))
 
 
 class CompleteStage(Stage):
@@ -38,9 +37,8 @@ class CompleteStage(Stage):
         user_id = ctx.existing_user_id if ctx.merge else draft.keycloak_user_id
         approved_in = None
         if draft.account_type != "organization":
-            with one_statement() as connection:  # a read: no transaction begun for it
-                approved_in = connection.execute(_APPROVED_IN, {
-                    "organization": ctx.organization_id, "user": user_id}).scalar()
+            approved_in = _APPROVED_IN.run(  # a read: no transaction begun for it
+                organization=ctx.organization_id, user=user_id).scalar()
         return {"new_organization": draft.account_type == "organization",
                 "approved_in": approved_in or ""}
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, exists, select
 
-from idp_bridge.extensions import one_statement
+from idp_bridge.autocommit import AutocommitStatement
 from idp_bridge.keycloak.errors import GatewayError
 from idp_bridge.keycloak.extension import get_gateway
 from idp_bridge.limits.client import client_address
@@ -36,16 +36,15 @@ PERSON_FIELDS = IndividualForm.PERSON_FIELDS
 # Whether any row exists, not how many (an index probe, whatever the organization's size);
 # written once and run as a statement committing by itself (issue 26: asked at each of this
 # screen's requests, it began a transaction there only to roll it back, two round trips).
-_HAS_MEMBERS = select(exists().where(Membership.organization_id == bindparam("organization")))
+_HAS_MEMBERS = AutocommitStatement(
+    select(exists().where(Membership.organization_id == bindparam("organization"))))
 
 
 def needs_site_admin(draft: RegistrationDraft, ctx: RegistrationContext) -> bool:
     """Only the first individual of an organization sees the agreement."""
     if draft.account_type == "organization":
         return True
-    with one_statement() as connection:
-        return not connection.execute(
-            _HAS_MEMBERS, {"organization": ctx.organization_id}).scalar()
+    return not _HAS_MEMBERS.run(organization=ctx.organization_id).scalar()
 
 
 class IndividualStage(Stage):
