@@ -85,7 +85,7 @@ class _Compiled:
     def rows(self, dialect: Dialect, description: Any, found: list[Any]) -> list[Row]:
         if not found:
             return []
-        if self.results is None:
+        if self.results is None:  # the first answer with rows: its description is read
             self.results = tuple(kind.result_processor(dialect, column[1])
                                  for kind, column in zip(self.types, description, strict=True))
         return [Row(zip(self.names, (value if process is None else process(value)
@@ -116,8 +116,11 @@ class AutocommitStatement:
                         engine.dispatch.before_cursor_execute(
                             None, cursor, compiled.sql, parameters, None, False)
                     cursor.execute(compiled.sql, parameters)
-                    description = cursor.description
-                    found = cursor.fetchall() if description else []
+                    # Whether rows come back is the statement's (a SELECT, a RETURNING):
+                    # psycopg builds the description's column objects at each read of it.
+                    found = cursor.fetchall() if compiled.names else []
+                    description = cursor.description if found and compiled.results is None \
+                        else None
                     count = cursor.rowcount
                 finally:
                     cursor.close()
