@@ -9,7 +9,6 @@ different bulk paths (executemany vs COPY).
 from __future__ import annotations
 
 import csv
-import os
 import random
 import tracemalloc
 from collections.abc import Iterator
@@ -19,8 +18,6 @@ import pytest
 import sqlalchemy
 from flask import Flask
 
-from idp_bridge import create_app
-from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.extensions import db
 from idp_bridge.npi import bulk_format as col
 from idp_bridge.npi import bulk_import, synthetic
@@ -29,27 +26,15 @@ from idp_bridge.npi.bulk_import import import_files
 from idp_bridge.npi.models import NpiOtherName, NpiRecord
 from idp_bridge.npi.offline import OfflineRegistry
 from idp_bridge.npi.registry import INDIVIDUAL, ORGANIZATION
-
-SERVER_URL = os.environ.get("TEST_DATABASE_URL")
+from tests.support.databases import DATABASES, app_on
 
 A, B, C, D, E = (synthetic.npi(158_900_000 + i) for i in range(1, 6))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def registry_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    if request.param == "postgresql" and not SERVER_URL:
-        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server")
-    url = (create_database(SERVER_URL) if request.param == "postgresql" and SERVER_URL
-           else f"sqlite:///{tmp_path / 'registry.sqlite3'}")
-    app = create_app(env={"IDP_DEV_MODE": "1", "DATABASE_URL": url,
-                          "IDP_OUTBOX_DIR": str(tmp_path / "outbox")})
-    with app.app_context():
-        db.create_all()
+    with app_on(request.param, tmp_path, "bridge_test") as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if request.param == "postgresql" and SERVER_URL:
-        drop_databases(SERVER_URL, url)
 
 
 def _npidata(path: Path, *rows: dict[str, str] | str) -> Path:

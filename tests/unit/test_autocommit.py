@@ -6,7 +6,6 @@ nothing; a connection the server dropped is not handed out again."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +19,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from idp_bridge import create_app
 from idp_bridge.auth.sessions import WebSession
 from idp_bridge.autocommit import AutocommitStatement
-from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.extensions import db
 from idp_bridge.registration import draft_rows
 from idp_bridge.registration.models import RegistrationDraft
+from tests.support.databases import DATABASES, SERVER_URL, app_on
 
-SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 WHEN = datetime(2026, 12, 8, 1, 2, 3, 4567)
 
 SESSIONS = WebSession.__table__
@@ -39,23 +37,12 @@ _DRAFT = AutocommitStatement(select(DRAFTS).where(DRAFTS.c.id == bindparam("id")
 _PID = AutocommitStatement(select(func.pg_backend_pid()))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    if request.param == "postgresql" and not SERVER_URL:
-        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server")
-    url = (create_database(SERVER_URL, "autocommit_test") if request.param == "postgresql"
-           and SERVER_URL else f"sqlite:///{tmp_path / 'autocommit.sqlite3'}")
     # One pooled connection: each test reuses the connection a statement ran on.
-    app = create_app(env={"IDP_DEV_MODE": "1", "DATABASE_URL": url},
-                     overrides={"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1,
-                                                              "max_overflow": 0}})
-    with app.app_context():
-        db.create_all()
+    with app_on(request.param, tmp_path, "autocommit_test", overrides={
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}}) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if request.param == "postgresql" and SERVER_URL:
-        drop_databases(SERVER_URL, url)
 
 
 def through_sqlalchemy(statement: object, **values: object) -> dict[str, object] | None:
