@@ -118,3 +118,16 @@ def test_a_connection_the_server_dropped_is_not_handed_out_again(app: Flask) -> 
         _SESSION.run(id_hash="h6")
     assert refused.value.connection_invalidated
     assert _PID.run().scalar() != pid  # a new connection, and it works
+
+
+def test_values_made_of_sql_and_quotes_are_only_ever_values(app: Flask) -> None:
+    """Every value is bound, never formatted into the text: a session id or a JSON value
+    written as SQL is stored and matched as itself."""
+    hostile = "x'); DELETE FROM web_sessions; -- \\ :id_hash %(id_hash)s ?"
+    _NEW_SESSION.run(id_hash="h7", data={"note": hostile}, when=WHEN)
+    assert _SESSION.run(id_hash=hostile).first() is None
+    _NEW_SESSION.run(id_hash=hostile, data={}, when=WHEN)
+    found = _SESSION.run(id_hash=hostile).first()
+    assert found is not None and found.id_hash == hostile
+    kept = _SESSION.run(id_hash="h7").first()
+    assert kept is not None and kept.data == {"note": hostile}
