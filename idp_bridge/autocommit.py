@@ -67,9 +67,9 @@ class Outcome:
 
 @dataclass
 class _Compiled:
+    compiled: Any  # SQLAlchemy's compiled form, for this dialect
     sql: str
     positions: tuple[str, ...] | None  # the parameters' order, for a positional driver
-    construct: Callable[[Mapping[str, Any]], dict[str, Any]]
     binds: dict[str, Processor]
     names: tuple[str, ...]
     types: tuple[Any, ...]  # each result column's type, for this dialect
@@ -77,7 +77,7 @@ class _Compiled:
     results: tuple[Processor | None, ...] | None = None
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        bound = self.construct(values)
+        bound = dict(self.compiled.construct_params(values))
         for name, process in self.binds.items():
             bound[name] = process(bound[name])
         return bound if self.positions is None else tuple(bound[n] for n in self.positions)
@@ -144,9 +144,9 @@ class AutocommitStatement:
                  if (process := bind.type.dialect_impl(dialect).bind_processor(dialect))}
         columns = list(getattr(self.statement, "exported_columns", ()))
         made = _Compiled(
+            compiled=compiled,
             sql=compiled.string,
             positions=tuple(compiled.positiontup) if compiled.positional else None,
-            construct=lambda values: dict(compiled.construct_params(values)),
             binds=binds,
             names=tuple(column.key for column in columns),
             types=tuple(column.type.dialect_impl(dialect) for column in columns))

@@ -9,7 +9,6 @@ must be created before these (which never sign in)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -18,8 +17,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from idp_bridge import create_app
-from idp_bridge.devstack.databases import create_database, drop_databases
 from idp_bridge.exclusions import screening, synthetic
 from idp_bridge.exclusions.files import (
     DeactivationReportReader,
@@ -36,30 +33,19 @@ from idp_bridge.npi.bulk_file import Refusals
 from idp_bridge.npi.synthetic import npi
 from idp_bridge.organizations.models import Organization
 from idp_bridge.organizations.queries import approved_memberships
+from tests.support.databases import DATABASES, app_on
 from tests.support.fake_keycloak import FakeKeycloak
 from tests.support.organizations import add_person, new_organization
 
-SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 DAY = datetime(2026, 12, 6, 3, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Flask, FakeKeycloak]]:
-    if request.param == "postgresql" and not SERVER_URL:
-        pytest.skip("TEST_DATABASE_URL names no PostgreSQL server")
-    url = (create_database(SERVER_URL, "exclusions_test") if request.param == "postgresql"
-           and SERVER_URL else f"sqlite:///{tmp_path / 'exclusions.sqlite3'}")
-    app = create_app(env={"IDP_DEV_MODE": "1", "DATABASE_URL": url,
-                          "IDP_OUTBOX_DIR": str(tmp_path / "outbox")})
-    fake = FakeKeycloak()
-    init_app(app, fake)
-    with app.app_context():
-        db.create_all()
+    with app_on(request.param, tmp_path, "exclusions_test") as app:
+        fake = FakeKeycloak()
+        init_app(app, fake)
         yield app, fake
-        db.session.remove()
-        db.engine.dispose()
-    if request.param == "postgresql" and SERVER_URL:
-        drop_databases(SERVER_URL, url)  # stops an autovacuum worker the loads woke
 
 
 def count(model: type, *where: object) -> int:
